@@ -1,0 +1,15 @@
+/**
+ * GET /v1/orders/{orderId} → 200 the order with `status` and `history:[{status, at, reason}]`.
+ * Errors: 400 VALIDATION_FAILED (id); 404 ORDER_NOT_FOUND.
+ */
+import { httpHandler, json, pathId } from '../commons/http.ts';
+import { orders } from '../commons/stores.ts';
+import { DomainError } from '../../src/domain/errors.ts';
+import { orderView } from '../commons/views.ts';
+
+export const handler = httpHandler(async (event) => {
+  const orderId = pathId(event, 'orderId');
+  const order = await orders.get(orderId);
+  if (!order) throw new DomainError('ORDER_NOT_FOUND', `Order ${orderId} does not exist`, { orderId });
+  return json(200, orderView(order));
+});

@@ -1,0 +1,15 @@
+/**
+ * PUT /v1/coupons/{code} — coupon definition (AMOUNT_OFF | PERCENT_OFF | FREE_ITEM, limits, validity;
+ * PRODUCT.md API v1) → 200 the coupon with its `redemptions` counter (kept across updates).
+ * Errors: 400 VALIDATION_FAILED / MALFORMED_JSON.
+ */
+import { httpHandler, json, jsonBody, pathId } from '../commons/http.ts';
+import { coupons } from '../commons/stores.ts';
+import { couponBodySchema } from '../../src/domain/schemas.ts';
+
+export const handler = httpHandler(async (event) => {
+  const code = pathId(event, 'code');
+  const body = jsonBody(event, couponBodySchema);
+  const saved = await coupons.put({ ...body, code, updatedAt: new Date().toISOString() });
+  return json(200, saved);
+});

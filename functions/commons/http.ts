@@ -1,0 +1,119 @@
+/**
+ * HTTP plumbing for API handlers: middy with Powertools Logger (correlation by API request id),
+ * JSON responses, and the one mapping from errors to application/problem+json (RFC 9457) with a
+ * stable `code` (codes: src/domain/errors.ts, from shared/brief/PRODUCT.md).
+ */
+import middy, { type MiddlewareObj } from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import {
+  IdempotencyAlreadyInProgressError,
+  IdempotencyValidationError,
+} from '@aws-lambda-powertools/idempotency';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { DomainError, errorCatalog, isDomainError } from '../../src/domain/errors.ts';
+import { idSchema, parseJsonBody, parseWith } from '../../src/domain/schemas.ts';
+import type { z } from 'zod';
+import { logger } from './powertools.ts';
+
+export type HttpEvent = APIGatewayProxyEventV2;
+export interface HttpResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** A JSON response; `body` is serialized as-is. */
+export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResponse {
+  return { statusCode, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
+}
+
+/** problem+json document for a DomainError: {type, title, status, code, detail, ...extra}. */
+export function problem(error: DomainError, headers: Record<string, string> = {}): HttpResponse {
+  const { title } = errorCatalog[error.code];
+  return {
+    statusCode: error.status,
+    headers: { 'content-type': 'application/problem+json', ...headers },
+    body: JSON.stringify({
+      type: `https://wandian.dev/problems/${error.code.toLowerCase().replaceAll('_', '-')}`,
+      title,
+      status: error.status,
+      code: error.code,
+      detail: error.detail,
+      ...error.extra,
+    }),
+  };
+}
+
+/** Maps any thrown value to a response; only unexpected errors become 500 (and are logged). */
+export function toResponse(error: unknown): HttpResponse {
+  if (isDomainError(error)) return problem(error);
+  if (error instanceof IdempotencyValidationError) {
+    return problem(new DomainError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used with a different request body.'));
+  }
+  if (error instanceof IdempotencyAlreadyInProgressError) {
+    return problem(new DomainError('IDEMPOTENCY_KEY_IN_PROGRESS', 'A request with this Idempotency-Key is still being processed; retry shortly.'), { 'retry-after': '1' });
+  }
+  logger.error('Unhandled error', { error: error as Error });
+  return {
+    statusCode: 500,
+    headers: { 'content-type': 'application/problem+json' },
+    body: JSON.stringify({ type: 'about:blank', title: 'Internal error', status: 500, code: 'INTERNAL_ERROR', detail: 'Unexpected error; it was logged.' }),
+  };
+}
+
+/** Turns errors thrown by outer middlewares (idempotency, header checks) into problem+json. */
+const problemOnError: MiddlewareObj<HttpEvent, HttpResponse> = {
+  onError: async (request) => {
+    request.response = toResponse(request.error);
+  },
+};
+
+/**
+ * Wraps a thin handler `(event, context) => HttpResponse`. DomainErrors thrown inside become
+ * problem responses *returned* by the handler, so the idempotency layer stores them like any result.
+ * `extra` middlewares (e.g. idempotency) run inside logging and error mapping.
+ */
+export function httpHandler(
+  fn: (event: HttpEvent, context: Context) => Promise<HttpResponse>,
+  ...extra: MiddlewareObj<HttpEvent, HttpResponse>[]
+) {
+  const handler = middy<HttpEvent, HttpResponse>()
+    .use(problemOnError)
+    .use(injectLambdaContext(logger, { correlationIdPath: 'requestContext.requestId' }));
+  for (const m of extra) handler.use(m);
+  return handler.handler(async (event, context) => {
+    try {
+      return await fn(event, context);
+    } catch (error) {
+      if (isDomainError(error)) return problem(error);
+      throw error;
+    }
+  });
+}
+
+/** A validated id from the path (charset and length checked before any lookup: PRODUCT.md). */
+export function pathId(event: HttpEvent, name: string): string {
+  const raw = event.pathParameters?.[name];
+  const result = idSchema.safeParse(raw);
+  if (!result.success) {
+    throw new DomainError('VALIDATION_FAILED', `Path parameter ${name} is invalid`, {
+      errors: [{ path: `path.${name}`, message: 'must be 1-64 characters of A-Z a-z 0-9 _ . : - starting with a letter or digit' }],
+    });
+  }
+  return result.data;
+}
+
+/** Parses and validates the JSON body; throws UNSUPPORTED_MEDIA_TYPE, MALFORMED_JSON, PAYLOAD_TOO_LARGE or VALIDATION_FAILED. */
+export function jsonBody<S extends z.ZodType>(event: HttpEvent, schema: S): z.infer<S> {
+  const contentType = event.headers?.['content-type'];
+  if (contentType && !/^application\/(.+\+)?json\b/i.test(contentType)) {
+    throw new DomainError('UNSUPPORTED_MEDIA_TYPE', `Content-Type ${contentType} is not JSON`);
+  }
+  return parseWith(schema, parseJsonBody(event.body, event.isBase64Encoded));
+}
+
+/** The raw request body as sent (for signatures). */
+export function rawBody(event: HttpEvent): string {
+  if (!event.body) return '';
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+}

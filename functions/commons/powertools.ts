@@ -1,0 +1,4 @@
+/** Powertools singletons shared by every handler (service name from POWERTOOLS_SERVICE_NAME). */
+import { Logger } from '@aws-lambda-powertools/logger';
+
+export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'wandian' });

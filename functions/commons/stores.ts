@@ -1,0 +1,11 @@
+/** Store adapters bound to the shared document client (one instance per container). */
+import { doc } from './clients.ts';
+import { MasterDataStore } from '../../src/store/master-data-store.ts';
+import { InventoryStore } from '../../src/store/inventory-store.ts';
+import { CouponStore } from '../../src/store/coupon-store.ts';
+import { OrderStore } from '../../src/store/order-store.ts';
+
+export const masterData = new MasterDataStore(doc);
+export const inventory = new InventoryStore(doc);
+export const coupons = new CouponStore(doc);
+export const orders = new OrderStore(doc);

@@ -1,0 +1,27 @@
+/**
+ * Plumbing for Step Functions task handlers: middy + Powertools Logger with the orderId as a
+ * correlation key. Errors propagate with their `name`, which the ASL Retry/Catch blocks match.
+ */
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { Context } from 'aws-lambda';
+import { logger } from './powertools.ts';
+
+export interface OrderTaskInput {
+  orderId: string;
+}
+
+/** Wraps `fn(input)`; logs the outcome with the orderId. */
+export function taskHandler<I extends OrderTaskInput, O>(name: string, fn: (input: I, context: Context) => Promise<O>) {
+  return middy<I, O>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .handler(async (input, context) => {
+      logger.appendKeys({ orderId: input.orderId, task: name });
+      const result = await fn(input, context);
+      logger.debug('task done', { result: result as Record<string, unknown> });
+      return result;
+    });
+}
+
+/** Current time as ISO-8601 UTC. */
+export const nowIso = (): string => new Date().toISOString();

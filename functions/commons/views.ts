@@ -1,0 +1,38 @@
+/** Public JSON views: what the API shows of stored records (internal saga fields stay inside). */
+import type { Coupon, InventoryLevel, Order } from '../../src/domain/types.ts';
+
+/** Order as returned by GET /v1/orders/{orderId} and POST /v1/orders. */
+export function orderView(o: Order) {
+  return {
+    orderId: o.orderId,
+    status: o.status,
+    storeId: o.storeId,
+    region: o.region,
+    customerId: o.customerId,
+    items: o.items,
+    pricing: o.pricing,
+    appliedCoupons: o.appliedCoupons,
+    rejectedCoupons: o.rejectedCoupons,
+    paymentMethod: o.paymentMethod,
+    createdAt: o.createdAt,
+    expiresAt: o.expiresAt,
+    history: o.history,
+    ...(o.payment ? { payment: { paymentId: o.payment.paymentId, status: o.payment.status, amount: o.payment.amount, currency: o.payment.currency } } : {}),
+  };
+}
+
+/** Inventory as returned by GET/PUT /v1/stores/{storeId}/inventory/{sku} (units of stock). */
+export function inventoryView(l: InventoryLevel) {
+  return {
+    storeId: l.storeId,
+    sku: l.sku,
+    available: l.available,
+    reserved: l.reserved,
+    sold: l.sold,
+    lowStockThreshold: l.lowStockThreshold,
+    updatedAt: l.updatedAt,
+  };
+}
+
+/** Coupon as returned by PUT /v1/coupons/{code}. */
+export const couponView = (c: Coupon) => c;

@@ -1,0 +1,21 @@
+/**
+ * Saga task CommitReservation — input `{orderId}` → `{applied}`. Reserved → sold for every line and
+ * the order → PAID in one transaction, once; emits OrderPaid (also on a retry: consumers dedupe by
+ * eventId). Throws IllegalOrderState if the payment does not match the order (invariant 4) or the
+ * order is not payable any more.
+ */
+import { taskHandler, nowIso, type OrderTaskInput } from '../commons/task.ts';
+import { orders } from '../commons/stores.ts';
+import { eventBridge } from '../commons/clients.ts';
+import { IllegalOrderStateError } from '../../src/store/order-store.ts';
+import { paymentMatches } from '../../src/saga/resume.ts';
+import { publishEvents } from '../../src/events/publisher.ts';
+import { orderPaid } from '../../src/events/order-events.ts';
+
+export const handler = taskHandler('CommitReservation', async ({ orderId }: OrderTaskInput) => {
+  const order = await orders.mustGet(orderId);
+  if (!paymentMatches(order)) throw new IllegalOrderStateError(`Order ${orderId} has no matching successful payment`);
+  const { applied, order: paid } = await orders.commit(orderId, nowIso());
+  await publishEvents(eventBridge, [orderPaid(paid)]);
+  return { applied };
+});

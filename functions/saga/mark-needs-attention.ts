@@ -1,0 +1,25 @@
+/**
+ * Saga task MarkNeedsAttention — input `{orderId, error: {Error, Cause}}` → `{applied}`. A step kept
+ * failing: park a non-final order in NEEDS_ATTENTION (never silently lost), emit OrderNeedsAttention
+ * and log an error (the execution then fails, which alarms). A final order is left as it is.
+ */
+import { taskHandler, nowIso } from '../commons/task.ts';
+import { orders } from '../commons/stores.ts';
+import { eventBridge } from '../commons/clients.ts';
+import { logger } from '../commons/powertools.ts';
+import { IllegalOrderStateError } from '../../src/store/order-store.ts';
+import { publishEvents } from '../../src/events/publisher.ts';
+import { orderNeedsAttention } from '../../src/events/order-events.ts';
+
+export const handler = taskHandler('MarkNeedsAttention', async ({ orderId, error }: { orderId: string; error?: { Error?: string; Cause?: string } }) => {
+  const reason = `${error?.Error ?? 'Unknown'}: ${(error?.Cause ?? '').slice(0, 500)}`;
+  logger.error('Order needs attention', { reason });
+  try {
+    const { applied, order } = await orders.transition(orderId, ['PENDING_PAYMENT', 'PAID'], 'NEEDS_ATTENTION', nowIso(), reason);
+    await publishEvents(eventBridge, [orderNeedsAttention(order, reason)]);
+    return { applied };
+  } catch (e) {
+    if (e instanceof IllegalOrderStateError) return { applied: false };
+    throw e;
+  }
+});

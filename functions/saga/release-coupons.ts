@@ -1,0 +1,8 @@
+/** Saga task ReleaseCoupons (compensation) — input `{orderId}` → `{applied}`: redemptions given back once, so the coupons can be used again. */
+import { taskHandler, nowIso, type OrderTaskInput } from '../commons/task.ts';
+import { orders } from '../commons/stores.ts';
+
+export const handler = taskHandler('ReleaseCoupons', async ({ orderId }: OrderTaskInput) => {
+  const { applied } = await orders.releaseCoupons(orderId, nowIso());
+  return { applied };
+});

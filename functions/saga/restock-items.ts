@@ -1,0 +1,8 @@
+/** Refund saga task RestockItems — input `{orderId}` → `{applied}`: sold → available, once per order. */
+import { taskHandler, nowIso, type OrderTaskInput } from '../commons/task.ts';
+import { orders } from '../commons/stores.ts';
+
+export const handler = taskHandler('RestockItems', async ({ orderId }: OrderTaskInput) => {
+  const { applied } = await orders.restock(orderId, nowIso());
+  return { applied };
+});

@@ -1,0 +1,72 @@
+/**
+ * The order state machine as data (PRODUCT.md: "The order lifecycle (the Saga)" and the list of
+ * order statuses). Pure: stores and handlers use these to build conditional writes.
+ */
+import type { OrderStatus } from './types.ts';
+
+/** Every order status of API contract v1. */
+export const ORDER_STATUSES: readonly OrderStatus[] = [
+  'PENDING_PAYMENT',
+  'PAID',
+  'CANCELLED',
+  'EXPIRED',
+  'PAYMENT_FAILED',
+  'REFUNDED',
+  'NEEDS_ATTENTION',
+  'FULFILLED',
+];
+
+/**
+ * Allowed transitions `from → to`. PENDING_PAYMENT → PAID | CANCELLED | EXPIRED | PAYMENT_FAILED |
+ * NEEDS_ATTENTION; PAID → REFUNDED | FULFILLED | NEEDS_ATTENTION; NEEDS_ATTENTION → CANCELLED |
+ * EXPIRED | PAYMENT_FAILED | REFUNDED (an operator or the reconciler finishes the compensation);
+ * the other statuses are terminal.
+ */
+export const ORDER_TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
+  PENDING_PAYMENT: ['PAID', 'CANCELLED', 'EXPIRED', 'PAYMENT_FAILED', 'NEEDS_ATTENTION'],
+  PAID: ['REFUNDED', 'FULFILLED', 'NEEDS_ATTENTION'],
+  NEEDS_ATTENTION: ['CANCELLED', 'EXPIRED', 'PAYMENT_FAILED', 'REFUNDED'],
+  CANCELLED: [],
+  EXPIRED: [],
+  PAYMENT_FAILED: [],
+  REFUNDED: [],
+  FULFILLED: [],
+};
+
+/** Statuses with no way out: CANCELLED, EXPIRED, PAYMENT_FAILED, REFUNDED, FULFILLED. */
+export const TERMINAL_STATUSES: readonly OrderStatus[] = ORDER_STATUSES.filter((s) => ORDER_TRANSITIONS[s].length === 0);
+
+/** True when an order may move from `from` to `to` (a status never transitions to itself). */
+export function canTransition(from: OrderStatus, to: OrderStatus): boolean {
+  return ORDER_TRANSITIONS[from].includes(to);
+}
+
+/** The statuses an order may come from to reach `to` (for conditional writes: `status IN (...)`). */
+export function allowedPredecessors(to: OrderStatus): OrderStatus[] {
+  return ORDER_STATUSES.filter((from) => canTransition(from, to));
+}
+
+/** True when `status` is final (no transition leaves it). */
+export function isTerminal(status: OrderStatus): boolean {
+  return ORDER_TRANSITIONS[status].length === 0;
+}
+
+/**
+ * What POST /v1/orders/{orderId}/cancel does for an order in `status`: 'CANCEL' before payment
+ * (PENDING_PAYMENT), 'REFUND' after it (PAID), null otherwise (→ 409 ORDER_NOT_CANCELLABLE).
+ * Source: PRODUCT.md API contract v1.
+ */
+export function cancellationKind(status: OrderStatus): 'CANCEL' | 'REFUND' | null {
+  if (status === 'PENDING_PAYMENT') return 'CANCEL';
+  if (status === 'PAID') return 'REFUND';
+  return null;
+}
+
+/** Reasons carried by OrderCancelled (PRODUCT.md Events). */
+export type CancellationReason = 'CUSTOMER' | 'EXPIRED' | 'PAYMENT_FAILED';
+
+/** The final status of an unpaid order compensated for `reason`: CUSTOMER → CANCELLED, EXPIRED → EXPIRED, PAYMENT_FAILED → PAYMENT_FAILED. */
+export function finalStatusForReason(reason: CancellationReason): 'CANCELLED' | 'EXPIRED' | 'PAYMENT_FAILED' {
+  const map = { CUSTOMER: 'CANCELLED', EXPIRED: 'EXPIRED', PAYMENT_FAILED: 'PAYMENT_FAILED' } as const;
+  return map[reason];
+}

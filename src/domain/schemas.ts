@@ -1,0 +1,227 @@
+/**
+ * Request-body schemas of API contract v1 (shared/brief/PRODUCT.md), written with zod 4.
+ * Every object is strict (unknown keys are rejected). Money is integer minor units in 0..10^12,
+ * stock is integer units in 0..10^7, times are ISO-8601 UTC strings (`...Z`).
+ * Pure: no I/O. Handlers call `parseJsonBody` then `parseWith(schema, body)`.
+ */
+import { z } from 'zod';
+import { DomainError } from './errors.ts';
+
+/** Largest money amount accepted in a request, in minor units (10^12). */
+export const MAX_MONEY = 1_000_000_000_000;
+/** Largest stock quantity accepted in a request, in units of stock (10^7). */
+export const MAX_STOCK = 10_000_000;
+/** Largest request body accepted, in bytes (64 KiB, after base64 decoding). */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/** Id of a store, SKU, customer, order, coupon code or payment: 1..64 chars, `^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$`. */
+export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
+
+/** Any id (storeId, sku, customerId, orderId, coupon code, paymentId); also used for path parameters. */
+export const idSchema = z.string().regex(ID_PATTERN, 'Must be 1-64 characters [A-Za-z0-9_.:-], starting with a letter or digit');
+
+/** A display name: 1..200 characters. */
+export const nameSchema = z.string().min(1).max(200);
+/** ISO-4217 currency code: three upper-case letters. */
+export const currencySchema = z.string().regex(/^[A-Z]{3}$/, 'Must be an ISO-4217 code of three upper-case letters');
+/** Money: integer minor units, 0..10^12. */
+export const moneySchema = z.int().min(0).max(MAX_MONEY);
+/** Stock: integer units of stock, 0..10^7. */
+export const stockSchema = z.int().min(0).max(MAX_STOCK);
+/** ISO-8601 UTC timestamp, e.g. `2025-01-31T08:00:00Z` (fractional seconds allowed, offsets not). */
+export const utcTimestampSchema = z.iso.datetime({ message: 'Must be an ISO-8601 UTC timestamp like 2025-01-31T08:00:00Z' });
+
+/** True when `tz` is an IANA zone name the runtime's Intl knows (offsets such as `+08:00` are refused). */
+export function isValidTimeZone(tz: string): boolean {
+  if (!/^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/.test(tz)) return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** PUT /v1/stores/{storeId}: `{name, region, timezone}`; region is a sales-region name like `east`. */
+export const storeBodySchema = z.strictObject({
+  name: nameSchema,
+  region: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'Must be a sales region name like "east"'),
+  timezone: z.string().refine(isValidTimeZone, 'Must be a valid IANA time zone like "Asia/Shanghai"'),
+});
+export type StoreBody = z.infer<typeof storeBodySchema>;
+
+/** PUT /v1/catalog/{sku}: `{name, unitPrice (minor units), currency, category}`. */
+export const catalogItemBodySchema = z.strictObject({
+  name: nameSchema,
+  unitPrice: moneySchema,
+  currency: currencySchema,
+  category: nameSchema,
+});
+export type CatalogItemBody = z.infer<typeof catalogItemBodySchema>;
+
+/** PUT /v1/stores/{storeId}/inventory/{sku}: `{available, lowStockThreshold}` in units of stock. */
+export const inventoryBodySchema = z.strictObject({
+  available: stockSchema,
+  lowStockThreshold: stockSchema,
+});
+export type InventoryBody = z.infer<typeof inventoryBodySchema>;
+
+/**
+ * Fields every coupon type may carry. `currency` is allowed on every type (not only AMOUNT_OFF)
+ * because `minSubtotal` and `maxDiscount` are money too; when absent the coupon applies to any
+ * currency. Limits (`maxRedemptions`, `perCustomerLimit`) are counts >= 1.
+ */
+const couponCommon = {
+  currency: currencySchema.optional(),
+  minSubtotal: moneySchema.optional(),
+  stackable: z.boolean().default(true),
+  maxRedemptions: z.int().min(1).max(MAX_MONEY).optional(),
+  perCustomerLimit: z.int().min(1).max(MAX_STOCK).optional(),
+  validFrom: utcTimestampSchema.optional(),
+  validTo: utcTimestampSchema.optional(),
+};
+
+/**
+ * PUT /v1/coupons/{code}: a union on `type`:
+ * AMOUNT_OFF `{amountOff >= 1}`; PERCENT_OFF `{percentOff 1..100, maxDiscount?}`;
+ * FREE_ITEM `{sku, quantity 1..999}`; plus the common fields above. validFrom < validTo when both given.
+ */
+export const couponBodySchema = z
+  .discriminatedUnion('type', [
+    z.strictObject({ type: z.literal('AMOUNT_OFF'), amountOff: moneySchema.min(1), ...couponCommon }),
+    z.strictObject({
+      type: z.literal('PERCENT_OFF'),
+      percentOff: z.int().min(1).max(100),
+      maxDiscount: moneySchema.optional(),
+      ...couponCommon,
+    }),
+    z.strictObject({ type: z.literal('FREE_ITEM'), sku: idSchema, quantity: z.int().min(1).max(999), ...couponCommon }),
+  ])
+  .superRefine((c, ctx) => {
+    if (c.validFrom !== undefined && c.validTo !== undefined && Date.parse(c.validFrom) >= Date.parse(c.validTo)) {
+      ctx.addIssue({ code: 'custom', path: ['validTo'], message: 'validTo must be after validFrom' });
+    }
+  });
+export type CouponBody = z.infer<typeof couponBodySchema>;
+
+/** The payment methods of API contract v1. */
+export const paymentMethodSchema = z.enum(['WECHAT_PAY', 'ALIPAY', 'CARD', 'BALANCE']);
+
+/** Adds an issue at `[index, field]` for every value that already appeared earlier in the list. */
+function noDuplicates<T>(values: T[], field: string | undefined, ctx: z.RefinementCtx, what: string): void {
+  const seen = new Set<T>();
+  values.forEach((v, i) => {
+    if (seen.has(v)) ctx.addIssue({ code: 'custom', path: field === undefined ? [i] : [i, field], message: `Duplicate ${what} ${String(v)}` });
+    seen.add(v);
+  });
+}
+
+/**
+ * POST /v1/orders: `{storeId, customerId, items: 1..25 of {sku, quantity 1..999} (no duplicate sku),
+ * couponCodes?: 0..5 unique codes, paymentMethod}`.
+ */
+export const createOrderBodySchema = z.strictObject({
+  storeId: idSchema,
+  customerId: idSchema,
+  items: z
+    .array(z.strictObject({ sku: idSchema, quantity: z.int().min(1).max(999) }))
+    .min(1)
+    .max(25)
+    .superRefine((items, ctx) => noDuplicates(items.map((i) => i.sku), 'sku', ctx, 'sku')),
+  couponCodes: z
+    .array(idSchema)
+    .max(5)
+    .superRefine((codes, ctx) => noDuplicates(codes, undefined, ctx, 'coupon code'))
+    .optional(),
+  paymentMethod: paymentMethodSchema,
+});
+export type CreateOrderBody = z.infer<typeof createOrderBodySchema>;
+
+/** POST /v1/payments/webhook: `{paymentId, orderId, status, amount (minor units), currency, occurredAt}`. */
+export const paymentWebhookBodySchema = z.strictObject({
+  paymentId: idSchema,
+  orderId: idSchema,
+  status: z.enum(['SUCCEEDED', 'FAILED']),
+  amount: moneySchema,
+  currency: currencySchema,
+  occurredAt: utcTimestampSchema,
+});
+export type PaymentWebhookBody = z.infer<typeof paymentWebhookBodySchema>;
+
+/** POST /v1/customers/{customerId}/wallet/topups: `{amount >= 1 (minor units), currency}`. */
+export const walletTopupBodySchema = z.strictObject({
+  amount: moneySchema.min(1),
+  currency: currencySchema,
+});
+export type WalletTopupBody = z.infer<typeof walletTopupBodySchema>;
+
+/** One validation problem: `path` is dot-joined (`items.0.quantity`; `''` for the body itself). */
+export interface ValidationIssue {
+  path: string;
+  message: string;
+}
+
+/**
+ * Flattens zod issues to `{path, message}`; an unknown key becomes one issue at its own path, and a
+ * wrong type hides the other issues at the same path (zod also runs e.g. length checks on it).
+ */
+function toIssues(error: z.ZodError): ValidationIssue[] {
+  const out: ValidationIssue[] = [];
+  const wrongType = new Set(error.issues.filter((i) => i.code === 'invalid_type').map((i) => i.path.map(String).join('.')));
+  for (const issue of error.issues) {
+    const base = issue.path.map(String);
+    if (issue.code !== 'invalid_type' && wrongType.has(base.join('.'))) continue;
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) out.push({ path: [...base, key].join('.'), message: `Unknown field "${key}"` });
+    } else {
+      out.push({ path: base.join('.'), message: issue.message });
+    }
+  }
+  return out;
+}
+
+/**
+ * Validates `value` against `schema` and returns the parsed output (defaults applied).
+ * Throws DomainError VALIDATION_FAILED (400) with extra `{ errors: [{path, message}] }` listing
+ * every issue (API contract v1, PRODUCT.md).
+ */
+export function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const errors = toIssues(result.error);
+  const first = errors[0];
+  const detail = first
+    ? `${first.path || 'body'}: ${first.message}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''}`
+    : 'Invalid request';
+  throw new DomainError('VALIDATION_FAILED', detail, { errors });
+}
+
+/**
+ * Decodes an HTTP body (API Gateway style: a string, possibly base64) and parses it as JSON.
+ * Returns the parsed value (still unvalidated). Throws DomainError PAYLOAD_TOO_LARGE (413) when the
+ * body exceeds 64 KiB (bytes after decoding), MALFORMED_JSON (400) when it is missing, blank,
+ * not UTF-8 or not JSON. Source: PRODUCT.md API contract v1.
+ */
+export function parseJsonBody(raw: string | undefined | null, isBase64 = false): unknown {
+  if (raw === undefined || raw === null || raw === '') throw new DomainError('MALFORMED_JSON', 'Request body is empty');
+  // Cheap pre-check before decoding: base64 takes 4 chars per 3 bytes, UTF-8 at least 1 byte per char.
+  if (raw.length > (isBase64 ? Math.ceil((MAX_BODY_BYTES * 4) / 3) + 4 : MAX_BODY_BYTES)) tooLarge();
+  const bytes = isBase64 ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
+  if (bytes.byteLength > MAX_BODY_BYTES) tooLarge();
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new DomainError('MALFORMED_JSON', 'Request body is not valid UTF-8');
+  }
+  if (text.trim() === '') throw new DomainError('MALFORMED_JSON', 'Request body is empty');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new DomainError('MALFORMED_JSON', `Request body is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+function tooLarge(): never {
+  throw new DomainError('PAYLOAD_TOO_LARGE', `Request body exceeds ${MAX_BODY_BYTES} bytes`, { limitBytes: MAX_BODY_BYTES });
+}

@@ -1,0 +1,171 @@
+/**
+ * wandian's domain vocabulary. Money is always integer minor units (cents/fen) with an ISO-4217
+ * currency; times are ISO-8601 UTC strings; quantities are units of stock.
+ * Source of the shapes: shared/brief/PRODUCT.md (API contract v1).
+ */
+
+export type Currency = string; // ISO-4217, e.g. 'CNY'
+
+export interface Store {
+  storeId: string;
+  name: string;
+  /** The chain's sales region, e.g. 'east' (mapped to an AWS region in cdk.json). */
+  region: string;
+  /** IANA time zone, e.g. 'Asia/Shanghai'. */
+  timezone: string;
+  updatedAt: string;
+}
+
+export interface CatalogItem {
+  sku: string;
+  name: string;
+  /** Minor units per unit of stock. */
+  unitPrice: number;
+  currency: Currency;
+  category: string;
+  updatedAt: string;
+}
+
+export interface InventoryLevel {
+  storeId: string;
+  sku: string;
+  available: number;
+  reserved: number;
+  sold: number;
+  /** Every quantity ever put in: available + reserved + sold = stocked (invariant 1). */
+  stocked: number;
+  lowStockThreshold: number;
+  /** Set while stock is below its threshold, so InventoryLow fires once per crossing. */
+  lowStockSince?: string;
+  version: number;
+  updatedAt: string;
+}
+
+export type CouponType = 'AMOUNT_OFF' | 'PERCENT_OFF' | 'FREE_ITEM';
+
+export interface Coupon {
+  code: string;
+  type: CouponType;
+  /** AMOUNT_OFF: minor units taken off. */
+  amountOff?: number;
+  /** AMOUNT_OFF: currency of amountOff / minSubtotal (defaults to the order's). */
+  currency?: Currency;
+  /** PERCENT_OFF: 1..100. */
+  percentOff?: number;
+  /** PERCENT_OFF: cap in minor units. */
+  maxDiscount?: number;
+  /** FREE_ITEM: gift sku and quantity. */
+  sku?: string;
+  quantity?: number;
+  /** Minor units the subtotal must reach. */
+  minSubtotal?: number;
+  /** Default true: may be combined with other stackable coupons. */
+  stackable: boolean;
+  maxRedemptions?: number;
+  perCustomerLimit?: number;
+  validFrom?: string;
+  validTo?: string;
+  /** Redemptions so far (counter maintained by conditional writes). */
+  redemptions: number;
+  updatedAt: string;
+}
+
+export type PaymentMethod = 'WECHAT_PAY' | 'ALIPAY' | 'CARD' | 'BALANCE';
+
+export type OrderStatus =
+  | 'PENDING_PAYMENT'
+  | 'PAID'
+  | 'CANCELLED'
+  | 'EXPIRED'
+  | 'PAYMENT_FAILED'
+  | 'REFUNDED'
+  | 'NEEDS_ATTENTION'
+  | 'FULFILLED';
+
+/** Where the order's stock reservation stands; each transition happens once (invariant 2). */
+export type StockState = 'RESERVED' | 'COMMITTED' | 'RELEASED' | 'RESTOCKED';
+/** Where the order's coupon redemptions stand; released at most once (invariant 3). */
+export type CouponsState = 'NONE' | 'REDEEMED' | 'RELEASED';
+
+export interface OrderLine {
+  sku: string;
+  name: string;
+  quantity: number;
+  unitPrice: number;
+  /** quantity * unitPrice, minor units. */
+  lineTotal: number;
+}
+
+export interface Pricing {
+  subtotal: number;
+  discount: number;
+  total: number;
+  currency: Currency;
+}
+
+export interface AppliedCoupon {
+  code: string;
+  type: CouponType;
+  /** Minor units this coupon took off. */
+  amountOff: number;
+}
+
+export interface RejectedCoupon {
+  code: string;
+  reason: 'NOT_STACKABLE' | 'WORSE_COMBINATION';
+}
+
+export interface StockLine {
+  sku: string;
+  quantity: number;
+}
+
+export interface CouponRedemption {
+  code: string;
+  /** Also incremented the per-customer counter (coupon has perCustomerLimit). */
+  perCustomer: boolean;
+}
+
+export interface HistoryEntry {
+  status: OrderStatus;
+  at: string;
+  reason?: string;
+}
+
+export interface PaymentRecord {
+  paymentId: string;
+  status: 'SUCCEEDED' | 'FAILED';
+  amount: number;
+  currency: Currency;
+  occurredAt: string;
+  receivedAt: string;
+}
+
+export interface Order {
+  orderId: string;
+  storeId: string;
+  region: string;
+  customerId: string;
+  status: OrderStatus;
+  items: OrderLine[];
+  pricing: Pricing;
+  appliedCoupons: AppliedCoupon[];
+  rejectedCoupons: RejectedCoupon[];
+  paymentMethod: PaymentMethod;
+  createdAt: string;
+  expiresAt: string;
+  history: HistoryEntry[];
+  /** Units reserved per SKU (order lines plus FREE_ITEM gifts, merged by SKU). */
+  reservation: StockLine[];
+  /** Coupon counters this order incremented, released together on compensation. */
+  couponRedemptions: CouponRedemption[];
+  stockState: StockState;
+  couponsState: CouponsState;
+  paymentIntentId?: string;
+  /** Step Functions task token of the WaitForPayment state. Never returned by the API. */
+  taskToken?: string;
+  payment?: PaymentRecord;
+  cancelRequestedAt?: string;
+  refundId?: string;
+  updatedAt: string;
+}

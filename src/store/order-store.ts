@@ -1,0 +1,350 @@
+/**
+ * Orders and the stock/coupon movements that belong to them. Every movement is one DynamoDB
+ * transaction whose first item moves the order's own state flag (stockState / couponsState) with a
+ * condition, so each reservation is released or committed exactly once (PRODUCT.md invariant 2)
+ * and retries of a saga step are no-ops. No locks, no read-then-write on stock.
+ */
+import {
+  GetCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { tableName } from '../config.ts';
+import { DomainError } from '../domain/errors.ts';
+import type { HistoryEntry, Order, OrderStatus, PaymentRecord, StockLine } from '../domain/types.ts';
+import { COUPON_SCOPE, customerScope } from './coupon-store.ts';
+import { cancellationReasons, cancelledByConditionsOnly, isConditionalCheckFailed } from './dynamo-errors.ts';
+
+type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
+
+export interface Shortage {
+  sku: string;
+  requested: number;
+  available: number;
+}
+
+/** Result of a once-only movement: `applied` false means an earlier attempt already did it. */
+export interface Movement {
+  applied: boolean;
+  order: Order;
+}
+
+export class OrderNotFoundError extends Error {
+  override name = 'OrderNotFound';
+}
+
+/** The saga asked for a movement the order's state does not allow (not a transient error). */
+export class IllegalOrderStateError extends Error {
+  override name = 'IllegalOrderState';
+}
+
+export class OrderStore {
+  constructor(private readonly doc: DynamoDBDocumentClient) {}
+
+  /** The order, or undefined. */
+  async get(orderId: string, consistent = true): Promise<Order | undefined> {
+    const out = await this.doc.send(new GetCommand({ TableName: tableName('orders'), Key: { orderId }, ConsistentRead: consistent }));
+    return out.Item as Order | undefined;
+  }
+
+  /** The order or OrderNotFoundError. */
+  async mustGet(orderId: string): Promise<Order> {
+    const order = await this.get(orderId);
+    if (!order) throw new OrderNotFoundError(`Order ${orderId} not found`);
+    return order;
+  }
+
+  /**
+   * Writes a new order, reserves its stock and redeems its coupons in ONE transaction, all conditional.
+   * Throws DomainError INVENTORY_SHORTAGE (extra `shortages: Shortage[]`) or COUPON_EXHAUSTED; nothing
+   * is written then. Transaction limit: 100 items (≤25 lines + ≤5 coupons x2 + 1 fits).
+   */
+  async place(order: Order, customerLimits: ReadonlyMap<string, number>): Promise<void> {
+    const items: TransactItem[] = [];
+    // Condition: a new order id (never overwrite an order).
+    items.push({ Put: { TableName: tableName('orders'), Item: order, ConditionExpression: 'attribute_not_exists(orderId)' } });
+    for (const line of order.reservation) {
+      items.push({
+        Update: {
+          TableName: tableName('inventory'),
+          Key: { storeId: order.storeId, sku: line.sku },
+          // Invariant 1: available never goes below zero, so stock is never oversold.
+          ConditionExpression: 'available >= :q',
+          UpdateExpression: 'SET available = available - :q, reserved = reserved + :q, updatedAt = :now',
+          ExpressionAttributeValues: { ':q': line.quantity, ':now': order.createdAt },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      });
+    }
+    for (const redemption of order.couponRedemptions) {
+      items.push({
+        Update: {
+          TableName: tableName('coupons'),
+          Key: { code: redemption.code, scope: COUPON_SCOPE },
+          // Invariant 3: never beyond maxRedemptions.
+          ConditionExpression: 'attribute_exists(code) AND (attribute_not_exists(maxRedemptions) OR redemptions < maxRedemptions)',
+          UpdateExpression: 'ADD redemptions :one',
+          ExpressionAttributeValues: { ':one': 1 },
+        },
+      });
+      if (redemption.perCustomer) {
+        items.push({
+          Update: {
+            TableName: tableName('coupons'),
+            Key: { code: redemption.code, scope: customerScope(order.customerId) },
+            // Invariant 3: never beyond perCustomerLimit.
+            ConditionExpression: 'attribute_not_exists(redemptions) OR redemptions < :limit',
+            UpdateExpression: 'ADD redemptions :one',
+            ExpressionAttributeValues: { ':one': 1, ':limit': customerLimits.get(redemption.code) ?? 1 },
+          },
+        });
+      }
+    }
+    try {
+      await this.doc.send(new TransactWriteCommand({ TransactItems: items, ClientRequestToken: order.orderId.slice(0, 36) }));
+    } catch (e) {
+      const reasons = cancellationReasons(e);
+      if (!reasons || !cancelledByConditionsOnly(reasons)) throw e;
+      const shortages: Shortage[] = [];
+      order.reservation.forEach((line, i) => {
+        const reason = reasons[1 + i];
+        if (reason?.Code === 'ConditionalCheckFailed') {
+          const available = Number((reason.Item as Record<string, { N?: string }> | undefined)?.available?.N ?? 0);
+          shortages.push({ sku: line.sku, requested: line.quantity, available });
+        }
+      });
+      if (shortages.length > 0) {
+        throw new DomainError('INVENTORY_SHORTAGE', `Not enough stock for ${shortages.map((s) => s.sku).join(', ')}`, { shortages });
+      }
+      const exhausted = couponItemIndexes(order).filter(({ index }) => reasons[index]?.Code === 'ConditionalCheckFailed');
+      if (exhausted.length > 0) {
+        const codes = [...new Set(exhausted.map((x) => x.code))];
+        throw new DomainError('COUPON_EXHAUSTED', `Coupon redemption limit reached: ${codes.join(', ')}`, { couponCodes: codes });
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Saga CommitReservation: reserved -> sold for every line and the order -> PAID, atomically, once.
+   * A repeat after success returns applied=false. Throws IllegalOrderStateError if the order is not
+   * PENDING_PAYMENT with stock RESERVED.
+   */
+  async commit(orderId: string, now: string): Promise<Movement> {
+    const order = await this.mustGet(orderId);
+    if (order.stockState === 'COMMITTED') return { applied: false, order };
+    const entry: HistoryEntry = { status: 'PAID', at: now, reason: 'PAYMENT_SUCCEEDED' };
+    return this.move(order, {
+      orderCondition: 'stockState = :from AND #status = :pending',
+      orderUpdate: 'SET stockState = :to, #status = :paid, history = list_append(history, :h), updatedAt = :now, paidAt = :now',
+      values: { ':from': 'RESERVED', ':to': 'COMMITTED', ':pending': 'PENDING_PAYMENT', ':paid': 'PAID', ':h': [entry], ':now': now },
+      done: (o) => o.stockState === 'COMMITTED',
+      lines: order.reservation,
+      // Invariant 1: reserved never below zero.
+      lineCondition: 'reserved >= :q',
+      lineUpdate: 'SET reserved = reserved - :q, sold = sold + :q, updatedAt = :now',
+    });
+  }
+
+  /** Saga ReleaseStock (compensation): reserved -> available, once. No-op unless stock is RESERVED. */
+  async releaseStock(orderId: string, now: string): Promise<Movement> {
+    const order = await this.mustGet(orderId);
+    if (order.stockState !== 'RESERVED') return { applied: false, order };
+    return this.move(order, {
+      orderCondition: 'stockState = :from',
+      orderUpdate: 'SET stockState = :to, updatedAt = :now',
+      values: { ':from': 'RESERVED', ':to': 'RELEASED', ':now': now },
+      done: (o) => o.stockState !== 'RESERVED',
+      lines: order.reservation,
+      lineCondition: 'reserved >= :q',
+      lineUpdate: 'SET reserved = reserved - :q, available = available + :q, updatedAt = :now',
+    });
+  }
+
+  /** Refund saga RestockItems: sold -> available, once. No-op unless stock is COMMITTED. */
+  async restock(orderId: string, now: string): Promise<Movement> {
+    const order = await this.mustGet(orderId);
+    if (order.stockState !== 'COMMITTED') return { applied: false, order };
+    return this.move(order, {
+      orderCondition: 'stockState = :from',
+      orderUpdate: 'SET stockState = :to, updatedAt = :now',
+      values: { ':from': 'COMMITTED', ':to': 'RESTOCKED', ':now': now },
+      done: (o) => o.stockState !== 'COMMITTED',
+      lines: order.reservation,
+      lineCondition: 'sold >= :q',
+      lineUpdate: 'SET sold = sold - :q, available = available + :q, updatedAt = :now',
+    });
+  }
+
+  /** Saga ReleaseCoupons (compensation): gives every redemption back, once. */
+  async releaseCoupons(orderId: string, now: string): Promise<Movement> {
+    const order = await this.mustGet(orderId);
+    if (order.couponsState !== 'REDEEMED') return { applied: false, order };
+    const items: TransactItem[] = [
+      {
+        Update: {
+          TableName: tableName('orders'),
+          Key: { orderId },
+          ConditionExpression: 'couponsState = :from',
+          UpdateExpression: 'SET couponsState = :to, updatedAt = :now',
+          ExpressionAttributeValues: { ':from': 'REDEEMED', ':to': 'RELEASED', ':now': now },
+        },
+      },
+    ];
+    for (const r of order.couponRedemptions) {
+      const keys = [{ code: r.code, scope: COUPON_SCOPE }];
+      if (r.perCustomer) keys.push({ code: r.code, scope: customerScope(order.customerId) });
+      for (const Key of keys) {
+        items.push({
+          Update: {
+            TableName: tableName('coupons'),
+            Key,
+            // Invariant 3: a counter never goes below zero.
+            ConditionExpression: 'redemptions >= :one',
+            UpdateExpression: 'ADD redemptions :minusOne',
+            ExpressionAttributeValues: { ':one': 1, ':minusOne': -1 },
+          },
+        });
+      }
+    }
+    return this.runMovement(orderId, items, (o) => o.couponsState !== 'REDEEMED');
+  }
+
+  /**
+   * Moves the order to `to` if its status is one of `from`, appending to history. Returns
+   * applied=false when the order already has status `to` (a retried step). Throws
+   * IllegalOrderStateError otherwise.
+   */
+  async transition(orderId: string, from: OrderStatus[], to: OrderStatus, now: string, reason?: string, extra: Record<string, unknown> = {}): Promise<Movement> {
+    const entry: HistoryEntry = reason ? { status: to, at: now, reason } : { status: to, at: now };
+    const values: Record<string, unknown> = { ':to': to, ':h': [entry], ':now': now };
+    from.forEach((s, i) => (values[`:f${i}`] = s));
+    const sets = ['#status = :to', 'history = list_append(history, :h)', 'updatedAt = :now'];
+    for (const [k, v] of Object.entries(extra)) {
+      sets.push(`#x_${k} = :x_${k}`);
+      values[`:x_${k}`] = v;
+    }
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: tableName('orders'),
+          Key: { orderId },
+          // Condition: only legal transitions (src/domain/order-status.ts), each applied once.
+          ConditionExpression: `#status IN (${from.map((_, i) => `:f${i}`).join(', ')})`,
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ExpressionAttributeNames: { '#status': 'status', ...Object.fromEntries(Object.keys(extra).map((k) => [`#x_${k}`, k])) },
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { applied: true, order: out.Attributes as Order };
+    } catch (e) {
+      if (!isConditionalCheckFailed(e)) throw e;
+      const order = await this.mustGet(orderId);
+      if (order.status === to) return { applied: false, order };
+      throw new IllegalOrderStateError(`Order ${orderId} is ${order.status}; cannot become ${to}`);
+    }
+  }
+
+  /**
+   * Conditionally sets attributes on the order (no status change). Returns the new order, or
+   * undefined when `condition` did not hold (nothing written).
+   */
+  async setIf(orderId: string, condition: string, sets: Record<string, unknown>, extraValues: Record<string, unknown> = {}): Promise<Order | undefined> {
+    const names: Record<string, string> = { '#status': 'status' };
+    const values: Record<string, unknown> = { ...extraValues };
+    const parts = Object.entries(sets).map(([k, v]) => {
+      names[`#s_${k}`] = k;
+      values[`:s_${k}`] = v;
+      return `#s_${k} = :s_${k}`;
+    });
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: tableName('orders'),
+          Key: { orderId },
+          ConditionExpression: `attribute_exists(orderId) AND (${condition})`,
+          UpdateExpression: `SET ${parts.join(', ')}`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return out.Attributes as Order;
+    } catch (e) {
+      if (isConditionalCheckFailed(e)) return undefined;
+      throw e;
+    }
+  }
+
+  /** Records the provider's callback on the order once (first callback wins, invariant 4). */
+  recordPayment(orderId: string, payment: PaymentRecord): Promise<Order | undefined> {
+    return this.setIf(orderId, 'attribute_not_exists(payment) AND attribute_not_exists(paymentClosedAt)', { payment });
+  }
+
+  private async move(
+    order: Order,
+    spec: {
+      orderCondition: string;
+      orderUpdate: string;
+      values: Record<string, unknown>;
+      done: (o: Order) => boolean;
+      lines: StockLine[];
+      lineCondition: string;
+      lineUpdate: string;
+    },
+  ): Promise<Movement> {
+    const now = spec.values[':now'];
+    const items: TransactItem[] = [
+      {
+        Update: {
+          TableName: tableName('orders'),
+          Key: { orderId: order.orderId },
+          ConditionExpression: spec.orderCondition,
+          UpdateExpression: spec.orderUpdate,
+          ExpressionAttributeNames: spec.orderUpdate.includes('#status') || spec.orderCondition.includes('#status') ? { '#status': 'status' } : undefined,
+          ExpressionAttributeValues: spec.values,
+        },
+      },
+      ...spec.lines.map(
+        (line): TransactItem => ({
+          Update: {
+            TableName: tableName('inventory'),
+            Key: { storeId: order.storeId, sku: line.sku },
+            ConditionExpression: spec.lineCondition,
+            UpdateExpression: spec.lineUpdate,
+            ExpressionAttributeValues: { ':q': line.quantity, ':now': now },
+          },
+        }),
+      ),
+    ];
+    return this.runMovement(order.orderId, items, spec.done);
+  }
+
+  /** Runs a movement transaction; if the order's own condition failed, re-reads to tell "already done" from "illegal". */
+  private async runMovement(orderId: string, items: TransactItem[], done: (o: Order) => boolean): Promise<Movement> {
+    try {
+      await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
+      return { applied: true, order: await this.mustGet(orderId) };
+    } catch (e) {
+      const reasons = cancellationReasons(e);
+      if (!reasons || !cancelledByConditionsOnly(reasons)) throw e;
+      const order = await this.mustGet(orderId);
+      if (reasons[0]?.Code === 'ConditionalCheckFailed' && done(order)) return { applied: false, order };
+      throw new IllegalOrderStateError(
+        `Movement on order ${orderId} refused: ${reasons.map((r, i) => `${i}:${r.Code}`).join(' ')}`,
+      );
+    }
+  }
+}
+
+function couponItemIndexes(order: Order): { index: number; code: string }[] {
+  const out: { index: number; code: string }[] = [];
+  let index = 1 + order.reservation.length;
+  for (const r of order.couponRedemptions) {
+    out.push({ index: index++, code: r.code });
+    if (r.perCustomer) out.push({ index: index++, code: r.code });
+  }
+  return out;
+}
