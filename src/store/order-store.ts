@@ -252,7 +252,7 @@ export class OrderStore {
    * undefined when `condition` did not hold (nothing written).
    */
   async setIf(orderId: string, condition: string, sets: Record<string, unknown>, extraValues: Record<string, unknown> = {}): Promise<Order | undefined> {
-    const names: Record<string, string> = { '#status': 'status' };
+    const names: Record<string, string> = condition.includes('#status') ? { '#status': 'status' } : {};
     const values: Record<string, unknown> = { ...extraValues };
     const parts = Object.entries(sets).map(([k, v]) => {
       names[`#s_${k}`] = k;

@@ -1,0 +1,215 @@
+/**
+ * The local HTTP API: what API Gateway (HTTP API, payload format 2.0) does in front of the handlers.
+ * Matches method + path against `routes` (lib/wiring.ts), builds an `APIGatewayProxyEventV2`, invokes the
+ * route's function through the local Lambda runtime and writes its `{statusCode, headers, body, cookies}`.
+ * Unknown routes answer 404 and handler crashes 500, both as application/problem+json; `GET /health` 200.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { routes as wiredRoutes, type RouteSpec } from '../lib/wiring.ts';
+import { LOCAL_ACCOUNT, type LambdaRuntime } from './lambda-runtime.ts';
+
+/** A route: the wiring's RouteSpec, or a test fixture's (any function id). */
+export type LocalRoute = Omit<RouteSpec, 'function'> & { function: string };
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface HttpApi {
+  /** `http://127.0.0.1:<port>` */
+  url: string;
+  port: number;
+  /** The node:http server (e.g. to attach a WebSocket upgrade handler). */
+  server: Server;
+  /** Stops listening and closes every connection; idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * The route for `method` + `path` (path without query string) and its URL-decoded path parameters, or
+ * undefined. When several match, the most specific wins (literal segments before `{param}` ones, left to
+ * right), as in API Gateway.
+ */
+export function matchRoute(
+  routes: readonly LocalRoute[],
+  method: string,
+  path: string,
+): { route: LocalRoute; pathParameters: Record<string, string> } | undefined {
+  const segments = path.split('/');
+  let best: { route: LocalRoute; pathParameters: Record<string, string>; score: string } | undefined;
+  for (const route of routes) {
+    const parts = route.path.split('/');
+    if (route.method !== method || parts.length !== segments.length) continue;
+    const pathParameters: Record<string, string> = {};
+    let score = '';
+    const ok = parts.every((part, i) => {
+      const param = /^\{(\w+)\}$/.exec(part)?.[1];
+      score += param ? '0' : '1';
+      if (!param) return part === segments[i];
+      try {
+        pathParameters[param] = decodeURIComponent(segments[i]!);
+      } catch {
+        return false; // malformed %-encoding
+      }
+      return segments[i] !== '';
+    });
+    if (ok && (!best || score > best.score)) best = { route, pathParameters, score };
+  }
+  return best && { route: best.route, pathParameters: best.pathParameters };
+}
+
+/** `dd/MMM/yyyy:HH:mm:ss +0000`, API Gateway's requestContext.time. */
+function clfTime(d: Date): string {
+  const [, day, mon, year, time] = /^\w+, (\d+) (\w+) (\d+) (\S+)/.exec(d.toUTCString())!;
+  return `${day!.padStart(2, '0')}/${mon}/${year}:${time} +0000`;
+}
+
+/**
+ * The payload-2.0 event API Gateway would send for this request: lower-cased headers (repeats joined with
+ * commas, cookies moved to `cookies`), query parameters (repeats joined with commas), URL-decoded path
+ * parameters, body as UTF-8 text (`isBase64Encoded: false`).
+ */
+export function toApiGatewayEvent(
+  req: IncomingMessage,
+  url: URL,
+  route: LocalRoute,
+  pathParameters: Record<string, string>,
+  body: Buffer,
+): APIGatewayProxyEventV2 {
+  const now = new Date();
+  const routeKey = `${route.method} ${route.path}`;
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (name !== 'cookie' && value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const query: Record<string, string> = {};
+  for (const [key, value] of url.searchParams) query[key] = key in query ? `${query[key]},${value}` : value;
+  const host = headers.host ?? '127.0.0.1';
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    ...(req.headers.cookie ? { cookies: req.headers.cookie.split(/;\s*/) } : {}),
+    headers,
+    ...(url.search.length > 1 ? { queryStringParameters: query } : {}),
+    ...(Object.keys(pathParameters).length ? { pathParameters } : {}),
+    requestContext: {
+      accountId: LOCAL_ACCOUNT,
+      apiId: 'local',
+      domainName: host,
+      domainPrefix: host.split('.')[0]!,
+      http: {
+        method: route.method,
+        path: url.pathname,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: randomUUID(),
+      routeKey,
+      stage: '$default',
+      time: clfTime(now),
+      timeEpoch: now.getTime(),
+    },
+    ...(body.length ? { body: body.toString('utf8') } : {}),
+    isBase64Encoded: false,
+  };
+}
+
+function problem(res: ServerResponse, status: number, code: string, title: string, detail: string): void {
+  const body = JSON.stringify({ type: `https://wandian.dev/problems/${code.toLowerCase().replaceAll('_', '-')}`, title, status, code, detail });
+  res.writeHead(status, { 'content-type': 'application/problem+json', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+/** Writes a handler result the way API Gateway maps payload-2.0 responses (a bare value becomes a 200 JSON body). */
+function writeResult(res: ServerResponse, result: unknown, requestId: string): void {
+  const structured = typeof result === 'object' && result !== null && 'statusCode' in result;
+  const r: APIGatewayProxyStructuredResultV2 = structured
+    ? (result as APIGatewayProxyStructuredResultV2)
+    : { statusCode: 200, headers: { 'content-type': 'application/json' }, body: typeof result === 'string' ? result : JSON.stringify(result ?? null) };
+  const body = r.body === undefined ? Buffer.alloc(0) : Buffer.from(r.body, r.isBase64Encoded ? 'base64' : 'utf8');
+  const headers: Record<string, string | string[]> = { 'apigw-requestid': requestId };
+  for (const [name, value] of Object.entries(r.headers ?? {})) headers[name.toLowerCase()] = String(value);
+  if (r.cookies?.length) headers['set-cookie'] = r.cookies;
+  headers['content-length'] = String(body.length);
+  res.writeHead(r.statusCode ?? 200, headers);
+  res.end(body);
+}
+
+/** Reads the whole request body; resolves undefined if it exceeded `MAX_BODY_BYTES` (the excess is drained). */
+async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+  }
+  return size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks);
+}
+
+/**
+ * Starts the API on 127.0.0.1:`port` (default 3000; 0 = a free port), keep-alive on. `log` receives one
+ * line per handler crash (with the error). Rejects if the port cannot be bound (e.g. EADDRINUSE).
+ */
+export async function startHttpApi(opts: {
+  runtime: LambdaRuntime;
+  routes?: readonly LocalRoute[];
+  port?: number;
+  log?: (line: string, error?: unknown) => void;
+}): Promise<HttpApi> {
+  const routes = opts.routes ?? wiredRoutes;
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const method = req.method ?? 'GET';
+    if (method === 'GET' && url.pathname === '/health') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"status":"ok"}');
+      return;
+    }
+    const match = matchRoute(routes, method, url.pathname);
+    if (!match) {
+      problem(res, 404, 'ROUTE_NOT_FOUND', 'Route not found', `No route for ${method} ${url.pathname}`);
+      return;
+    }
+    let body: Buffer | undefined;
+    try {
+      body = await readBody(req);
+    } catch {
+      return; // the client went away
+    }
+    if (!body) {
+      problem(res, 413, 'PAYLOAD_TOO_LARGE', 'Payload too large', `Request bodies are limited to ${MAX_BODY_BYTES} bytes`);
+      return;
+    }
+    const event = toApiGatewayEvent(req, url, match.route, match.pathParameters, body);
+    try {
+      const result = await opts.runtime.invoke(match.route.function, event);
+      writeResult(res, result, event.requestContext.requestId);
+    } catch (error) {
+      opts.log?.(`${event.routeKey} (${match.route.function}) failed`, error);
+      if (!res.headersSent) problem(res, 500, 'INTERNAL_ERROR', 'Internal error', 'Unexpected error; it was logged.');
+      else res.destroy();
+    }
+  });
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 3000, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  let closed: Promise<void> | undefined;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    server,
+    close: () =>
+      (closed ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      })),
+  };
+}

@@ -1,0 +1,183 @@
+/**
+ * The whole of wandian on this machine: DynamoDB Local, the tables, the Step Functions + EventBridge
+ * emulator, the ASL state machines, the event bus and the HTTP API, all wired from lib/wiring.ts.
+ * Handlers run unchanged; they find everything through the environment this module sets (the variables
+ * the CDK stack sets when deployed, plus the SDK's AWS_ENDPOINT_URL_* service endpoints).
+ * One system per process: handler modules (and their SDK clients) are cached after the first import.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  EVENT_BUS_ENV,
+  functions as wiredFunctions,
+  routes as wiredRoutes,
+  rules as wiredRules,
+  stateMachines as wiredStateMachines,
+} from '../lib/wiring.ts';
+import { LOCAL_WEBHOOK_SECRET_DEFAULT } from '../src/config.ts';
+import { startAwsEmulator, type AwsEmulator } from './aws-emulator.ts';
+import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.ts';
+import { LocalEventBus, type EventBusOptions, type EventBusStats } from './event-bus.ts';
+import { startHttpApi, type HttpApi, type LocalRoute } from './http-api.ts';
+import {
+  createLambdaRuntime,
+  DEFAULT_REGION,
+  wiredRuntime,
+  type FunctionStats,
+  type LambdaRuntime,
+  type LocalFunctionSpec,
+} from './lambda-runtime.ts';
+import { LocalStepFunctions, type ExecutionStatus, type LocalStateMachineSpec, type StepFunctionsOptions } from './step-functions.ts';
+import { createTables, tableEnvironment } from './tables.ts';
+
+export const TABLE_PREFIX = 'wandian-local-';
+export const LOCAL_BUS_NAME = 'wandian-local';
+
+export interface LocalSystemOptions {
+  /** HTTP API port; default `PORT` or 3000; 0 = a free port. */
+  port?: number;
+  /** Directory for DynamoDB Local's data (kept across runs); false/undefined = in memory. */
+  persist?: string | false;
+  /** No log lines on stderr (handler crashes, dead letters). */
+  quiet?: boolean;
+  busOptions?: Omit<EventBusOptions, 'runtime' | 'rules' | 'busName' | 'region'>;
+  sfnOptions?: Omit<StepFunctionsOptions, 'runtime' | 'stateMachines' | 'root' | 'region'>;
+  /** Test fixtures in place of lib/wiring.ts parts (tables always come from the wiring). */
+  wiring?: {
+    functions?: Record<string, LocalFunctionSpec>;
+    routes?: readonly LocalRoute[];
+    stateMachines?: Record<string, LocalStateMachineSpec>;
+    rules?: EventBusOptions['rules'];
+    /** Base directory of function entries and ASL files; default the repository root. */
+    root?: string;
+  };
+}
+
+export interface LocalSystemStats {
+  functions: Record<string, FunctionStats>;
+  bus: EventBusStats;
+  executions: Partial<Record<ExecutionStatus, number>>;
+}
+
+export interface LocalSystem {
+  /** `http://127.0.0.1:<port>` of the HTTP API. */
+  url: string;
+  port: number;
+  dynamoEndpoint: string;
+  /** Serves Step Functions and EventBridge (AWS_ENDPOINT_URL_SFN / _EVENTBRIDGE). */
+  awsEndpoint: string;
+  region: string;
+  runtime: LambdaRuntime;
+  stepFunctions: LocalStepFunctions;
+  bus: LocalEventBus;
+  http: HttpApi;
+  /** Invocations per function, bus counters, executions per status. */
+  stats(): LocalSystemStats;
+  /** Stops the API, the bus, the executions, the emulator and DynamoDB Local (waits for its exit); idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Sets `process.env[name]` (deleting it for undefined); returns a function restoring the previous value. */
+function setEnv(values: Record<string, string | undefined>): () => void {
+  const previous = Object.fromEntries(Object.keys(values).map((k) => [k, process.env[k]]));
+  const apply = (v: Record<string, string | undefined>) => {
+    for (const [k, value] of Object.entries(v)) {
+      if (value === undefined) delete process.env[k];
+      else process.env[k] = value;
+    }
+  };
+  apply(values);
+  return () => apply(previous);
+}
+
+/**
+ * Starts everything and sets the handlers' environment (before any handler is imported). Rejects, after
+ * stopping whatever had started, if DynamoDB Local, a table, an ASL file, a rule pattern or the port fails.
+ */
+export async function startLocalSystem(opts: LocalSystemOptions = {}): Promise<LocalSystem> {
+  const log = opts.quiet ? () => {} : (line: string, error?: unknown) => console.error(`wandian local: ${line}`, ...(error ? [error] : []));
+  const region = process.env.AWS_REGION || DEFAULT_REGION;
+  const restores = [
+    setEnv({
+      AWS_REGION: region,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_SESSION_TOKEN: undefined,
+      AWS_EC2_METADATA_DISABLED: 'true',
+      POWERTOOLS_SERVICE_NAME: process.env.POWERTOOLS_SERVICE_NAME ?? 'wandian',
+      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+      WANDIAN_PAYMENT_WEBHOOK_SECRET: process.env.WANDIAN_PAYMENT_WEBHOOK_SECRET ?? LOCAL_WEBHOOK_SECRET_DEFAULT,
+    }),
+  ];
+  const stops: Array<() => Promise<void>> = [];
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      for (const s of stops.reverse()) await s().catch((e) => log('stop failed', e));
+      for (const restore of restores.reverse()) restore();
+    })());
+
+  try {
+    const w = opts.wiring ?? {};
+    const stateMachineSpecs: Record<string, LocalStateMachineSpec> = w.stateMachines ?? wiredStateMachines;
+    const runtime = w.functions || w.root ? createLambdaRuntime({ functions: w.functions ?? wiredFunctions, root: w.root }) : wiredRuntime();
+    // Built first: invalid ASL or rule patterns fail before DynamoDB Local starts.
+    const stepFunctions = new LocalStepFunctions({ ...opts.sfnOptions, runtime, stateMachines: stateMachineSpecs, root: w.root, region });
+    const bus = new LocalEventBus({
+      onDeadLetter: (d) => log(`event ${d.event.id} (${d.event['detail-type']}) dead-lettered for rule ${d.rule} after ${d.attempts} attempts: ${d.error}`),
+      ...opts.busOptions,
+      runtime,
+      rules: w.rules ?? wiredRules,
+      busName: LOCAL_BUS_NAME,
+      region,
+    });
+
+    // Stopped in reverse order: API, executions, bus deliveries, emulator, DynamoDB Local.
+    const dynamo: DynamoDbLocal = await startDynamoDbLocal({ dbPath: opts.persist || undefined });
+    stops.push(() => dynamo.stop());
+    const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const tableNames = await createTables(client, { prefix: TABLE_PREFIX }).finally(() => client.destroy());
+
+    const emulator: AwsEmulator = await startAwsEmulator(
+      { ...stepFunctions.operations(), ...bus.operations() },
+      { onError: (e) => log('emulator operation failed', e) },
+    );
+    stops.push(() => emulator.close(), () => bus.stop(), () => stepFunctions.stop());
+
+    restores.push(
+      setEnv({
+        ...tableEnvironment(tableNames),
+        ...Object.fromEntries(
+          Object.entries(stateMachineSpecs).flatMap(([id, spec]) => (spec.envVar ? [[spec.envVar, stepFunctions.arns[id]!]] : [])),
+        ),
+        [EVENT_BUS_ENV]: LOCAL_BUS_NAME,
+        AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+        AWS_ENDPOINT_URL_SFN: emulator.endpoint,
+        AWS_ENDPOINT_URL_EVENTBRIDGE: emulator.endpoint,
+      }),
+    );
+
+    const http = await startHttpApi({ runtime, routes: w.routes ?? wiredRoutes, port: opts.port ?? Number(process.env.PORT || 3000), log });
+    stops.push(() => http.close());
+
+    return {
+      url: http.url,
+      port: http.port,
+      dynamoEndpoint: dynamo.endpoint,
+      awsEndpoint: emulator.endpoint,
+      region,
+      runtime,
+      stepFunctions,
+      bus,
+      http,
+      stats: () => {
+        const executions: Partial<Record<ExecutionStatus, number>> = {};
+        for (const e of stepFunctions.list()) executions[e.status] = (executions[e.status] ?? 0) + 1;
+        return { functions: runtime.stats(), bus: bus.stats(), executions };
+      },
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * Bad input is answered 4xx with problem+json and a stable code, never 500, and changes nothing
+ * (PRODUCT.md API contract v1; the house rules).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { startLocalSystem } from '../../local/system.ts';
+import { tableName } from '../../src/config.ts';
+import { ApiClient } from '../helpers/api.ts';
+
+const SECRET = 'bad-input-secret';
+let system: Awaited<ReturnType<typeof startLocalSystem>>;
+let api: ApiClient;
+let doc: DynamoDBDocumentClient;
+const storeId = 'bad-input-store';
+const sku = 'bad-input-sku';
+
+const validOrder = { storeId, customerId: 'c1', items: [{ sku, quantity: 1 }], paymentMethod: 'CARD' };
+
+async function snapshot() {
+  const [inventory, orders, payments, coupons] = await Promise.all(
+    (['inventory', 'orders', 'payments', 'coupons'] as const).map(async (t) => (await doc.send(new ScanCommand({ TableName: tableName(t), ConsistentRead: true }))).Items ?? []),
+  );
+  return { inventory, orders, payments, coupons };
+}
+
+beforeAll(async () => {
+  process.env.WANDIAN_PAYMENT_WEBHOOK_SECRET = SECRET;
+  system = await startLocalSystem({ port: 0, quiet: true });
+  api = new ApiClient(system.url, SECRET);
+  doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: system.dynamoEndpoint }));
+  await api.put(`/v1/stores/${storeId}`, { name: 'S', region: 'east', timezone: 'Asia/Shanghai' });
+  await api.put(`/v1/catalog/${sku}`, { name: 'Tea', unitPrice: 900, currency: 'CNY', category: 'drinks' });
+  await api.put(`/v1/stores/${storeId}/inventory/${sku}`, { available: 10, lowStockThreshold: 1 });
+});
+
+afterAll(async () => {
+  await system?.stop();
+});
+
+const longId = 'x'.repeat(65);
+type Case = [name: string, send: () => Promise<{ status: number; body: any; headers: Headers }>, status: number, code: string];
+
+const cases: Case[] = [
+  ['non-JSON order body', () => api.request('POST', '/v1/orders', '{not json', { 'idempotency-key': 'k-nonjson' }), 400, 'MALFORMED_JSON'],
+  ['empty order body', () => api.request('POST', '/v1/orders', '', { 'idempotency-key': 'k-empty', 'content-type': 'application/json' }), 400, 'MALFORMED_JSON'],
+  ['order without Idempotency-Key', () => api.request('POST', '/v1/orders', validOrder), 400, 'IDEMPOTENCY_KEY_REQUIRED'],
+  ['order missing items', () => api.createOrder({ storeId, customerId: 'c1', paymentMethod: 'CARD' }), 400, 'VALIDATION_FAILED'],
+  ['quantity 0', () => api.createOrder({ ...validOrder, items: [{ sku, quantity: 0 }] }), 400, 'VALIDATION_FAILED'],
+  ['negative quantity', () => api.createOrder({ ...validOrder, items: [{ sku, quantity: -1 }] }), 400, 'VALIDATION_FAILED'],
+  ['quantity 10^9', () => api.createOrder({ ...validOrder, items: [{ sku, quantity: 1_000_000_000 }] }), 400, 'VALIDATION_FAILED'],
+  ['quantity as a string', () => api.createOrder({ ...validOrder, items: [{ sku, quantity: '1' }] }), 400, 'VALIDATION_FAILED'],
+  ['fractional quantity', () => api.createOrder({ ...validOrder, items: [{ sku, quantity: 1.5 }] }), 400, 'VALIDATION_FAILED'],
+  ['unknown payment method', () => api.createOrder({ ...validOrder, paymentMethod: 'CASH' }), 400, 'VALIDATION_FAILED'],
+  ['oversized customer id', () => api.createOrder({ ...validOrder, customerId: longId }), 400, 'VALIDATION_FAILED'],
+  ['unknown field', () => api.createOrder({ ...validOrder, priceOverride: 1 }), 400, 'VALIDATION_FAILED'],
+  ['unknown store', () => api.createOrder({ ...validOrder, storeId: 'no-such-store' }), 404, 'STORE_NOT_FOUND'],
+  ['unknown SKU', () => api.createOrder({ ...validOrder, items: [{ sku: 'no-such-sku', quantity: 1 }] }), 404, 'SKU_NOT_FOUND'],
+  ['unknown coupon', () => api.createOrder({ ...validOrder, couponCodes: ['NO-SUCH-COUPON'] }), 422, 'COUPON_NOT_APPLICABLE'],
+  ['more than the stock', () => api.createOrder({ ...validOrder, items: [{ sku, quantity: 11 }] }), 409, 'INVENTORY_SHORTAGE'],
+  ['BALANCE before the wallet exists', () => api.createOrder({ ...validOrder, paymentMethod: 'BALANCE' }), 422, 'PAYMENT_METHOD_UNAVAILABLE'],
+  ['store with a bad timezone', () => api.put('/v1/stores/s-bad', { name: 'S', region: 'east', timezone: 'Mars/Olympus' }), 400, 'VALIDATION_FAILED'],
+  ['catalog item with a float price', () => api.put('/v1/catalog/sku-bad', { name: 'X', unitPrice: 9.99, currency: 'CNY', category: 'c' }), 400, 'VALIDATION_FAILED'],
+  ['inventory for an unknown store', () => api.put(`/v1/stores/no-such-store/inventory/${sku}`, { available: 1, lowStockThreshold: 0 }), 404, 'STORE_NOT_FOUND'],
+  ['inventory for an unknown SKU', () => api.put(`/v1/stores/${storeId}/inventory/no-such-sku`, { available: 1, lowStockThreshold: 0 }), 404, 'SKU_NOT_FOUND'],
+  ['negative stock', () => api.put(`/v1/stores/${storeId}/inventory/${sku}`, { available: -5, lowStockThreshold: 0 }), 400, 'VALIDATION_FAILED'],
+  ['percent coupon above 100', () => api.put('/v1/coupons/BAD', { type: 'PERCENT_OFF', percentOff: 150 }), 400, 'VALIDATION_FAILED'],
+  ['path id with bad characters', () => api.get('/v1/orders/%24%7Binjection%7D'), 400, 'VALIDATION_FAILED'],
+  ['path id too long', () => api.get(`/v1/orders/${longId}`), 400, 'VALIDATION_FAILED'],
+  ['unknown order', () => api.get('/v1/orders/ord_nope'), 404, 'ORDER_NOT_FOUND'],
+  ['cancel an unknown order', () => api.request('POST', '/v1/orders/ord_nope/cancel'), 404, 'ORDER_NOT_FOUND'],
+  ['webhook with a bad signature', () => api.webhook({ paymentId: 'p1', orderId: 'ord_nope', status: 'SUCCEEDED', amount: 1, currency: 'CNY', occurredAt: '2026-11-23T08:00:00Z' }, 'sha256=' + '0'.repeat(64)), 401, 'INVALID_SIGNATURE'],
+  ['webhook without a signature', () => api.request('POST', '/v1/payments/webhook', { paymentId: 'p1' }), 401, 'INVALID_SIGNATURE'],
+  ['webhook for an unknown order', () => api.webhook({ paymentId: 'p1', orderId: 'ord_nope', status: 'SUCCEEDED', amount: 1, currency: 'CNY', occurredAt: '2026-11-23T08:00:00Z' }), 404, 'ORDER_NOT_FOUND'],
+  ['webhook with a float amount', () => api.webhook({ paymentId: 'p1', orderId: 'ord_nope', status: 'SUCCEEDED', amount: 1.5, currency: 'CNY', occurredAt: '2026-11-23T08:00:00Z' }), 400, 'VALIDATION_FAILED'],
+  ['unknown route', () => api.get('/v1/nothing-here'), 404, 'ROUTE_NOT_FOUND'],
+];
+
+describe('bad input', () => {
+  it.each(cases)('%s → %i %s, nothing changed', async (_name, send, status, code) => {
+    const before = await snapshot();
+    const res = await send();
+    expect(res.status).toBe(status);
+    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(res.body).toMatchObject({ status, code });
+    expect(typeof res.body.title).toBe('string');
+    expect(await snapshot()).toEqual(before);
+  });
+});

@@ -1,0 +1,87 @@
+/**
+ * Concurrency and idempotency through the local runtime (real HTTP, real DynamoDB Local), with the
+ * default payment timeout so no reservation expires during the race.
+ * Specification: shared/brief/PRODUCT.md invariants 1, 2 and 6.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { startLocalSystem } from '../../local/system.ts';
+import { tableName } from '../../src/config.ts';
+import { inventoryViolations } from '../../src/domain/inventory.ts';
+import { ApiClient } from '../helpers/api.ts';
+
+type System = Awaited<ReturnType<typeof startLocalSystem>>;
+let system: System;
+let api: ApiClient;
+let doc: DynamoDBDocumentClient;
+const SECRET = 'race-webhook-secret';
+const uid = (p: string) => `${p}-${randomUUID().slice(0, 8)}`;
+
+async function seedStore(stock: Record<string, number>) {
+  const storeId = uid('store');
+  expect((await api.put(`/v1/stores/${storeId}`, { name: 'Race store', region: 'south', timezone: 'Asia/Singapore' })).status).toBe(200);
+  for (const [sku, available] of Object.entries(stock)) {
+    expect((await api.put(`/v1/catalog/${sku}`, { name: `Item ${sku}`, unitPrice: 990, currency: 'CNY', category: 'food' })).status).toBe(200);
+    expect((await api.put(`/v1/stores/${storeId}/inventory/${sku}`, { available, lowStockThreshold: 0 })).status).toBe(200);
+  }
+  return storeId;
+}
+
+const inventoryOf = async (storeId: string, sku: string) => (await api.get(`/v1/stores/${storeId}/inventory/${sku}`)).body;
+
+async function allInventory(): Promise<any[]> {
+  const out = await doc.send(new ScanCommand({ TableName: tableName('inventory'), ConsistentRead: true }));
+  return out.Items ?? [];
+}
+
+beforeAll(async () => {
+  delete process.env.WANDIAN_PAYMENT_TIMEOUT_SECONDS;
+  process.env.WANDIAN_PAYMENT_WEBHOOK_SECRET = SECRET;
+  system = await startLocalSystem({ port: 0, quiet: true });
+  api = new ApiClient(system.url, SECRET);
+  doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: system.dynamoEndpoint }));
+});
+
+afterAll(async () => {
+  await system?.stop();
+});
+
+describe('inventory under concurrency', () => {
+  it('sells exactly the stock when 300 customers race for 50 units, and the invariants hold', async () => {
+    const sku = uid('flash');
+    const storeId = await seedStore({ [sku]: 50 });
+    const results = await Promise.all(
+      Array.from({ length: 300 }, (_, i) => api.createOrder({ storeId, customerId: `racer${i}`, items: [{ sku, quantity: 1 }], paymentMethod: 'WECHAT_PAY' })),
+    );
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(50);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(250);
+    const shortage = results.find((r) => r.status === 409)!.body;
+    expect(shortage.code).toBe('INVENTORY_SHORTAGE');
+    expect(shortage.shortages[0]).toMatchObject({ sku, requested: 1, available: 0 });
+    expect(await inventoryOf(storeId, sku)).toMatchObject({ available: 0, reserved: 50, sold: 0 });
+    for (const level of await allInventory()) expect(inventoryViolations(level), `${level.storeId}/${level.sku}`).toEqual([]);
+  });
+});
+
+describe('idempotency', () => {
+  it('returns the same response for a retried Idempotency-Key and 422 for another body', async () => {
+    const sku = uid('sku');
+    const storeId = await seedStore({ [sku]: 5 });
+    const key = randomUUID();
+    const body = { storeId, customerId: 'c9', items: [{ sku, quantity: 1 }], paymentMethod: 'CARD' };
+    const first = await api.createOrder(body, key);
+    const replay = await api.createOrder(body, key);
+    expect(first.status).toBe(201);
+    expect(replay.status).toBe(201);
+    expect(replay.body.orderId).toBe(first.body.orderId);
+    expect(await inventoryOf(storeId, sku)).toMatchObject({ available: 4, reserved: 1 });
+
+    const other = await api.createOrder({ ...body, items: [{ sku, quantity: 2 }] }, key);
+    expect(other.status).toBe(422);
+    expect(other.body.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect(await inventoryOf(storeId, sku)).toMatchObject({ available: 4, reserved: 1 });
+  });
+});
