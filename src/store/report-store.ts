@@ -28,7 +28,7 @@ export class ReportStore {
    * once per eventId. Returns false when the event was already counted.
    */
   async addOnce(eventId: string, hour: string, scopes: string[], delta: Partial<HourlySales>, now: Date): Promise<boolean> {
-    const entries = Object.entries(delta).filter(([, v]) => v);
+    const entries = Object.entries(delta).filter(([, v]) => v !== undefined);
     const TableName = tableName('reports');
     try {
       await this.doc.send(

@@ -1,0 +1,81 @@
+/**
+ * Domain events reach the reporting Lambdas through the local bus, routed by the deployed rule
+ * patterns; the hourly sales counter counts each event once although deliveries are duplicated and
+ * reordered (PRODUCT.md invariant 5); InventoryLow fires once per threshold crossing.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { startLocalSystem } from '../../local/system.ts';
+import type { EventBridgeEvent } from '../../local/event-bus.ts';
+import { tableName } from '../../src/config.ts';
+import { ApiClient } from '../helpers/api.ts';
+
+const SECRET = 'events-secret';
+let system: Awaited<ReturnType<typeof startLocalSystem>>;
+let api: ApiClient;
+let doc: DynamoDBDocumentClient;
+const events: EventBridgeEvent[] = [];
+
+async function hourRow(scope: string, at: string) {
+  const out = await doc.send(new GetCommand({ TableName: tableName('reports'), Key: { pk: scope, sk: `HOUR#${at.slice(0, 13)}` }, ConsistentRead: true }));
+  return out.Item;
+}
+
+beforeAll(async () => {
+  process.env.WANDIAN_PAYMENT_WEBHOOK_SECRET = SECRET;
+  system = await startLocalSystem({ port: 0, quiet: true, busOptions: { onEvent: (e) => events.push(e) } });
+  api = new ApiClient(system.url, SECRET);
+  doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: system.dynamoEndpoint }));
+  await api.put('/v1/stores/ev-store', { name: 'S', region: 'north', timezone: 'Asia/Tokyo' });
+  await api.put('/v1/catalog/ev-sku', { name: 'Rice ball', unitPrice: 450, currency: 'CNY', category: 'food' });
+  await api.put('/v1/stores/ev-store/inventory/ev-sku', { available: 10, lowStockThreshold: 4 });
+});
+
+afterAll(async () => {
+  await system?.stop();
+});
+
+describe('events and reports', () => {
+  it('counts paid and cancelled orders once per event in the hourly report, even when every delivery is duplicated and reordered', async () => {
+    system.bus.setFaults({ duplicate: true, reorder: true });
+    const paid = await api.createOrder({ storeId: 'ev-store', customerId: 'c1', items: [{ sku: 'ev-sku', quantity: 2 }], paymentMethod: 'WECHAT_PAY' });
+    const cancelled = await api.createOrder({ storeId: 'ev-store', customerId: 'c2', items: [{ sku: 'ev-sku', quantity: 1 }], paymentMethod: 'ALIPAY' });
+    await api.pay(paid.body);
+    await api.request('POST', `/v1/orders/${cancelled.body.orderId}/cancel`);
+    const paidOrder = await api.waitForStatus(paid.body.orderId, ['PAID']);
+    await api.waitForStatus(cancelled.body.orderId, ['CANCELLED']);
+    await system.bus.idle();
+    system.bus.setFaults({ duplicate: false, reorder: false });
+
+    const types = events.map((e) => `${e['detail-type']}:${(e.detail as { orderId?: string }).orderId}`);
+    expect(types).toContain(`OrderPlaced:${paid.body.orderId}`);
+    expect(types).toContain(`OrderPaid:${paid.body.orderId}`);
+    expect(types).toContain(`OrderCancelled:${cancelled.body.orderId}`);
+    expect(events.every((e) => e.source.startsWith('wandian.'))).toBe(true);
+
+    const paidAt = paidOrder.history.at(-1).at as string;
+    for (const scope of ['STORE#ev-store', 'REGION#north']) {
+      expect(await hourRow(scope, paidAt)).toMatchObject({ orders: 1, units: 2, revenue: 900, discount: 0 });
+    }
+    const cancelledRow = await hourRow('STORE#ev-store', (await api.get(`/v1/orders/${cancelled.body.orderId}`)).body.history.at(-1).at);
+    expect(cancelledRow?.cancelled).toBe(1);
+  });
+
+  it('emits InventoryLow once when stock crosses its threshold', async () => {
+    // 10 - 2 (paid) - 1 (cancelled, released) = 8 available; threshold 4.
+    const before = events.filter((e) => e['detail-type'] === 'InventoryLow').length;
+    const big = await api.createOrder({ storeId: 'ev-store', customerId: 'c3', items: [{ sku: 'ev-sku', quantity: 5 }], paymentMethod: 'CARD' });
+    expect(big.status).toBe(201);
+    const small = await api.createOrder({ storeId: 'ev-store', customerId: 'c4', items: [{ sku: 'ev-sku', quantity: 1 }], paymentMethod: 'CARD' });
+    expect(small.status).toBe(201);
+    await system.bus.idle();
+    await new Promise((r) => setTimeout(r, 200));
+    await system.bus.idle();
+    const lows = events.filter((e) => e['detail-type'] === 'InventoryLow').slice(before);
+    expect(lows).toHaveLength(1);
+    expect(lows[0]!.source).toBe('wandian.inventory');
+    expect(lows[0]!.detail).toMatchObject({ storeId: 'ev-store', sku: 'ev-sku', lowStockThreshold: 4 });
+    expect((lows[0]!.detail as { available: number }).available).toBeLessThanOrEqual(4);
+  });
+});
