@@ -1,7 +1,7 @@
 /**
  * The single manifest of wandian's deployable parts: tables, functions, HTTP routes, state machines
  * and event rules. Pure data (no CDK imports) so that BOTH the CDK constructs in `lib/` and the local
- * runtime in `local/` read it; `test/cdk/wiring.test.ts` checks the synthesized template against it.
+ * runtime in `local/` read it; `test/cdk/stack.test.ts` checks the synthesized template against it.
  *
  * Paths are relative to the repository root.
  */

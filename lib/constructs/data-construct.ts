@@ -1,0 +1,35 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Construct } from 'constructs';
+import { tables, type TableId, type TableSpec } from '../wiring.ts';
+import { markWiring } from './conventions.ts';
+
+/** Tables whose content can be rebuilt or safely lost; every other table is RETAINed on stack deletion. */
+const DISPOSABLE_TABLES: ReadonlySet<TableId> = new Set<TableId>(['idempotency']);
+
+/**
+ * One DynamoDB table per `tables` entry of lib/wiring.ts: on-demand, point-in-time recovery,
+ * string keys and TTL as the spec says. Business data (orders, inventory, coupons, payments,
+ * stores, catalog, reports) is retained when the stack is deleted; idempotency records are not.
+ */
+export class DataConstruct extends Construct {
+  /** Every wiring table by its id. */
+  readonly tables: Record<TableId, TableV2>;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    const entries = (Object.entries(tables) as [TableId, TableSpec][]).map(([tableId, spec]) => {
+      const table = new TableV2(this, tableId, {
+        partitionKey: { name: spec.partitionKey, type: AttributeType.STRING },
+        sortKey: spec.sortKey ? { name: spec.sortKey, type: AttributeType.STRING } : undefined,
+        timeToLiveAttribute: spec.ttlAttribute,
+        billing: Billing.onDemand(),
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+        removalPolicy: DISPOSABLE_TABLES.has(tableId) ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+      });
+      markWiring(table, `tables.${tableId}`);
+      return [tableId, table] as const;
+    });
+    this.tables = Object.fromEntries(entries) as Record<TableId, TableV2>;
+  }
+}

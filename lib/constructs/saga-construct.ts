@@ -1,0 +1,67 @@
+import { ArnFormat, Stack } from 'aws-cdk-lib';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct, type IConstruct } from 'constructs';
+import { fromRepoRoot } from '../paths.ts';
+import { stateMachines, type FunctionId, type StateMachineId, type StateMachineSpec } from '../wiring.ts';
+import { kebab, LOG_RETENTION, markWiring } from './conventions.ts';
+
+/** Deterministic state machine name, e.g. `Wandian-ap-east-1-order-saga`. */
+export function stateMachineName(scope: IConstruct, id: StateMachineId): string {
+  return `${Stack.of(scope).stackName}-${kebab(id)}`;
+}
+
+/**
+ * ARN of a wiring state machine, built from its deterministic name rather than read from the
+ * resource: the state machines reference the saga functions, so functions that start them or
+ * answer their task tokens must not reference them back (that would be a dependency cycle).
+ */
+export function stateMachineArn(scope: IConstruct, id: StateMachineId): string {
+  return Stack.of(scope).formatArn({
+    service: 'states',
+    resource: 'stateMachine',
+    resourceName: stateMachineName(scope, id),
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+}
+
+/** Properties of {@link SagaConstruct}. */
+export interface SagaConstructProps {
+  /** Every wiring function by id; each `${Name}` of an ASL file becomes one of their ARNs. */
+  readonly functions: Record<FunctionId, IFunction>;
+}
+
+/**
+ * One STANDARD Step Functions state machine per `stateMachines` entry of lib/wiring.ts, defined by
+ * its ASL file with `${Name}` substituted by function ARNs. Errors are logged (without execution
+ * data, which holds order details), executions are traced, and each state machine may invoke
+ * exactly the functions its ASL names.
+ */
+export class SagaConstruct extends Construct {
+  /** Every wiring state machine by its id. */
+  readonly stateMachines: Record<StateMachineId, StateMachine>;
+
+  constructor(scope: Construct, id: string, props: SagaConstructProps) {
+    super(scope, id);
+    const entries = (Object.entries(stateMachines) as [StateMachineId, StateMachineSpec][]).map(([smId, spec]) => {
+      const tasks = Object.entries(spec.functionSubstitutions).map(([placeholder, fnId]) => [placeholder, props.functions[fnId]] as const);
+      const stateMachine = new StateMachine(this, smId, {
+        stateMachineName: stateMachineName(this, smId),
+        stateMachineType: StateMachineType.STANDARD,
+        definitionBody: DefinitionBody.fromFile(fromRepoRoot(spec.file)),
+        definitionSubstitutions: Object.fromEntries(tasks.map(([placeholder, fn]) => [placeholder, fn.functionArn])),
+        logs: {
+          destination: new LogGroup(this, `${smId}Logs`, { retention: LOG_RETENTION }),
+          level: LogLevel.ERROR,
+          includeExecutionData: false,
+        },
+        tracingEnabled: true,
+      });
+      for (const fn of new Set(tasks.map(([, fn]) => fn))) fn.grantInvoke(stateMachine);
+      markWiring(stateMachine, `stateMachines.${smId}`);
+      return [smId, stateMachine] as const;
+    });
+    this.stateMachines = Object.fromEntries(entries) as Record<StateMachineId, StateMachine>;
+  }
+}

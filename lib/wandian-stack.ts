@@ -1,0 +1,60 @@
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { ApiConstruct } from './constructs/api-construct.ts';
+import { DataConstruct } from './constructs/data-construct.ts';
+import { EventsConstruct } from './constructs/events-construct.ts';
+import { FunctionsConstruct } from './constructs/functions-construct.ts';
+import { ObservabilityConstruct } from './constructs/observability-construct.ts';
+import { SagaConstruct } from './constructs/saga-construct.ts';
+import { SecurityConstruct } from './constructs/security-construct.ts';
+
+/** Properties of {@link WandianStack}. */
+export interface WandianStackProps extends StackProps {
+  /** The chain's sales regions served from this AWS region (cdk.json `wandian:salesRegions`). */
+  readonly salesRegions: readonly string[];
+  /** Seconds an order waits for payment before it expires (default 900, PRODUCT.md Saga). */
+  readonly paymentTimeoutSeconds?: number;
+}
+
+/**
+ * wandian in one AWS region: everything lib/wiring.ts describes (tables, functions, HTTP routes,
+ * sagas, bus and rules) plus the webhook secret, dashboard and alarms.
+ */
+export class WandianStack extends Stack {
+  /** Tables. */
+  readonly data: DataConstruct;
+  /** Lambda functions. */
+  readonly functions: FunctionsConstruct;
+  /** HTTP API. */
+  readonly api: ApiConstruct;
+  /** Step Functions sagas. */
+  readonly saga: SagaConstruct;
+  /** Bus, rules and dead-letter queues. */
+  readonly events: EventsConstruct;
+
+  constructor(scope: Construct, id: string, props: WandianStackProps) {
+    super(scope, id, props);
+    if (props.salesRegions.length === 0) throw new Error(`${id}: serves no sales region`);
+    this.data = new DataConstruct(this, 'Data');
+    const security = new SecurityConstruct(this, 'Security');
+    this.events = new EventsConstruct(this, 'Events');
+    this.functions = new FunctionsConstruct(this, 'Functions', {
+      tables: this.data.tables,
+      eventBus: this.events.bus,
+      webhookSecret: security.webhookSecret,
+      salesRegions: props.salesRegions,
+      paymentTimeoutSeconds: props.paymentTimeoutSeconds ?? 900,
+    });
+    const fns = this.functions.functions;
+    this.events.addRules(fns);
+    this.saga = new SagaConstruct(this, 'Saga', { functions: fns });
+    this.api = new ApiConstruct(this, 'Api', { functions: fns });
+    new ObservabilityConstruct(this, 'Observability', {
+      api: this.api.api,
+      functions: fns,
+      stateMachines: this.saga.stateMachines,
+      tables: this.data.tables,
+      deadLetterQueues: this.events.deadLetterQueues,
+    });
+  }
+}
