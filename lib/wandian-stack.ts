@@ -1,11 +1,15 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { AlertsConstruct } from './constructs/alerts-construct.ts';
 import { ApiConstruct } from './constructs/api-construct.ts';
 import { DataConstruct } from './constructs/data-construct.ts';
+import { EventCatalogConstruct } from './constructs/event-catalog-construct.ts';
 import { EventsConstruct } from './constructs/events-construct.ts';
 import { FunctionsConstruct } from './constructs/functions-construct.ts';
+import { LiveStatusConstruct } from './constructs/live-status-construct.ts';
 import { ObservabilityConstruct } from './constructs/observability-construct.ts';
 import { SagaConstruct } from './constructs/saga-construct.ts';
+import { SchedulesConstruct } from './constructs/schedules-construct.ts';
 import { SecurityConstruct } from './constructs/security-construct.ts';
 
 /** Properties of {@link WandianStack}. */
@@ -18,7 +22,8 @@ export interface WandianStackProps extends StackProps {
 
 /**
  * wandian in one AWS region: everything lib/wiring.ts describes (tables, functions, HTTP routes,
- * sagas, bus and rules) plus the webhook secret, dashboard and alarms.
+ * sagas, bus and rules, WebSocket API, schedules) plus the webhook secret, low-stock alert topic, event schema
+ * registry and archive, dashboard and alarms.
  */
 export class WandianStack extends Stack {
   /** Tables. */
@@ -31,6 +36,14 @@ export class WandianStack extends Stack {
   readonly saga: SagaConstruct;
   /** Bus, rules and dead-letter queues. */
   readonly events: EventsConstruct;
+  /** WebSocket API for live order status. */
+  readonly liveStatus: LiveStatusConstruct;
+  /** Low-stock alert topic. */
+  readonly alerts: AlertsConstruct;
+  /** Schema registry and event archive. */
+  readonly eventCatalog: EventCatalogConstruct;
+  /** EventBridge Scheduler schedules (the reconciler). */
+  readonly schedules: SchedulesConstruct;
 
   constructor(scope: Construct, id: string, props: WandianStackProps) {
     super(scope, id, props);
@@ -47,8 +60,12 @@ export class WandianStack extends Stack {
     });
     const fns = this.functions.functions;
     this.events.addRules(fns);
+    this.alerts = new AlertsConstruct(this, 'Alerts', { functions: fns });
+    this.eventCatalog = new EventCatalogConstruct(this, 'EventCatalog', { bus: this.events.bus });
     this.saga = new SagaConstruct(this, 'Saga', { functions: fns });
     this.api = new ApiConstruct(this, 'Api', { functions: fns });
+    this.liveStatus = new LiveStatusConstruct(this, 'LiveStatus', { functions: fns });
+    this.schedules = new SchedulesConstruct(this, 'Schedules', { functions: fns });
     new ObservabilityConstruct(this, 'Observability', {
       api: this.api.api,
       functions: fns,

@@ -3,6 +3,7 @@
  * Matches method + path against `routes` (lib/wiring.ts), builds an `APIGatewayProxyEventV2`, invokes the
  * route's function through the local Lambda runtime and writes its `{statusCode, headers, body, cookies}`.
  * Unknown routes answer 404 and handler crashes 500, both as application/problem+json; `GET /health` 200.
+ * Local-only pages (the ops dashboard) are served by `localHandler` before any route is matched.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -159,6 +160,8 @@ export async function startHttpApi(opts: {
   routes?: readonly LocalRoute[];
   port?: number;
   log?: (line: string, error?: unknown) => void;
+  /** Serves local-only pages; returns true when it answered the request. */
+  localHandler?: (req: IncomingMessage, res: ServerResponse, url: URL) => boolean;
 }): Promise<HttpApi> {
   const routes = opts.routes ?? wiredRoutes;
   const server = createServer(async (req, res) => {
@@ -169,6 +172,7 @@ export async function startHttpApi(opts: {
       res.end('{"status":"ok"}');
       return;
     }
+    if (opts.localHandler?.(req, res, url)) return;
     const match = matchRoute(routes, method, url.pathname);
     if (!match) {
       problem(res, 404, 'ROUTE_NOT_FOUND', 'Route not found', `No route for ${method} ${url.pathname}`);

@@ -1,7 +1,8 @@
 /**
  * `npm run local`: starts the whole system on this machine (see local/system.ts) and prints one line
- * containing `ready` with the API URL. Flags: `--port N` (default PORT or 3000), `--persist [dir]`
- * (keep DynamoDB data in dir, default `.local-data/`; without it data lives in memory), `--quiet`.
+ * containing `ready` with the API URL, then one with the ops dashboard and WebSocket URLs. Flags: `--port N`
+ * (default PORT or 3000), `--persist [dir]` (keep DynamoDB data in dir, default `.local-data/`; without it
+ * data lives in memory), `--quiet`.
  * SIGINT/SIGTERM stop everything and exit 0; a startup failure prints one line and exits 1.
  */
 import { parseArgs } from 'node:util';
@@ -60,6 +61,7 @@ async function main(): Promise<void> {
   }
   if (stopping) return; // a signal arrived during startup
   console.log(`wandian local ready at ${system.url} (DynamoDB Local ${system.dynamoEndpoint}, AWS emulator ${system.awsEndpoint})`);
+  console.log(`ops dashboard ${system.url}/dashboard; live order status ws://127.0.0.1:${system.port}/ws?orderId=<id> (or ?customerId=<id>)`);
 }
 
 void main();

@@ -1,6 +1,7 @@
 /**
  * The whole of wandian on this machine: DynamoDB Local, the tables, the Step Functions + EventBridge
- * emulator, the ASL state machines, the event bus and the HTTP API, all wired from lib/wiring.ts.
+ * emulator, the ASL state machines, the event bus, the HTTP API, the live-status WebSocket (`/ws`, with its
+ * management API emulator) and the local ops dashboard (`/dashboard`), all wired from lib/wiring.ts.
  * Handlers run unchanged; they find everything through the environment this module sets (the variables
  * the CDK stack sets when deployed, plus the SDK's AWS_ENDPOINT_URL_* service endpoints).
  * One system per process: handler modules (and their SDK clients) are cached after the first import.
@@ -11,7 +12,10 @@ import {
   functions as wiredFunctions,
   routes as wiredRoutes,
   rules as wiredRules,
+  schedules as wiredSchedules,
   stateMachines as wiredStateMachines,
+  webSocketRoutes as wiredWebSocketRoutes,
+  WEBSOCKET_ENDPOINT_ENV,
 } from '../lib/wiring.ts';
 import { LOCAL_WEBHOOK_SECRET_DEFAULT } from '../src/config.ts';
 import { startAwsEmulator, type AwsEmulator } from './aws-emulator.ts';
@@ -28,6 +32,9 @@ import {
 } from './lambda-runtime.ts';
 import { LocalStepFunctions, type ExecutionStatus, type LocalStateMachineSpec, type StepFunctionsOptions } from './step-functions.ts';
 import { createTables, tableEnvironment } from './tables.ts';
+import { DEFAULT_LOCAL_SCHEDULE_SECONDS, startScheduler } from './scheduler.ts';
+import { COMPENSATION_FUNCTIONS, OpsDashboard } from './ops-dashboard.ts';
+import { startLocalWebSocket, type LocalWebSocket } from './websocket.ts';
 
 export const TABLE_PREFIX = 'wandian-local-';
 export const LOCAL_BUS_NAME = 'wandian-local';
@@ -41,12 +48,21 @@ export interface LocalSystemOptions {
   quiet?: boolean;
   busOptions?: Omit<EventBusOptions, 'runtime' | 'rules' | 'busName' | 'region'>;
   sfnOptions?: Omit<StepFunctionsOptions, 'runtime' | 'stateMachines' | 'root' | 'region'>;
+  /**
+   * Period of the wiring `schedules` (e.g. the reconciler) locally, in seconds; default
+   * WANDIAN_LOCAL_SCHEDULE_SECONDS or 5; 0 = schedules off.
+   */
+  scheduleSeconds?: number;
   /** Test fixtures in place of lib/wiring.ts parts (tables always come from the wiring). */
   wiring?: {
     functions?: Record<string, LocalFunctionSpec>;
     routes?: readonly LocalRoute[];
     stateMachines?: Record<string, LocalStateMachineSpec>;
     rules?: EventBusOptions['rules'];
+    /** Schedule id → target function id; default lib/wiring.ts `schedules` (none if fixture `functions` lack the targets). */
+    schedules?: Readonly<Record<string, { target: string }>>;
+    /** WebSocket route key → function id; default lib/wiring.ts `webSocketRoutes` (none if fixture `functions` lack them). */
+    webSocketRoutes?: Readonly<Record<string, string>>;
     /** Base directory of function entries and ASL files; default the repository root. */
     root?: string;
   };
@@ -70,6 +86,10 @@ export interface LocalSystem {
   stepFunctions: LocalStepFunctions;
   bus: LocalEventBus;
   http: HttpApi;
+  /** The live-status WebSocket at `ws://127.0.0.1:<port>/ws` (undefined without WebSocket routes). */
+  webSocket: LocalWebSocket | undefined;
+  /** The ops dashboard's figures (served at `/dashboard`). */
+  dashboard: OpsDashboard;
   /** Invocations per function, bus counters, executions per status. */
   stats(): LocalSystemStats;
   /** Stops the API, the bus, the executions, the emulator and DynamoDB Local (waits for its exit); idempotent. */
@@ -105,6 +125,9 @@ export async function startLocalSystem(opts: LocalSystemOptions = {}): Promise<L
       AWS_EC2_METADATA_DISABLED: 'true',
       POWERTOOLS_SERVICE_NAME: process.env.POWERTOOLS_SERVICE_NAME ?? 'wandian',
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+      // EMF metric lines are for CloudWatch; locally the ops dashboard shows the figures.
+      POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
+      POWERTOOLS_METRICS_NAMESPACE: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'Wandian',
       WANDIAN_PAYMENT_WEBHOOK_SECRET: process.env.WANDIAN_PAYMENT_WEBHOOK_SECRET ?? LOCAL_WEBHOOK_SECRET_DEFAULT,
     }),
   ];
@@ -122,9 +145,19 @@ export async function startLocalSystem(opts: LocalSystemOptions = {}): Promise<L
     const runtime = w.functions || w.root ? createLambdaRuntime({ functions: w.functions ?? wiredFunctions, root: w.root }) : wiredRuntime();
     // Built first: invalid ASL or rule patterns fail before DynamoDB Local starts.
     const stepFunctions = new LocalStepFunctions({ ...opts.sfnOptions, runtime, stateMachines: stateMachineSpecs, root: w.root, region });
+    const dashboard = new OpsDashboard({
+      compensationSteps: () => {
+        const stats = runtime.stats();
+        return COMPENSATION_FUNCTIONS.reduce((n, id) => n + (stats[id]?.invocations ?? 0), 0);
+      },
+    });
     const bus = new LocalEventBus({
       onDeadLetter: (d) => log(`event ${d.event.id} (${d.event['detail-type']}) dead-lettered for rule ${d.rule} after ${d.attempts} attempts: ${d.error}`),
       ...opts.busOptions,
+      onEvent: (event, info) => {
+        dashboard.observe(event);
+        opts.busOptions?.onEvent?.(event, info);
+      },
       runtime,
       rules: w.rules ?? wiredRules,
       busName: LOCAL_BUS_NAME,
@@ -142,6 +175,9 @@ export async function startLocalSystem(opts: LocalSystemOptions = {}): Promise<L
       { onError: (e) => log('emulator operation failed', e) },
     );
     stops.push(() => emulator.close(), () => bus.stop(), () => stepFunctions.stop());
+    const wsRoutes = w.webSocketRoutes ?? (Object.values(wiredWebSocketRoutes).every((id) => runtime.has(id)) ? wiredWebSocketRoutes : {});
+    const webSocket = Object.keys(wsRoutes).length > 0 ? await startLocalWebSocket({ runtime, routes: wsRoutes, log }) : undefined;
+    if (webSocket) stops.push(() => webSocket.close()); // before the bus and DynamoDB: $disconnect handlers still run
 
     restores.push(
       setEnv({
@@ -153,11 +189,25 @@ export async function startLocalSystem(opts: LocalSystemOptions = {}): Promise<L
         AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
         AWS_ENDPOINT_URL_SFN: emulator.endpoint,
         AWS_ENDPOINT_URL_EVENTBRIDGE: emulator.endpoint,
+        [WEBSOCKET_ENDPOINT_ENV]: webSocket?.managementEndpoint,
       }),
     );
 
-    const http = await startHttpApi({ runtime, routes: w.routes ?? wiredRoutes, port: opts.port ?? Number(process.env.PORT || 3000), log });
+    const http = await startHttpApi({
+      runtime,
+      routes: w.routes ?? wiredRoutes,
+      port: opts.port ?? Number(process.env.PORT || 3000),
+      log,
+      localHandler: (req, res, url) => dashboard.handle(req, res, url),
+    });
     stops.push(() => http.close());
+    const schedules = w.schedules ?? (Object.values(wiredSchedules).every((s) => runtime.has(s.target)) ? wiredSchedules : {});
+    const scheduleSeconds = opts.scheduleSeconds ?? Number(process.env.WANDIAN_LOCAL_SCHEDULE_SECONDS ?? DEFAULT_LOCAL_SCHEDULE_SECONDS);
+    if (scheduleSeconds > 0 && Object.keys(schedules).length > 0) {
+      const scheduler = startScheduler({ runtime, schedules, intervalSeconds: scheduleSeconds, log });
+      stops.push(() => scheduler.stop()); // stopped first: no run starts while the rest shuts down
+    }
+    webSocket?.attach(http.server);
 
     return {
       url: http.url,
@@ -169,6 +219,8 @@ export async function startLocalSystem(opts: LocalSystemOptions = {}): Promise<L
       stepFunctions,
       bus,
       http,
+      webSocket,
+      dashboard,
       stats: () => {
         const executions: Partial<Record<ExecutionStatus, number>> = {};
         for (const e of stepFunctions.list()) executions[e.status] = (executions[e.status] ?? 0) + 1;

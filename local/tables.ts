@@ -6,31 +6,55 @@ import {
   CreateTableCommand,
   DescribeTableCommand,
   DescribeTimeToLiveCommand,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
   type CreateTableCommandInput,
   type DynamoDBClient,
+  type GlobalSecondaryIndex,
   type KeySchemaElement,
 } from '@aws-sdk/client-dynamodb';
-import { tables, type TableId, type TableSpec } from '../lib/wiring.ts';
+import { tables, type IndexSpec, type TableId, type TableSpec } from '../lib/wiring.ts';
 
-/**
- * The CreateTable request for one wiring table: string (S) keys, HASH then optional RANGE, on-demand
- * billing. Pure: `id` names the logical table, `spec` is its wiring entry, `name` the physical name.
- * TTL is not part of CreateTable; `createTables` enables it with UpdateTimeToLive.
- */
-export function createTableInput(id: TableId, spec: TableSpec, name: string): CreateTableCommandInput {
+/** HASH then optional RANGE key schema for string keys. */
+function keySchema(spec: { partitionKey: string; sortKey?: string }): KeySchemaElement[] {
   const keys: KeySchemaElement[] = [{ AttributeName: spec.partitionKey, KeyType: 'HASH' }];
   if (spec.sortKey) keys.push({ AttributeName: spec.sortKey, KeyType: 'RANGE' });
+  return keys;
+}
+
+/** One wiring index as CreateTable / UpdateTable describe it: its keys and projection (INCLUDE, or KEYS_ONLY when empty). */
+function indexInput(indexName: string, index: IndexSpec): GlobalSecondaryIndex {
   return {
-    TableName: name,
-    KeySchema: keys,
-    AttributeDefinitions: keys.map((k) => ({ AttributeName: k.AttributeName, AttributeType: 'S' })),
-    BillingMode: 'PAY_PER_REQUEST',
+    IndexName: indexName,
+    KeySchema: keySchema(index),
+    Projection: index.projection.length ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.projection] } : { ProjectionType: 'KEYS_ONLY' },
   };
 }
 
-/** Creates one table unless it exists (then checks its keys match), waits for ACTIVE, enables TTL. */
+/**
+ * The CreateTable request for one wiring table: string (S) keys, HASH then optional RANGE, on-demand
+ * billing, and the spec's global secondary indexes (string keys, INCLUDE projection of the listed
+ * attributes, or KEYS_ONLY). Pure: `id` names the logical table, `spec` is its wiring entry, `name` the
+ * physical name. TTL is not part of CreateTable; `createTables` enables it with UpdateTimeToLive.
+ */
+export function createTableInput(id: TableId, spec: TableSpec, name: string): CreateTableCommandInput {
+  const keys = keySchema(spec);
+  const indexes = Object.entries(spec.globalSecondaryIndexes ?? {}).map(([indexName, index]) => indexInput(indexName, index));
+  const attributes = new Set([...keys, ...indexes.flatMap((i) => i.KeySchema!)].map((k) => k.AttributeName!));
+  return {
+    TableName: name,
+    KeySchema: keys,
+    AttributeDefinitions: [...attributes].map((AttributeName) => ({ AttributeName, AttributeType: 'S' })),
+    BillingMode: 'PAY_PER_REQUEST',
+    ...(indexes.length ? { GlobalSecondaryIndexes: indexes } : {}),
+  };
+}
+
+/**
+ * Creates one table unless it exists (then checks its keys match and adds wiring indexes it lacks, e.g.
+ * `--persist` data from an older version), waits until it and its indexes are ACTIVE, enables TTL.
+ */
 async function ensureTable(client: DynamoDBClient, id: TableId, name: string): Promise<void> {
   const spec: TableSpec = tables[id];
   const input = createTableInput(id, spec, name);
@@ -43,14 +67,31 @@ async function ensureTable(client: DynamoDBClient, id: TableId, name: string): P
     if (existing !== JSON.stringify(input.KeySchema)) {
       throw new Error(`Table ${name} exists with key schema ${existing}, wiring expects ${JSON.stringify(input.KeySchema)}`);
     }
+    const present = new Set((Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
+    for (const index of input.GlobalSecondaryIndexes ?? []) {
+      if (present.has(index.IndexName)) continue;
+      await client.send(
+        new UpdateTableCommand({ TableName: name, AttributeDefinitions: input.AttributeDefinitions, GlobalSecondaryIndexUpdates: [{ Create: index }] }),
+      );
+    }
   }
   await waitUntilTableExists({ client, maxWaitTime: 60, minDelay: 1, maxDelay: 2 }, { TableName: name });
+  if (input.GlobalSecondaryIndexes) await waitForIndexes(client, name);
   if (!spec.ttlAttribute) return;
   const { TimeToLiveDescription: ttl } = await client.send(new DescribeTimeToLiveCommand({ TableName: name }));
   if (ttl?.TimeToLiveStatus === 'ENABLED' && ttl.AttributeName === spec.ttlAttribute) return;
   await client.send(
     new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { AttributeName: spec.ttlAttribute, Enabled: true } }),
   );
+}
+
+/** Polls DescribeTable until every index of table `name` is ACTIVE (an added index backfills first); throws after 60 s. */
+async function waitForIndexes(client: DynamoDBClient, name: string): Promise<void> {
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
+    if ((Table?.GlobalSecondaryIndexes ?? []).every((i) => i.IndexStatus === 'ACTIVE')) return;
+  }
+  throw new Error(`Indexes of table ${name} not ACTIVE after 60 s`);
 }
 
 /**

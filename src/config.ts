@@ -2,7 +2,8 @@
  * Typed configuration: the one place that reads process.env. Table names, state machine ARNs and the
  * bus name come from the variables that lib/wiring.ts names and the CDK stack (or the local runtime) sets.
  */
-import { tables, stateMachines, EVENT_BUS_ENV, type TableId, type StateMachineId } from '../lib/wiring.ts';
+import { tables, stateMachines, ALERT_TOPIC_ENV, EVENT_BUS_ENV, WEBSOCKET_ENDPOINT_ENV, type TableId, type StateMachineId } from '../lib/wiring.ts';
+import type { ReconcileSettings } from './domain/reconcile.ts';
 
 function required(name: string): string {
   const value = process.env[name];
@@ -26,6 +27,9 @@ export const stateMachineArn = (id: StateMachineId): string => required(stateMac
 
 export const eventBusName = (): string => required(EVENT_BUS_ENV);
 
+/** WebSocket management API endpoint (`https://<api>.execute-api.<region>.amazonaws.com/<stage>`; a loopback URL locally). */
+export const websocketManagementEndpoint = (): string => required(WEBSOCKET_ENDPOINT_ENV);
+
 /** Seconds an order waits for payment before it expires (default 900 = 15 min, PRODUCT.md Saga). */
 export const paymentTimeoutSeconds = (): number => positiveInt('WANDIAN_PAYMENT_TIMEOUT_SECONDS', 900);
 
@@ -34,3 +38,29 @@ export const idempotencyTtlSeconds = (): number => positiveInt('WANDIAN_IDEMPOTE
 
 /** Documented default for local runs only; a deployed stack reads the secret from Secrets Manager. */
 export const LOCAL_WEBHOOK_SECRET_DEFAULT = 'wandian-local-webhook-secret';
+
+/** ARN of the low-stock alert SNS topic (deployed stack); undefined locally, where alerts are logged instead. */
+export const alertTopicArn = (): string | undefined => process.env[ALERT_TOPIC_ENV] || undefined;
+
+/**
+ * Reconciler thresholds in seconds (src/domain/reconcile.ts ReconcileSettings): grace 30, stuck 120 s past
+ * expiresAt, inventory quiet for payment timeout + stuck + 300, 16 inventory segments, 200 orders per
+ * check per run. Variables WANDIAN_RECONCILE_{GRACE,STUCK_AFTER,QUIET}_SECONDS, _INVENTORY_SEGMENTS, _MAX_ORDERS.
+ */
+export function reconcileSettings(): ReconcileSettings {
+  const stuckAfterSeconds = positiveInt('WANDIAN_RECONCILE_STUCK_AFTER_SECONDS', 120);
+  return {
+    graceSeconds: positiveInt('WANDIAN_RECONCILE_GRACE_SECONDS', 30),
+    stuckAfterSeconds,
+    quietSeconds: positiveInt('WANDIAN_RECONCILE_QUIET_SECONDS', paymentTimeoutSeconds() + stuckAfterSeconds + 300),
+    inventorySegments: positiveInt('WANDIAN_RECONCILE_INVENTORY_SEGMENTS', 16),
+    maxOrdersPerRun: positiveInt('WANDIAN_RECONCILE_MAX_ORDERS', 200),
+  };
+}
+
+/**
+ * LOCAL TESTING ONLY: the crash point named by WANDIAN_FAULT_CRASH_AT (src/faults.ts). Always undefined
+ * inside AWS Lambda (AWS_EXECUTION_ENV is set there), so a deployed function can never be made to crash.
+ */
+export const faultCrashPoint = (): string | undefined =>
+  process.env.AWS_EXECUTION_ENV ? undefined : process.env.WANDIAN_FAULT_CRASH_AT || undefined;

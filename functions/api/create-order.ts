@@ -3,62 +3,110 @@
  * couponCodes?, paymentMethod}` → 201 `{orderId, status: PENDING_PAYMENT, items, pricing (minor units),
  * appliedCoupons, rejectedCoupons, expiresAt, ...}` + Location. Prices the order (pure domain), then
  * reserves stock, redeems coupons and writes the order in ONE conditional transaction, then starts the
- * order Saga (execution name = orderId, so a repeated start is a no-op) and emits OrderPlaced.
+ * order Saga (execution name = orderId, so a repeated start is a no-op) and emits OrderPlaced plus one
+ * CouponRedeemed per applied coupon. Automatic promotions (coupons with `automatic: true`) join the
+ * entered codes in the promotions engine (src/domain/pricing.ts); their rules are compiled once per
+ * coupon version per container. BALANCE orders are paid by the saga's DebitWallet.
  * Errors (problem+json): 400 VALIDATION_FAILED, IDEMPOTENCY_KEY_REQUIRED; 404 STORE_NOT_FOUND,
  * SKU_NOT_FOUND; 409 INVENTORY_SHORTAGE `{shortages:[{sku, requested, available}]}`,
  * IDEMPOTENCY_KEY_IN_PROGRESS; 422 COUPON_NOT_APPLICABLE, COUPON_EXHAUSTED, CURRENCY_MISMATCH,
- * PAYMENT_METHOD_UNAVAILABLE, IDEMPOTENCY_KEY_REUSED. Same key + same body → the same response.
+ * IDEMPOTENCY_KEY_REUSED. Same key + same body → the same response.
  */
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { ulid } from 'ulid';
 import { httpHandler, json, jsonBody } from '../commons/http.ts';
 import { idempotentByHeader } from '../commons/idempotency.ts';
 import { eventBridge, sfn } from '../commons/clients.ts';
 import { coupons, masterData, orders } from '../commons/stores.ts';
 import { logger } from '../commons/powertools.ts';
+import { flushMetrics, recordOrderStatus } from '../commons/metrics.ts';
 import { orderView } from '../commons/views.ts';
 import { createOrderBodySchema } from '../../src/domain/schemas.ts';
-import { priceOrder } from '../../src/domain/pricing.ts';
-import { DomainError } from '../../src/domain/errors.ts';
-import { buildOrder } from '../../src/domain/order-factory.ts';
+import { priceOrder, RuleCache } from '../../src/domain/pricing.ts';
+import { DomainError, isDomainError } from '../../src/domain/errors.ts';
+import type { Order } from '../../src/domain/types.ts';
+import { buildOrder, orderIdFor } from '../../src/domain/order-factory.ts';
+import { OrderAlreadyExistsError } from '../../src/store/order-store.ts';
 import { paymentTimeoutSeconds, stateMachineArn } from '../../src/config.ts';
 import { publishEvents } from '../../src/events/publisher.ts';
-import { orderPlaced } from '../../src/events/order-events.ts';
+import { couponsRedeemed, orderPlaced } from '../../src/events/order-events.ts';
+import { crashPoint } from '../../src/faults.ts';
+
+/** Compiled promotion rules, kept across invocations of this container (recompiled per coupon version). */
+const rules = new RuleCache();
 
 export const handler = httpHandler(async (event) => {
   const body = jsonBody(event, createOrderBodySchema);
-  if (body.paymentMethod === 'BALANCE') {
-    throw new DomainError('PAYMENT_METHOD_UNAVAILABLE', 'BALANCE (wallet) payments are not available yet');
-  }
   const codes = body.couponCodes ?? [];
-  const [store, couponMap, catalog] = await Promise.all([
+  const [store, entered, automatic, catalog] = await Promise.all([
     masterData.getStore(body.storeId),
     coupons.getMany(codes),
+    coupons.automatic(),
     masterData.getCatalogItems(body.items.map((i) => i.sku)),
   ]);
   if (!store) throw new DomainError('STORE_NOT_FOUND', `Store ${body.storeId} does not exist`, { storeId: body.storeId });
+  const couponMap = new Map([...automatic.map((c) => [c.code, c] as const), ...entered]);
   const giftSkus = [...couponMap.values()].flatMap((c) => (c.type === 'FREE_ITEM' && c.sku && !catalog.has(c.sku) ? [c.sku] : []));
   if (giftSkus.length > 0) for (const [sku, item] of await masterData.getCatalogItems(giftSkus)) catalog.set(sku, item);
 
   const now = new Date();
-  const priced = priceOrder({ lines: body.items, catalog, couponCodes: codes, coupons: couponMap, now: now.toISOString() });
   const timeout = paymentTimeoutSeconds();
-  const order = buildOrder({ orderId: `ord_${ulid()}`, body, store, priced, coupons: couponMap, now, paymentTimeoutSeconds: timeout });
-  logger.appendKeys({ orderId: order.orderId });
-
   const limits = new Map([...couponMap.values()].flatMap((c) => (c.perCustomerLimit ? [[c.code, c.perCustomerLimit] as const] : [])));
-  await orders.place(order, limits);
+  const orderId = orderIdFor(body.customerId, event.headers['idempotency-key']!);
+  const order = await placeOrder(
+    (exhausted) => {
+      const priced = priceOrder({ lines: body.items, catalog, couponCodes: codes, coupons: entered, automatic, store, exhausted, rules, now: now.toISOString() });
+      return buildOrder({ orderId, body, store, priced, coupons: couponMap, now, paymentTimeoutSeconds: timeout });
+    },
+    limits,
+    codes,
+  ).catch(async (e) => {
+    // A retry of a request whose first execution wrote the order but never answered: answer with that order.
+    const existing = e instanceof OrderAlreadyExistsError ? await orders.get(orderId) : undefined;
+    if (!existing || existing.customerId !== body.customerId) throw e;
+    return existing;
+  });
+  logger.appendKeys({ orderId: order.orderId });
+  recordOrderStatus(order);
 
   // The reservation is durable now; a failure below leaves a PENDING order that the reconciler drives on.
+  crashPoint('after-order-transaction');
   await Promise.all([
-    sfn.send(
-      new StartExecutionCommand({
-        stateMachineArn: stateMachineArn('orderSaga'),
-        name: order.orderId,
-        input: JSON.stringify({ orderId: order.orderId, paymentTimeoutSeconds: timeout }),
+    sfn
+      .send(
+        new StartExecutionCommand({
+          stateMachineArn: stateMachineArn('orderSaga'),
+          name: order.orderId,
+          input: JSON.stringify({ orderId: order.orderId, paymentTimeoutSeconds: timeout }),
+        }),
+      )
+      // Execution name = orderId: a saga that already ran for this order is not started twice.
+      .catch((e) => {
+        if ((e as Error).name !== 'ExecutionAlreadyExists') throw e;
       }),
-    ),
-    publishEvents(eventBridge, [orderPlaced(order)]),
+    publishEvents(eventBridge, [orderPlaced(order), ...couponsRedeemed(order)]),
   ]);
+  crashPoint('after-saga-start');
   return json(201, orderView(order), { location: `/v1/orders/${order.orderId}` });
-}, ...idempotentByHeader('createOrder'));
+}, flushMetrics(), ...idempotentByHeader('createOrder'));
+
+/**
+ * Writes the order `build` makes (stock, coupons and order in one transaction: OrderStore.place) and
+ * returns it. When the database refuses automatic promotions the customer did not enter as exhausted
+ * (used up since they were read, or the customer's perCustomerLimit reached), builds the order again
+ * without them (same order id, next `attempt`); an entered code that is exhausted fails the order (422
+ * COUPON_EXHAUSTED). Ends: every retry excludes at least one more code.
+ */
+async function placeOrder(build: (exhausted: ReadonlySet<string>) => Order, limits: ReadonlyMap<string, number>, entered: string[]): Promise<Order> {
+  const exhausted = new Set<string>();
+  for (let attempt = 0; ; attempt++) {
+    const order = build(exhausted);
+    try {
+      await orders.place(order, limits, attempt);
+      return order;
+    } catch (e) {
+      const refused = isDomainError(e) && e.code === 'COUPON_EXHAUSTED' ? ((e.extra.couponCodes as string[] | undefined) ?? []) : [];
+      if (refused.length === 0 || refused.some((code) => entered.includes(code) || exhausted.has(code))) throw e;
+      for (const code of refused) exhausted.add(code);
+    }
+  }
+}

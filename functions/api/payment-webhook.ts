@@ -3,7 +3,8 @@
  * occurredAt}` with `X-Signature: sha256=<hex HMAC-SHA256 of the raw body>` → 200 `{received, disposition}`
  * (duplicates too). The first callback for an order is recorded on it (invariant 4) and resumes the
  * saga; a repeat of it is a no-op; any other successful payment for an order that already has one, or
- * that is already closed, is refunded once per paymentId (late or double payment).
+ * that is already closed, or that is paid from the wallet (BALANCE), is refunded once per paymentId
+ * (late or double payment).
  * Errors: 401 INVALID_SIGNATURE; 400 VALIDATION_FAILED; 404 ORDER_NOT_FOUND.
  */
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
@@ -19,6 +20,7 @@ import { paymentProvider } from '../../src/payments/provider.ts';
 import { resumeSaga } from '../../src/saga/resume.ts';
 import { tableName } from '../../src/config.ts';
 import { isConditionalCheckFailed } from '../../src/store/dynamo-errors.ts';
+import { crashPoint } from '../../src/faults.ts';
 
 export const handler = httpHandler(async (event) => {
   if (!verifySignature(rawBody(event), event.headers?.['x-signature'], await webhookSecret())) {
@@ -30,8 +32,10 @@ export const handler = httpHandler(async (event) => {
   if (!order) throw new DomainError('ORDER_NOT_FOUND', `Order ${body.orderId} does not exist`, { orderId: body.orderId });
 
   const payment = { ...body, receivedAt: new Date().toISOString() };
-  const recorded = await orders.recordPayment(order.orderId, { paymentId: body.paymentId, status: body.status, amount: body.amount, currency: body.currency, occurredAt: body.occurredAt, receivedAt: payment.receivedAt });
+  // A BALANCE order is paid from the wallet only: a provider payment for it is handled like a late one.
+  const recorded = order.paymentMethod !== 'BALANCE' && await orders.recordPayment(order.orderId, { paymentId: body.paymentId, status: body.status, amount: body.amount, currency: body.currency, occurredAt: body.occurredAt, receivedAt: payment.receivedAt });
   if (recorded) {
+    crashPoint('after-payment-recorded');
     await resumeSaga(sfn, recorded); // no token yet → AwaitPayment resumes when it stores one
     await savePayment({ ...payment, disposition: 'APPLIED' });
     return json(200, { received: true, disposition: 'APPLIED' });
@@ -44,7 +48,7 @@ export const handler = httpHandler(async (event) => {
   if (body.status !== 'SUCCEEDED') return json(200, { received: true, disposition: 'IGNORED' });
   // Money arrived for an order that is paid already or closed: give it back, once per paymentId.
   if (await savePayment({ ...payment, disposition: 'REFUNDED' })) {
-    await paymentProvider().refund(body.paymentId, body.amount, body.currency);
+    await paymentProvider().refund({ orderId: current.orderId, customerId: current.customerId, paymentId: body.paymentId, amount: body.amount, currency: body.currency });
     logger.warn('Refunded a late or duplicate payment', { status: current.status });
   }
   return json(200, { received: true, disposition: 'REFUNDED' });

@@ -1,6 +1,9 @@
 /**
- * PUT /v1/coupons/{code} — coupon definition (AMOUNT_OFF | PERCENT_OFF | FREE_ITEM, limits, validity;
- * PRODUCT.md API v1) → 200 the coupon with its `redemptions` counter (kept across updates).
+ * PUT /v1/coupons/{code} — coupon or promotion definition (AMOUNT_OFF | PERCENT_OFF | FREE_ITEM,
+ * conditions, limits, validity, and the promotions-engine fields `automatic`, `storeIds`, `region`,
+ * `exclusiveGroup`, `priority`, `maxOrderDiscount`; PRODUCT.md API v1, src/domain/schemas.ts) → 200 the
+ * coupon with its `redemptions` counter (kept across updates) and its definition `version` (bumped by
+ * every PUT). `automatic: true` makes it apply to every eligible order without a code.
  * Errors: 400 VALIDATION_FAILED / MALFORMED_JSON.
  */
 import { httpHandler, json, jsonBody, pathId } from '../commons/http.ts';

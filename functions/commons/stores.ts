@@ -4,8 +4,12 @@ import { MasterDataStore } from '../../src/store/master-data-store.ts';
 import { InventoryStore } from '../../src/store/inventory-store.ts';
 import { CouponStore } from '../../src/store/coupon-store.ts';
 import { OrderStore } from '../../src/store/order-store.ts';
+import { WalletStore } from '../../src/store/wallet-store.ts';
+import { ConnectionStore } from '../../src/store/connection-store.ts';
 
 export const masterData = new MasterDataStore(doc);
 export const inventory = new InventoryStore(doc);
 export const coupons = new CouponStore(doc);
 export const orders = new OrderStore(doc);
+export const connections = new ConnectionStore(doc);
+export const wallets = new WalletStore(doc);

@@ -36,3 +36,8 @@ export function inventoryView(l: InventoryLevel) {
 
 /** Coupon as returned by PUT /v1/coupons/{code}. */
 export const couponView = (c: Coupon) => c;
+
+/** Wallet as returned by GET /v1/customers/{customerId}/wallet and its top-ups: balance in minor units of `currency`. */
+export function walletView(w: { customerId: string; balance: number; currency: string; updatedAt: string }) {
+  return { customerId: w.customerId, balance: w.balance, currency: w.currency, updatedAt: w.updatedAt };
+}

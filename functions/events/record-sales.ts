@@ -1,49 +1,30 @@
 /**
- * EventBridge consumer (rule salesToHourlyReport): OrderPaid / OrderCancelled / OrderRefunded →
- * hourly counters per store and per sales region (UTC hour of occurredAt), exactly once per eventId.
- * Counts per PRODUCT.md: paid orders (orders, units, revenue = totals, discount), orders ended
- * CANCELLED/EXPIRED/PAYMENT_FAILED (cancelled), refunds (refunded).
+ * EventBridge consumer (rule salesToHourlyReport): OrderPaid / OrderCancelled / OrderRefunded → hourly
+ * sales counters per store and per sales region, in UTC hours and in the store's local hours (zone looked
+ * up from the stores table), plus paid units per SKU per UTC hour; exactly once per eventId (one
+ * transaction with the event marker). Rules: src/domain/reports.ts salesUpdates; PRODUCT.md sales report.
+ * Throws (→ retry, then dead-letter queue) on a detail that does not match its schema.
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { doc } from '../commons/clients.ts';
 import { logger } from '../commons/powertools.ts';
-import { ReportStore, type HourlySales } from '../../src/store/report-store.ts';
+import { storeTimeZone } from '../commons/store-timezones.ts';
+import { salesUpdates } from '../../src/domain/reports.ts';
+import { eventDetailSchemas } from '../../src/events/catalog.ts';
+import { ReportStore } from '../../src/store/report-store.ts';
 
 const reports = new ReportStore(doc);
+const schemas = { OrderPaid: eventDetailSchemas.OrderPaid, OrderCancelled: eventDetailSchemas.OrderCancelled, OrderRefunded: eventDetailSchemas.OrderRefunded };
 
-interface OrderDetail {
-  eventId: string;
-  occurredAt: string;
-  storeId: string;
-  region: string;
-  total: number;
-  discount: number;
-  items: { sku: string; quantity: number }[];
-}
-
-/** The counters one event adds. */
-export function salesDelta(type: string, d: OrderDetail): Partial<HourlySales> {
-  switch (type) {
-    case 'OrderPaid':
-      return { orders: 1, units: d.items.reduce((n, i) => n + i.quantity, 0), revenue: d.total, discount: d.discount };
-    case 'OrderCancelled':
-      return { cancelled: 1 };
-    case 'OrderRefunded':
-      return { refunded: 1 };
-    default:
-      return {};
-  }
-}
-
-export const handler = middy<EventBridgeEvent<string, OrderDetail>, void>()
+export const handler = middy<EventBridgeEvent<string, unknown>, void>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .handler(async (event) => {
-    const d = event.detail;
-    const delta = salesDelta(event['detail-type'], d);
-    if (Object.keys(delta).length === 0) return;
-    const hour = new Date(d.occurredAt).toISOString().slice(0, 13);
-    const counted = await reports.addOnce(d.eventId, hour, [`STORE#${d.storeId}`, `REGION#${d.region}`], delta, new Date());
+    const type = event['detail-type'] as keyof typeof schemas;
+    if (!(type in schemas)) return;
+    const d = schemas[type].parse(event.detail);
+    const updates = salesUpdates(type, d, await storeTimeZone(d.storeId));
+    const counted = await reports.applyOnce('sales', d.eventId, updates, new Date());
     if (!counted) logger.info('Duplicate delivery ignored', { eventId: d.eventId });
   });

@@ -1,7 +1,9 @@
 /**
- * Refund saga task BeginRefund — input `{orderId}` → `{status}`. Proceeds for a PAID order (or one
- * already REFUNDED: a retry). Throws OrderNotYetPaid while a payment is still being committed
- * (retried by the ASL), OrderNotRefundable for any other status (nothing to refund).
+ * Refund saga task BeginRefund — input `{orderId}` → `{status}`. Claims a PAID order for refund
+ * (sets refundRequestedAt while the order is still PAID, so an order fulfilled meanwhile is never
+ * refunded: fulfilment requires no claim) or proceeds for one already REFUNDED (a retry).
+ * Throws OrderNotYetPaid while a payment is still being committed (retried by the ASL),
+ * OrderNotRefundable for any other status (FULFILLED included: nothing to refund).
  */
 import { taskHandler, nowIso, type OrderTaskInput } from '../commons/task.ts';
 import { orders } from '../commons/stores.ts';
@@ -11,7 +13,12 @@ const named = (name: string, message: string) => Object.assign(new Error(message
 export const handler = taskHandler('BeginRefund', async ({ orderId }: OrderTaskInput) => {
   const order = await orders.mustGet(orderId);
   if (order.status === 'PENDING_PAYMENT') throw named('OrderNotYetPaid', `Order ${orderId} is still PENDING_PAYMENT`);
-  if (order.status !== 'PAID' && order.status !== 'REFUNDED') throw named('OrderNotRefundable', `Order ${orderId} is ${order.status}`);
-  await orders.setIf(orderId, 'attribute_not_exists(refundRequestedAt)', { refundRequestedAt: nowIso() });
+  if (order.status === 'REFUNDED') return { status: order.status };
+  const claimed =
+    order.status === 'PAID' && (await orders.setIf(orderId, '#status = :paid', { refundRequestedAt: order.refundRequestedAt ?? nowIso() }, { ':paid': 'PAID' }));
+  if (!claimed) {
+    const now = await orders.mustGet(orderId);
+    if (now.status !== 'REFUNDED') throw named('OrderNotRefundable', `Order ${orderId} is ${now.status}`);
+  }
   return { status: order.status };
 });

@@ -5,6 +5,7 @@
  */
 import { taskHandler, nowIso } from '../commons/task.ts';
 import { orders } from '../commons/stores.ts';
+import { flushMetrics, recordOrderStatus } from '../commons/metrics.ts';
 import { eventBridge } from '../commons/clients.ts';
 import { publishEvents } from '../../src/events/publisher.ts';
 import { orderCancelled } from '../../src/events/order-events.ts';
@@ -15,6 +16,7 @@ type FinalStatus = keyof typeof REASON;
 export const handler = taskHandler('CloseOrder', async ({ orderId, finalStatus }: { orderId: string; finalStatus: FinalStatus }) => {
   if (!(finalStatus in REASON)) throw Object.assign(new Error(`Bad finalStatus ${finalStatus}`), { name: 'IllegalOrderState' });
   const { applied, order } = await orders.transition(orderId, ['PENDING_PAYMENT'], finalStatus, nowIso(), REASON[finalStatus]);
+  if (applied) recordOrderStatus(order);
   await publishEvents(eventBridge, [orderCancelled(order, finalStatus)]);
   return { applied };
-});
+}, flushMetrics());

@@ -6,16 +6,20 @@
  */
 import { taskHandler, nowIso, type OrderTaskInput } from '../commons/task.ts';
 import { orders } from '../commons/stores.ts';
+import { flushMetrics, recordOrderStatus } from '../commons/metrics.ts';
 import { eventBridge } from '../commons/clients.ts';
 import { IllegalOrderStateError } from '../../src/store/order-store.ts';
 import { paymentMatches } from '../../src/saga/resume.ts';
 import { publishEvents } from '../../src/events/publisher.ts';
 import { orderPaid } from '../../src/events/order-events.ts';
+import { crashPoint } from '../../src/faults.ts';
 
 export const handler = taskHandler('CommitReservation', async ({ orderId }: OrderTaskInput) => {
   const order = await orders.mustGet(orderId);
   if (!paymentMatches(order)) throw new IllegalOrderStateError(`Order ${orderId} has no matching successful payment`);
   const { applied, order: paid } = await orders.commit(orderId, nowIso());
+  crashPoint('after-commit');
+  if (applied) recordOrderStatus(paid);
   await publishEvents(eventBridge, [orderPaid(paid)]);
   return { applied };
-});
+}, flushMetrics());

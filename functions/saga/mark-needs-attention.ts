@@ -7,6 +7,7 @@ import { taskHandler, nowIso } from '../commons/task.ts';
 import { orders } from '../commons/stores.ts';
 import { eventBridge } from '../commons/clients.ts';
 import { logger } from '../commons/powertools.ts';
+import { flushMetrics, recordOrderStatus } from '../commons/metrics.ts';
 import { IllegalOrderStateError } from '../../src/store/order-store.ts';
 import { publishEvents } from '../../src/events/publisher.ts';
 import { orderNeedsAttention } from '../../src/events/order-events.ts';
@@ -16,10 +17,11 @@ export const handler = taskHandler('MarkNeedsAttention', async ({ orderId, error
   logger.error('Order needs attention', { reason });
   try {
     const { applied, order } = await orders.transition(orderId, ['PENDING_PAYMENT', 'PAID'], 'NEEDS_ATTENTION', nowIso(), reason);
+    if (applied) recordOrderStatus(order);
     await publishEvents(eventBridge, [orderNeedsAttention(order, reason)]);
     return { applied };
   } catch (e) {
     if (e instanceof IllegalOrderStateError) return { applied: false };
     throw e;
   }
-});
+}, flushMetrics());

@@ -1,14 +1,19 @@
-/** Refund saga task RefundPayment — input `{orderId}` → `{refundId}`: full refund with the provider, idempotent per paymentId. */
+/**
+ * Refund saga task RefundPayment — input `{orderId}` → `{refundId}`: full refund of the captured
+ * payment through the order's provider (a BALANCE order's wallet is credited back, once), idempotent
+ * per paymentId / per order. Throws IllegalOrderState when the order has no captured payment.
+ */
 import { taskHandler, type OrderTaskInput } from '../commons/task.ts';
-import { orders } from '../commons/stores.ts';
-import { paymentProvider } from '../../src/payments/provider.ts';
+import { orders, wallets } from '../commons/stores.ts';
+import { paymentProviderFor, walletProvider } from '../../src/payments/provider.ts';
 import { IllegalOrderStateError } from '../../src/store/order-store.ts';
 
 export const handler = taskHandler('RefundPayment', async ({ orderId }: OrderTaskInput) => {
   const order = await orders.mustGet(orderId);
   if (order.refundId) return { refundId: order.refundId };
   if (order.payment?.status !== 'SUCCEEDED') throw new IllegalOrderStateError(`Order ${orderId} has no captured payment`);
-  const { refundId } = await paymentProvider().refund(order.payment.paymentId, order.payment.amount, order.payment.currency);
+  const { paymentId, amount, currency } = order.payment;
+  const { refundId } = await paymentProviderFor(order, walletProvider(wallets)).refund({ orderId, customerId: order.customerId, paymentId, amount, currency });
   await orders.setIf(orderId, 'attribute_not_exists(refundId)', { refundId });
   return { refundId };
 });

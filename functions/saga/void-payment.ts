@@ -1,21 +1,26 @@
 /**
  * Saga task VoidPayment (compensation) — input `{orderId}` → `{refunded}`. Closes the order to new
- * payment callbacks (later ones are refunded by the webhook), then voids the intent, or refunds a
- * payment that was captured (e.g. wrong amount). Idempotent: the provider refund is keyed by paymentId.
+ * payments (later callbacks are refunded by the webhook; a wallet debit can no longer happen), then
+ * voids the intent, or refunds a payment that was captured (e.g. wrong amount, or a wallet debit whose
+ * commit failed: credited back to the wallet). Idempotent: provider refunds are keyed by paymentId,
+ * wallet credits by the order's walletDebit flag.
  */
 import { taskHandler, nowIso, type OrderTaskInput } from '../commons/task.ts';
-import { orders } from '../commons/stores.ts';
-import { paymentProvider } from '../../src/payments/provider.ts';
+import { orders, wallets } from '../commons/stores.ts';
+import { flushMetrics, recordCompensation } from '../commons/metrics.ts';
+import { paymentProviderFor, walletProvider } from '../../src/payments/provider.ts';
 
 export const handler = taskHandler('VoidPayment', async ({ orderId }: OrderTaskInput) => {
-  const closed =
-    (await orders.setIf(orderId, 'attribute_not_exists(paymentClosedAt)', { paymentClosedAt: nowIso() })) ?? (await orders.mustGet(orderId));
-  const provider = paymentProvider();
+  const closedNow = await orders.setIf(orderId, 'attribute_not_exists(paymentClosedAt)', { paymentClosedAt: nowIso() });
+  if (closedNow) recordCompensation();
+  const closed = closedNow ?? (await orders.mustGet(orderId));
+  const provider = paymentProviderFor(closed, walletProvider(wallets));
   if (closed.payment?.status === 'SUCCEEDED') {
-    const { refundId } = await provider.refund(closed.payment.paymentId, closed.payment.amount, closed.payment.currency);
+    const { paymentId, amount, currency } = closed.payment;
+    const { refundId } = await provider.refund({ orderId, customerId: closed.customerId, paymentId, amount, currency });
     await orders.setIf(orderId, 'attribute_not_exists(refundId)', { refundId });
     return { refunded: true };
   }
   await provider.voidIntent(closed);
   return { refunded: false };
-});
+}, flushMetrics());

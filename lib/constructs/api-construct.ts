@@ -46,6 +46,8 @@ export class ApiConstruct extends Construct {
     this.stage = this.api.addStage('DefaultStage', {
       stageName: '$default',
       autoDeploy: true,
+      // Route-level metrics (dimensions ApiId, Stage, Method, Resource): the create-order p99 alarm reads them.
+      detailedMetricsEnabled: true,
       throttle: {
         rateLimit: props.rateLimit ?? DEFAULT_THROTTLING.rateLimit,
         burstLimit: props.burstLimit ?? DEFAULT_THROTTLING.burstLimit,

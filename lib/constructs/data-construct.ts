@@ -1,16 +1,17 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, Billing, ProjectionType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { tables, type TableId, type TableSpec } from '../wiring.ts';
 import { markWiring } from './conventions.ts';
 
 /** Tables whose content can be rebuilt or safely lost; every other table is RETAINed on stack deletion. */
-const DISPOSABLE_TABLES: ReadonlySet<TableId> = new Set<TableId>(['idempotency']);
+const DISPOSABLE_TABLES: ReadonlySet<TableId> = new Set<TableId>(['idempotency', 'connections']);
 
 /**
  * One DynamoDB table per `tables` entry of lib/wiring.ts: on-demand, point-in-time recovery,
- * string keys and TTL as the spec says. Business data (orders, inventory, coupons, payments,
- * stores, catalog, reports) is retained when the stack is deleted; idempotency records are not.
+ * string keys, TTL and global secondary indexes as the spec says. Business data (orders, inventory, coupons, payments,
+ * stores, catalog, reports) is retained when the stack is deleted; idempotency records and live-status
+ * connections are not.
  */
 export class DataConstruct extends Construct {
   /** Every wiring table by its id. */
@@ -26,6 +27,13 @@ export class DataConstruct extends Construct {
         billing: Billing.onDemand(),
         pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
         removalPolicy: DISPOSABLE_TABLES.has(tableId) ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+        globalSecondaryIndexes: Object.entries(spec.globalSecondaryIndexes ?? {}).map(([indexName, index]) => ({
+          indexName,
+          partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+          sortKey: index.sortKey ? { name: index.sortKey, type: AttributeType.STRING } : undefined,
+          projectionType: index.projection.length ? ProjectionType.INCLUDE : ProjectionType.KEYS_ONLY,
+          nonKeyAttributes: index.projection.length ? [...index.projection] : undefined,
+        })),
       });
       markWiring(table, `tables.${tableId}`);
       return [tableId, table] as const;

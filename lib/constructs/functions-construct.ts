@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { Grant } from 'aws-cdk-lib/aws-iam';
@@ -20,7 +20,7 @@ import {
   type TableId,
 } from '../wiring.ts';
 import { LOG_RETENTION, markWiring } from './conventions.ts';
-import { stateMachineArn } from './saga-construct.ts';
+import { stateMachineArn, stateMachineName } from './saga-construct.ts';
 
 /** Environment variable that carries the webhook secret's ARN to `readsWebhookSecret` functions. */
 export const WEBHOOK_SECRET_ENV = 'PAYMENT_WEBHOOK_SECRET_ARN';
@@ -70,7 +70,7 @@ export interface FunctionsConstructProps {
 /**
  * One Lambda function per `functions` entry of lib/wiring.ts, with exactly the environment and
  * rights its spec asks for: table names and read or read-write access, PutEvents on the bus,
- * StartExecution and task-token answers on the sagas, read access to the webhook secret.
+ * StartExecution, DescribeExecution and task-token answers on the sagas, read access to the webhook secret.
  */
 export class FunctionsConstruct extends Construct {
   /** Every wiring function by its id. */
@@ -114,6 +114,15 @@ export class FunctionsConstruct extends Construct {
     for (const smId of spec.startsStateMachines ?? []) {
       fn.addEnvironment(stateMachines[smId].envVar, stateMachineArn(this, smId));
       Grant.addToPrincipal({ grantee: fn, actions: ['states:StartExecution'], resourceArns: [stateMachineArn(this, smId)] });
+    }
+    for (const smId of spec.readsExecutionsOf ?? []) {
+      const executions = Stack.of(this).formatArn({
+        service: 'states',
+        resource: 'execution',
+        resourceName: `${stateMachineName(this, smId)}:*`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
+      Grant.addToPrincipal({ grantee: fn, actions: ['states:DescribeExecution'], resourceArns: [executions] });
     }
     if (spec.sendsTaskResults) {
       Grant.addToPrincipal({

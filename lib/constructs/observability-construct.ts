@@ -6,6 +6,7 @@ import {
   Dashboard,
   GraphWidget,
   MathExpression,
+  Metric,
   TreatMissingData,
   type IMetric,
   type IWidget,
@@ -17,12 +18,22 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import type { FunctionId, StateMachineId, TableId } from '../wiring.ts';
+import { routes, type FunctionId, type StateMachineId, type TableId } from '../wiring.ts';
+import type { OrderStatus } from '../../src/domain/types.ts';
+import { businessMetrics, METRICS_NAMESPACE, METRICS_SERVICE, orderStatusMetric, sagaOutcomes } from '../../src/observability/business-metrics.ts';
 
 const PERIOD = Duration.minutes(1);
 
 /** Default API 5xx alarm threshold: more than 10 server errors a minute in 2 of 3 minutes. */
 export const DEFAULT_API_5XX_THRESHOLD = 10;
+
+/** PRODUCT.md figures: create order P99 <= 350 ms; P95 < 200 ms overall. */
+export const CREATE_ORDER_P99_MS = 350;
+export const API_P95_MS = 200;
+
+/** The HTTP API stage whose route-level metrics are read (lib/constructs/api-construct.ts). */
+const API_STAGE = '$default';
+const createOrderRoute = routes.find((r) => r.function === 'createOrder')!;
 
 /** Properties of {@link ObservabilityConstruct}. */
 export interface ObservabilityConstructProps {
@@ -41,10 +52,13 @@ export interface ObservabilityConstructProps {
 }
 
 /**
- * The operations dashboard (API latency and errors, Lambda errors and throttles, saga outcomes,
- * DynamoDB condition failures and throttling, dead letters) and the alarms that page the
- * `ops-alarms` topic: any failed or timed-out saga execution (a compensation that kept failing
- * ends the execution failed), API 5xx above the threshold, any dead-lettered event.
+ * The operations dashboard (business figures from the functions' Powertools metrics: orders/min by
+ * status, revenue/min, saga outcomes, compensation steps, low-stock alerts; API latency and errors,
+ * Lambda errors and throttles, saga executions, DynamoDB condition failures and throttling, dead
+ * letters) and the alarms that page the `ops-alarms` topic: any failed or timed-out saga execution (a
+ * compensation that kept failing ends the execution failed), any order parked in NEEDS_ATTENTION,
+ * create-order p99 above 350 ms and API p95 above 200 ms (PRODUCT.md), API 5xx above the threshold,
+ * any dead-lettered event.
  */
 export class ObservabilityConstruct extends Construct {
   /** Subscribe on-call endpoints here. */
@@ -65,8 +79,49 @@ export class ObservabilityConstruct extends Construct {
     const queues = Object.entries(props.deadLetterQueues).filter((entry): entry is [string, IQueue] => entry[1] !== undefined);
 
     const graph = (title: string, left: IMetric[], width = 12): IWidget => new GraphWidget({ title, left, width, height: 6 });
+    /** A business metric (namespace Wandian, dimension service) summed per minute. */
+    const business = (metricName: string, label: string) =>
+      new Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: METRICS_SERVICE }, ...sum, label });
+    const statusMetric = (status: OrderStatus) => business(orderStatusMetric[status], status);
+    const outcome = (label: string, statuses: readonly OrderStatus[]): IMetric =>
+      statuses.length === 1
+        ? business(orderStatusMetric[statuses[0]!], label)
+        : new MathExpression({
+            expression: statuses.map((_, i) => `s${i}`).join(' + '),
+            usingMetrics: Object.fromEntries(statuses.map((st, i) => [`s${i}`, statusMetric(st)])),
+            label,
+            period: PERIOD,
+          });
+    const createOrderLatency = props.api.metricLatency({
+      statistic: 'p99',
+      period: PERIOD,
+      label: `${createOrderRoute.method} ${createOrderRoute.path} p99`,
+      dimensionsMap: { ApiId: props.api.apiId, Stage: API_STAGE, Method: createOrderRoute.method, Resource: createOrderRoute.path },
+    });
+
     this.dashboard.addWidgets(
-      graph('API latency p99 (ms)', [props.api.metricLatency({ statistic: 'p99', period: PERIOD, label: 'Latency p99' })]),
+      graph('Orders/min by status', (Object.keys(orderStatusMetric) as OrderStatus[]).map(statusMetric)),
+      graph('Revenue/min (minor units, per currency)', [
+        new MathExpression({
+          expression: `SEARCH('{${METRICS_NAMESPACE},currency,service} MetricName="${businessMetrics.revenue}"', 'Sum', 60)`,
+          label: 'Revenue',
+          period: PERIOD,
+        }),
+      ]),
+    );
+    this.dashboard.addWidgets(
+      graph('Saga outcomes/min', Object.entries(sagaOutcomes).map(([label, statuses]) => outcome(label, statuses)), 8),
+      graph('Compensation steps/min', [business(businessMetrics.compensations, 'compensation steps')], 8),
+      graph('Low-stock alerts/min', [business(businessMetrics.lowStockAlerts, 'alerts')], 8),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'API latency (ms)',
+        left: [props.api.metricLatency({ statistic: 'p99', period: PERIOD, label: 'Latency p99' }), createOrderLatency],
+        leftAnnotations: [{ value: CREATE_ORDER_P99_MS, label: 'create order p99 target' }],
+        width: 12,
+        height: 6,
+      }),
       graph('API 4xx / 5xx', [
         props.api.metricClientError({ ...sum, label: '4xx' }),
         props.api.metricServerError({ ...sum, label: '5xx' }),
@@ -128,6 +183,9 @@ export class ObservabilityConstruct extends Construct {
       alarm(`${smId}ExecutionsFailed`, `${smId}: an execution failed (a compensation kept failing, see NEEDS_ATTENTION orders)`, sm.metricFailed(sum), 0);
       alarm(`${smId}ExecutionsTimedOut`, `${smId}: an execution timed out`, sm.metricTimedOut(sum), 0);
     }
+    alarm('OrdersNeedAttention', 'Orders were parked in NEEDS_ATTENTION (a compensation kept failing): an operator must finish them', statusMetric('NEEDS_ATTENTION'), 0);
+    alarm('CreateOrderLatencyP99', `${createOrderRoute.method} ${createOrderRoute.path}: p99 latency above ${CREATE_ORDER_P99_MS} ms (PRODUCT.md)`, createOrderLatency, CREATE_ORDER_P99_MS, 5, 3);
+    alarm('ApiLatencyP95', `HTTP API: p95 latency above ${API_P95_MS} ms (PRODUCT.md)`, props.api.metricLatency({ statistic: 'p95', period: PERIOD }), API_P95_MS, 5, 3);
     const api5xx = props.api5xxThreshold ?? DEFAULT_API_5XX_THRESHOLD;
     alarm('Api5xx', `HTTP API: more than ${api5xx} 5xx responses a minute`, props.api.metricServerError(sum), api5xx, 3, 2);
     for (const [name, queue] of queues) {

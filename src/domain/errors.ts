@@ -14,9 +14,11 @@ export const errorCatalog = {
   SKU_NOT_FOUND: { status: 404, title: 'SKU not found' },
   INVENTORY_NOT_FOUND: { status: 404, title: 'No inventory for this store and SKU' },
   ORDER_NOT_FOUND: { status: 404, title: 'Order not found' },
+  WALLET_NOT_FOUND: { status: 404, title: 'Customer has no wallet' },
   ROUTE_NOT_FOUND: { status: 404, title: 'No such route' },
   INVENTORY_SHORTAGE: { status: 409, title: 'Not enough stock' },
   ORDER_NOT_CANCELLABLE: { status: 409, title: 'Order can no longer be cancelled' },
+  ORDER_NOT_FULFILLABLE: { status: 409, title: 'Only a PAID order can be fulfilled' },
   IDEMPOTENCY_KEY_IN_PROGRESS: { status: 409, title: 'A request with this Idempotency-Key is still in progress' },
   CONCURRENT_UPDATE: { status: 409, title: 'The resource changed concurrently; retry' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Request body too large' },
@@ -24,7 +26,7 @@ export const errorCatalog = {
   COUPON_NOT_APPLICABLE: { status: 422, title: 'Coupon not applicable' },
   COUPON_EXHAUSTED: { status: 422, title: 'Coupon redemption limit reached' },
   CURRENCY_MISMATCH: { status: 422, title: 'Items and coupons must share one currency' },
-  PAYMENT_METHOD_UNAVAILABLE: { status: 422, title: 'Payment method not available' },
+  WALLET_LIMIT_EXCEEDED: { status: 422, title: 'The top-up would take the wallet beyond its maximum balance' },
   IDEMPOTENCY_KEY_REUSED: { status: 422, title: 'Idempotency-Key was used with a different request body' },
 } as const;
 

@@ -1,4 +1,5 @@
 /** Builds a new order record from a priced request (pure). */
+import { createHash } from 'node:crypto';
 import type { CreateOrderBody } from './schemas.ts';
 import type { PricedOrder } from './pricing.ts';
 import type { Coupon, Order, StockLine, Store } from './types.ts';
@@ -42,4 +43,13 @@ export function buildOrder(args: {
     couponsState: priced.appliedCoupons.length > 0 ? 'REDEEMED' : 'NONE',
     updatedAt: createdAt,
   };
+}
+
+/**
+ * The order id for a create request: derived from the customer and the Idempotency-Key, so a request
+ * re-executed after an in-doubt failure (timeout after the transaction committed) finds its own order
+ * instead of writing a second one. `ord_` + 26 base64url characters (156 bits of SHA-256).
+ */
+export function orderIdFor(customerId: string, idempotencyKey: string): string {
+  return `ord_${createHash('sha256').update(`${customerId}\n${idempotencyKey}`).digest('base64url').slice(0, 26)}`;
 }

@@ -42,10 +42,13 @@ export function isValidTimeZone(tz: string): boolean {
   }
 }
 
+/** A sales-region name like `east`: lower case, 1..32 characters. */
+export const regionSchema = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'Must be a sales region name like "east"');
+
 /** PUT /v1/stores/{storeId}: `{name, region, timezone}`; region is a sales-region name like `east`. */
 export const storeBodySchema = z.strictObject({
   name: nameSchema,
-  region: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'Must be a sales region name like "east"'),
+  region: regionSchema,
   timezone: z.string().refine(isValidTimeZone, 'Must be a valid IANA time zone like "Asia/Shanghai"'),
 });
 export type StoreBody = z.infer<typeof storeBodySchema>;
@@ -66,10 +69,17 @@ export const inventoryBodySchema = z.strictObject({
 });
 export type InventoryBody = z.infer<typeof inventoryBodySchema>;
 
+/** Largest number of stores a coupon can be scoped to (`storeIds`); wider scopes use `region`. */
+export const MAX_COUPON_STORES = 500;
+
 /**
  * Fields every coupon type may carry. `currency` is allowed on every type (not only AMOUNT_OFF)
- * because `minSubtotal` and `maxDiscount` are money too; when absent the coupon applies to any
- * currency. Limits (`maxRedemptions`, `perCustomerLimit`) are counts >= 1.
+ * because `minSubtotal`, `maxDiscount` and `maxOrderDiscount` are money too; when absent the coupon
+ * applies to any currency. Limits (`maxRedemptions`, `perCustomerLimit`) are counts >= 1.
+ * Promotions engine fields (src/domain/pricing.ts): `automatic` (applied without a code), scope
+ * `storeIds` (1..500 unique ids) and `region`, `exclusiveGroup` (an id), `priority` (-1000..1000,
+ * default 0, higher first) and `maxOrderDiscount` (minor units: cap on the whole order's discount
+ * when this coupon is used).
  */
 const couponCommon = {
   currency: currencySchema.optional(),
@@ -79,6 +89,17 @@ const couponCommon = {
   perCustomerLimit: z.int().min(1).max(MAX_STOCK).optional(),
   validFrom: utcTimestampSchema.optional(),
   validTo: utcTimestampSchema.optional(),
+  automatic: z.boolean().optional(),
+  storeIds: z
+    .array(idSchema)
+    .min(1)
+    .max(MAX_COUPON_STORES)
+    .superRefine((ids, ctx) => noDuplicates(ids, undefined, ctx, 'store id'))
+    .optional(),
+  region: regionSchema.optional(),
+  exclusiveGroup: idSchema.optional(),
+  priority: z.int().min(-1000).max(1000).optional(),
+  maxOrderDiscount: moneySchema.optional(),
 };
 
 /**

@@ -65,6 +65,20 @@ export interface Coupon {
   perCustomerLimit?: number;
   validFrom?: string;
   validTo?: string;
+  /** Applied to every eligible order without a code (a store-wide automatic promotion). */
+  automatic?: boolean;
+  /** Scope: only orders at these stores (absent: every store). */
+  storeIds?: string[];
+  /** Scope: only orders at stores of this sales region, e.g. 'east' (absent: every region). */
+  region?: string;
+  /** At most one coupon of the same exclusive group is applied to an order. */
+  exclusiveGroup?: string;
+  /** Higher first: order of application (who is credited when a limit bites) and tie-break. Default 0. */
+  priority?: number;
+  /** Minor units: an order that uses this coupon gets at most this much discount in total. */
+  maxOrderDiscount?: number;
+  /** Definition version, bumped by every PUT /v1/coupons (compiled rules are cached per version). */
+  version?: number;
   /** Redemptions so far (counter maintained by conditional writes). */
   redemptions: number;
   updatedAt: string;
@@ -108,11 +122,30 @@ export interface AppliedCoupon {
   type: CouponType;
   /** Minor units this coupon took off. */
   amountOff: number;
+  /** Present (true) for an automatic promotion the customer did not enter. */
+  automatic?: true;
 }
+
+/**
+ * Why a valid coupon was left out (src/domain/pricing.ts `priceOrder` explains each):
+ * NOT_STACKABLE, WORSE_COMBINATION, EXCLUSIVE_GROUP, DISCOUNT_LIMIT_REACHED, ZERO_DISCOUNT; and for
+ * automatic promotions the customer can act on: MIN_SUBTOTAL_NOT_MET, GIFT_SKU_NOT_FOUND, EXHAUSTED.
+ */
+export type RejectionReason =
+  | 'NOT_STACKABLE'
+  | 'WORSE_COMBINATION'
+  | 'EXCLUSIVE_GROUP'
+  | 'DISCOUNT_LIMIT_REACHED'
+  | 'ZERO_DISCOUNT'
+  | 'MIN_SUBTOTAL_NOT_MET'
+  | 'GIFT_SKU_NOT_FOUND'
+  | 'EXHAUSTED';
 
 export interface RejectedCoupon {
   code: string;
-  reason: 'NOT_STACKABLE' | 'WORSE_COMBINATION';
+  reason: RejectionReason;
+  /** Present (true) for an automatic promotion. */
+  automatic?: true;
 }
 
 export interface StockLine {
@@ -167,5 +200,13 @@ export interface Order {
   payment?: PaymentRecord;
   cancelRequestedAt?: string;
   refundId?: string;
+  /** BALANCE orders: the wallet debit moves DEBITED → CREDITED at most once (never credited twice). */
+  walletDebit?: 'DEBITED' | 'CREDITED';
+  /** Set by CommitReservation. */
+  paidAt?: string;
+  /** Set by the refund saga's BeginRefund; a claimed order can no longer be fulfilled. */
+  refundRequestedAt?: string;
+  /** Set by POST /v1/orders/{orderId}/fulfil. */
+  fulfilledAt?: string;
   updatedAt: string;
 }

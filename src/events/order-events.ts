@@ -1,4 +1,4 @@
-/** Domain events derived from an order's state; ids are deterministic per fact (see catalog.ts). */
+/** Domain events derived from an order's state; ids are deterministic per fact (see catalog.ts eventDocs). */
 import type { Order } from '../domain/types.ts';
 import { domainEvent, type DomainEvent } from './catalog.ts';
 
@@ -60,6 +60,19 @@ export const orderRefunded = (o: Order): DomainEvent =>
     refundId: o.refundId ?? 'unknown',
   });
 
+/** OrderFulfilled: after POST /v1/orders/{orderId}/fulfil; timeToFulfilMs = fulfilled − paid, in ms. */
+export const orderFulfilled = (o: Order): DomainEvent => {
+  const paidAt = o.paidAt ?? historyAt(o, 'PAID');
+  const fulfilledAt = o.fulfilledAt ?? historyAt(o, 'FULFILLED');
+  return domainEvent('OrderFulfilled', {
+    ...common(o),
+    eventId: `${o.orderId}:OrderFulfilled`,
+    occurredAt: fulfilledAt,
+    paidAt,
+    timeToFulfilMs: Math.max(0, Date.parse(fulfilledAt) - Date.parse(paidAt)),
+  });
+};
+
 /** OrderNeedsAttention: a compensation kept failing. */
 export const orderNeedsAttention = (o: Order, error: string): DomainEvent =>
   domainEvent('OrderNeedsAttention', {
@@ -72,3 +85,21 @@ export const orderNeedsAttention = (o: Order, error: string): DomainEvent =>
     customerId: o.customerId,
     error,
   });
+
+/** CouponRedeemed: at creation, one per applied coupon (same transaction as the redemption counters). */
+export const couponsRedeemed = (o: Order): DomainEvent[] =>
+  o.appliedCoupons.map((c) =>
+    domainEvent('CouponRedeemed', {
+      schemaVersion: 1,
+      eventId: `${o.orderId}:CouponRedeemed:${c.code}`,
+      occurredAt: o.createdAt,
+      orderId: o.orderId,
+      storeId: o.storeId,
+      region: o.region,
+      customerId: o.customerId,
+      code: c.code,
+      couponType: c.type,
+      discount: c.amountOff,
+      currency: o.pricing.currency,
+    }),
+  );

@@ -13,6 +13,7 @@ import {
 import { tableName } from '../config.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { HistoryEntry, Order, OrderStatus, PaymentRecord, StockLine } from '../domain/types.ts';
+import { openShard, staysOpen } from '../domain/reconcile.ts';
 import { COUPON_SCOPE, customerScope } from './coupon-store.ts';
 import { cancellationReasons, cancelledByConditionsOnly, isConditionalCheckFailed } from './dynamo-errors.ts';
 
@@ -32,6 +33,11 @@ export interface Movement {
 
 export class OrderNotFoundError extends Error {
   override name = 'OrderNotFound';
+}
+
+/** `place` found an order with this id already written (a retried create). */
+export class OrderAlreadyExistsError extends Error {
+  override name = 'OrderAlreadyExists';
 }
 
 /** The saga asked for a movement the order's state does not allow (not a transient error). */
@@ -59,11 +65,15 @@ export class OrderStore {
    * Writes a new order, reserves its stock and redeems its coupons in ONE transaction, all conditional.
    * Throws DomainError INVENTORY_SHORTAGE (extra `shortages: Shortage[]`) or COUPON_EXHAUSTED; nothing
    * is written then. Transaction limit: 100 items (≤25 lines + ≤5 coupons x2 + 1 fits).
+   * `attempt` > 0 marks a re-priced retry of the same order id (create-order drops automatic promotions
+   * the database refused): it gets its own ClientRequestToken, since its items differ from attempt 0's.
    */
-  async place(order: Order, customerLimits: ReadonlyMap<string, number>): Promise<void> {
+  async place(order: Order, customerLimits: ReadonlyMap<string, number>, attempt = 0): Promise<void> {
     const items: TransactItem[] = [];
     // Condition: a new order id (never overwrite an order).
-    items.push({ Put: { TableName: tableName('orders'), Item: order, ConditionExpression: 'attribute_not_exists(orderId)' } });
+    // openShard puts the order in the sparse openOrders index the reconciler reads (src/domain/reconcile.ts).
+    const item = { ...order, openShard: openShard(order.orderId) };
+    items.push({ Put: { TableName: tableName('orders'), Item: item, ConditionExpression: 'attribute_not_exists(orderId)' } });
     for (const line of order.reservation) {
       items.push({
         Update: {
@@ -102,10 +112,15 @@ export class OrderStore {
       }
     }
     try {
-      await this.doc.send(new TransactWriteCommand({ TransactItems: items, ClientRequestToken: order.orderId.slice(0, 36) }));
+      const token = attempt === 0 ? order.orderId.slice(0, 36) : `${order.orderId.slice(0, 30)}-r${attempt}`;
+      await this.doc.send(new TransactWriteCommand({ TransactItems: items, ClientRequestToken: token }));
     } catch (e) {
+      // Same ClientRequestToken (= order id) with other parameters: an earlier execution wrote this order.
+      if ((e as Error).name === 'IdempotentParameterMismatchException') throw new OrderAlreadyExistsError(`Order ${order.orderId} already exists`);
       const reasons = cancellationReasons(e);
       if (!reasons || !cancelledByConditionsOnly(reasons)) throw e;
+      // The order id is derived from the Idempotency-Key: an existing order means this request already succeeded.
+      if (reasons[0]?.Code === 'ConditionalCheckFailed') throw new OrderAlreadyExistsError(`Order ${order.orderId} already exists`);
       const shortages: Shortage[] = [];
       order.reservation.forEach((line, i) => {
         const reason = reasons[1 + i];
@@ -137,7 +152,7 @@ export class OrderStore {
     const entry: HistoryEntry = { status: 'PAID', at: now, reason: 'PAYMENT_SUCCEEDED' };
     return this.move(order, {
       orderCondition: 'stockState = :from AND #status = :pending',
-      orderUpdate: 'SET stockState = :to, #status = :paid, history = list_append(history, :h), updatedAt = :now, paidAt = :now',
+      orderUpdate: 'SET stockState = :to, #status = :paid, history = list_append(history, :h), updatedAt = :now, paidAt = :now REMOVE openShard',
       values: { ':from': 'RESERVED', ':to': 'COMMITTED', ':pending': 'PENDING_PAYMENT', ':paid': 'PAID', ':h': [entry], ':now': now },
       done: (o) => o.stockState === 'COMMITTED',
       lines: order.reservation,
@@ -232,7 +247,8 @@ export class OrderStore {
           Key: { orderId },
           // Condition: only legal transitions (src/domain/order-status.ts), each applied once.
           ConditionExpression: `#status IN (${from.map((_, i) => `:f${i}`).join(', ')})`,
-          UpdateExpression: `SET ${sets.join(', ')}`,
+          // Leaving the open statuses also leaves the reconciler's openOrders index.
+          UpdateExpression: `SET ${sets.join(', ')}${staysOpen(to) ? '' : ' REMOVE openShard'}`,
           ExpressionAttributeNames: { '#status': 'status', ...Object.fromEntries(Object.keys(extra).map((k) => [`#x_${k}`, k])) },
           ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',
@@ -275,6 +291,34 @@ export class OrderStore {
     } catch (e) {
       if (isConditionalCheckFailed(e)) return undefined;
       throw e;
+    }
+  }
+
+  /**
+   * POST /v1/orders/{orderId}/fulfil: PAID → FULFILLED with a history entry (reason STORE_HANDOVER) and
+   * `fulfilledAt = now`, once. Returns applied=false with the current order when it is not PAID (or a
+   * refund has claimed it); undefined when the order does not exist.
+   */
+  async fulfil(orderId: string, now: string): Promise<Movement | undefined> {
+    const entry: HistoryEntry = { status: 'FULFILLED', at: now, reason: 'STORE_HANDOVER' };
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: tableName('orders'),
+          Key: { orderId },
+          // Only a PAID order that no refund has claimed is handed over, once (src/domain/order-status.ts).
+          ConditionExpression: '#status = :paid AND attribute_not_exists(refundRequestedAt)',
+          UpdateExpression: 'SET #status = :fulfilled, history = list_append(history, :h), fulfilledAt = :now, updatedAt = :now',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':paid': 'PAID', ':fulfilled': 'FULFILLED', ':h': [entry], ':now': now },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { applied: true, order: out.Attributes as Order };
+    } catch (e) {
+      if (!isConditionalCheckFailed(e)) throw e;
+      const order = await this.get(orderId);
+      return order && { applied: false, order };
     }
   }
 

@@ -3,7 +3,7 @@
  * and every expectation below is computed from wiring.ts, cdk.json or the ASL files on disk, never
  * copied from the template. Bundling is skipped, so handler code is not built here.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -11,21 +11,29 @@ import { addRegionalStacks, PAYMENT_TIMEOUT_CONTEXT, SALES_REGIONS_CONTEXT } fro
 import { ENTRY_METADATA, WIRING_METADATA } from '../../lib/constructs/conventions.ts';
 import { fromRepoRoot } from '../../lib/paths.ts';
 import {
+  ALERT_TOPIC_ENV,
   EVENT_BUS_ENV,
+  eventSources,
   functions,
   routes,
   rules,
+  schedules,
   stateMachines,
   tables,
   type FunctionId,
   type FunctionSpec,
   type RuleId,
   type RuleSpec,
+  type ScheduleId,
+  type ScheduleSpec,
   type StateMachineId,
   type StateMachineSpec,
   type TableId,
   type TableSpec,
+  webSocketRoutes,
+  WEBSOCKET_ENDPOINT_ENV,
 } from '../../lib/wiring.ts';
+import { orderStatusMetric, businessMetrics } from '../../src/observability/business-metrics.ts';
 
 type Json = any; // CloudFormation fragments are untyped JSON.
 interface CfnResource {
@@ -44,6 +52,7 @@ const functionEntries = Object.entries(functions) as [FunctionId, FunctionSpec][
 const tableEntries = Object.entries(tables) as [TableId, TableSpec][];
 const stateMachineEntries = Object.entries(stateMachines) as [StateMachineId, StateMachineSpec][];
 const ruleEntries = Object.entries(rules) as [RuleId, RuleSpec][];
+const scheduleEntries = Object.entries(schedules) as [ScheduleId, ScheduleSpec][];
 
 /** Actions that only exist on Resource "*" (X-Ray; CloudWatch Logs vended delivery used by Step Functions logging). */
 const WILDCARD_ONLY_ACTIONS = new Set([
@@ -122,6 +131,13 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
   const busId = () => ofType('AWS::Events::EventBus')[0]![0];
   const stateMachineName = (smId: StateMachineId) => wired(`stateMachines.${smId}`)[1].Properties.StateMachineName as string;
   const stateMachineArn = (smId: StateMachineId) => `arn:aws:states:${stack.region}:${PSEUDO['AWS::AccountId']}:stateMachine:${stateMachineName(smId)}`;
+  /** Logical id of the one API Gateway v2 API of that protocol (HTTP or WEBSOCKET). */
+  const apiIdOf = (protocol: 'HTTP' | 'WEBSOCKET') => {
+    const apis = ofType('AWS::ApiGatewayV2::Api').filter(([, a]) => a.Properties.ProtocolType === protocol);
+    expect(apis, `${protocol} APIs`).toHaveLength(1);
+    return apis[0]![0];
+  };
+  const ofApi = (type: string, protocol: 'HTTP' | 'WEBSOCKET') => ofType(type).filter(([, r]) => r.Properties.ApiId?.Ref === apiIdOf(protocol));
 
   it('synthesizes without a dependency cycle (functions reach the sagas by name, never by reference)', () => {
     expect(Object.keys(resources).length).toBeGreaterThan(0);
@@ -139,6 +155,19 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
       expect(pitr.some((s) => s?.PointInTimeRecoveryEnabled === true)).toBe(true);
       if (spec.ttlAttribute) expect(p.TimeToLiveSpecification).toEqual({ AttributeName: spec.ttlAttribute, Enabled: true });
       else expect(p.TimeToLiveSpecification).toBeUndefined();
+    });
+
+    it.each(tableEntries)('gives table %s exactly the global secondary indexes its spec lists, with their keys and projection', (tableId, spec) => {
+      const p = wired(`tables.${tableId}`)[1].Properties;
+      const expected = Object.entries(spec.globalSecondaryIndexes ?? {}).map(([indexName, index]) => ({
+        IndexName: indexName,
+        KeySchema: [index.partitionKey, ...(index.sortKey ? [index.sortKey] : [])].map((name, i) => ({ AttributeName: name, KeyType: i === 0 ? 'HASH' : 'RANGE' })),
+        Projection: index.projection.length ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.projection] } : { ProjectionType: 'KEYS_ONLY' },
+      }));
+      expect(asArray(p.GlobalSecondaryIndexes).map((i: Json) => ({ IndexName: i.IndexName, KeySchema: i.KeySchema, Projection: i.Projection }))).toEqual(expected);
+      for (const index of Object.values(spec.globalSecondaryIndexes ?? {})) {
+        for (const key of [index.partitionKey, index.sortKey].filter(Boolean)) expect(p.AttributeDefinitions).toContainEqual({ AttributeName: key, AttributeType: 'S' });
+      }
     });
 
     it('keeps orders, inventory, coupons and payments when the stack is deleted', () => {
@@ -205,16 +234,16 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
     });
 
     it('has no route that wiring.ts does not list', () => {
-      expect(ofType('AWS::ApiGatewayV2::Route')).toHaveLength(routes.length);
+      expect(ofApi('AWS::ApiGatewayV2::Route', 'HTTP')).toHaveLength(routes.length);
     });
 
-    it('serves a throttled, access-logged $default stage and outputs its URL', () => {
-      const stages = ofType('AWS::ApiGatewayV2::Stage').map(([, st]) => st.Properties);
+    it('serves a throttled, access-logged $default stage with route-level metrics and outputs its URL', () => {
+      const stages = ofApi('AWS::ApiGatewayV2::Stage', 'HTTP').map(([, st]) => st.Properties);
       expect(stages).toEqual([
         expect.objectContaining({
           StageName: '$default',
           AutoDeploy: true,
-          DefaultRouteSettings: { ThrottlingRateLimit: expect.any(Number), ThrottlingBurstLimit: expect.any(Number) },
+          DefaultRouteSettings: { ThrottlingRateLimit: expect.any(Number), ThrottlingBurstLimit: expect.any(Number), DetailedMetricsEnabled: true },
           AccessLogSettings: { DestinationArn: expect.anything(), Format: expect.stringContaining('$context.requestId') },
         }),
       ]);
@@ -277,6 +306,51 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
     it('names the bus wandian-<region>', () => {
       expect(resources[busId()]!.Properties.Name).toBe(`wandian-${stack.region}`);
     });
+
+    it('archives every wandian event of the bus for replay', () => {
+      const archives = ofType('AWS::Events::Archive').map(([, a]) => a.Properties);
+      expect(archives).toEqual([
+        expect.objectContaining({ SourceArn: getAttArn(busId()), EventPattern: { source: Object.values(eventSources) }, RetentionDays: expect.any(Number) }),
+      ]);
+    });
+
+    it('publishes every committed event schema file to the schema registry as JSONSchemaDraft4', () => {
+      const [registryId, registry] = ofType('AWS::EventSchemas::Registry')[0]!;
+      expect(ofType('AWS::EventSchemas::Registry')).toHaveLength(1);
+      const files = readdirSync(fromRepoRoot('schemas/events')).filter((f) => f.endsWith('.json'));
+      const schemas = ofType('AWS::EventSchemas::Schema').map(([, sc]) => sc.Properties);
+      expect(schemas).toHaveLength(files.length);
+      for (const file of files) {
+        const content = readFileSync(fromRepoRoot(`schemas/events/${file}`), 'utf8');
+        const { source, 'detail-type': detailType } = JSON.parse(content).properties;
+        expect(schemas, file).toContainEqual(
+          expect.objectContaining({ Type: 'JSONSchemaDraft4', Content: content, SchemaName: `${source.enum[0]}@${detailType.enum[0]}`, RegistryName: { 'Fn::GetAtt': [registryId, 'RegistryName'] } }),
+        );
+      }
+      expect(registry.Properties.RegistryName).toBeDefined();
+    });
+  });
+
+  describe('schedules', () => {
+    it.each(scheduleEntries)('runs schedule %s at its rate, invoking its function with {schedule, intervalSeconds}', (scheduleId, spec) => {
+      const [, schedule] = wired(`schedules.${scheduleId}`);
+      const p = schedule.Properties;
+      expect(p.ScheduleExpression).toBe(`rate(${spec.rateMinutes} minute${spec.rateMinutes === 1 ? '' : 's'})`);
+      expect(p.State).toBe('ENABLED');
+      expect(p.FlexibleTimeWindow).toEqual({ Mode: 'OFF' });
+      const fnId = functionByEntry(functions[spec.target].entry);
+      expect(p.Target.Arn).toEqual(getAttArn(fnId));
+      expect(JSON.parse(p.Target.Input)).toEqual({ schedule: scheduleId, intervalSeconds: spec.rateMinutes * 60 });
+      expect(p.Target.RetryPolicy).toEqual({ MaximumRetryAttempts: expect.any(Number), MaximumEventAgeInSeconds: spec.rateMinutes * 60 });
+      // The scheduler's role may invoke the target function and nothing else.
+      const statements = statementsOfRole(targetOf(p.Target.RoleArn)!);
+      expect(allActions(statements)).toEqual(new Set(['lambda:InvokeFunction']));
+      expect(statements.flatMap((st) => asArray(st.Resource)).every((r: Json) => targetOf(r) === fnId || targetOf(r['Fn::Join']?.[1]?.[0]) === fnId)).toBe(true);
+    });
+
+    it('has no schedule that wiring.ts does not list', () => {
+      expect(ofType('AWS::Scheduler::Schedule')).toHaveLength(scheduleEntries.length);
+    });
   });
 
   describe('IAM', () => {
@@ -291,7 +365,9 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
     it.each(functionEntries)('gives %s DynamoDB access to its tables only, writes only where the spec says readWrite', (fnId, spec) => {
       const statements = statementsOfFunction(fnId).filter((s) => asArray<string>(s.Action).some((a) => a.startsWith('dynamodb:')));
       const tableIdByLogicalId = new Map(tableEntries.map(([id]) => [wired(`tables.${id}`)[0], id]));
-      const touched = new Set(statements.flatMap((s) => asArray(s.Resource)).map((r) => tableIdByLogicalId.get(targetOf(r) ?? '')));
+      // A table's indexes (`<table ARN>/index/*`) count as that table.
+      const tableOf = (r: Json) => tableIdByLogicalId.get(targetOf(r) ?? targetOf(r['Fn::Join']?.[1]?.[0]) ?? '');
+      const touched = new Set(statements.flatMap((s) => asArray(s.Resource)).map(tableOf));
       expect([...touched].sort()).toEqual(Object.keys(spec.tables).sort());
       for (const [tableId, access] of Object.entries(spec.tables) as [TableId, string][]) {
         const actions = actionsOn(statements, (r) => targetOf(r) === wired(`tables.${tableId}`)[0]);
@@ -317,12 +393,34 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
       }
     });
 
+    it('lets only the functions whose spec says readsExecutionsOf describe executions, of exactly those state machines', () => {
+      for (const [fnId, spec] of functionEntries) {
+        const described = statementsOfFunction(fnId)
+          .filter((s) => asArray(s.Action).includes('states:DescribeExecution'))
+          .flatMap((s) => asArray(s.Resource).map(render));
+        const executionsOf = (smId: StateMachineId) => `${stateMachineArn(smId).replace(':stateMachine:', ':execution:')}:*`;
+        expect(described.sort(), fnId).toEqual((spec.readsExecutionsOf ?? []).map(executionsOf).sort());
+      }
+    });
+
     it('lets only the functions whose spec says sendsTaskResults answer order saga task tokens', () => {
       for (const [fnId, spec] of functionEntries) {
         const statements = statementsOfFunction(fnId);
         for (const action of TASK_RESULT_ACTIONS) expect(allActions(statements).has(action), `${fnId} ${action}`).toBe(Boolean(spec.sendsTaskResults));
         const scope = statements.filter((s) => asArray(s.Action).includes('states:SendTaskSuccess')).flatMap((s) => asArray(s.Resource).map(render));
         expect(scope, fnId).toEqual(spec.sendsTaskResults ? [stateMachineArn('orderSaga')] : []);
+      }
+    });
+
+    it('lets only the functions whose spec says publishesAlerts publish to the low-stock topic, and tells them its ARN', () => {
+      const [topicId] = ofType('AWS::SNS::Topic').find(([, t]) => t.Properties.TopicName === 'low-stock-alerts')!;
+      for (const [fnId, spec] of functionEntries) {
+        const statements = statementsOfFunction(fnId);
+        expect(allActions(statements).has('sns:Publish'), fnId).toBe(Boolean(spec.publishesAlerts));
+        if (spec.publishesAlerts) {
+          expect(actionsOn(statements, (r) => targetOf(r) === topicId).has('sns:Publish'), fnId).toBe(true);
+          expect(resources[functionIdOf(fnId)]!.Properties.Environment.Variables[ALERT_TOPIC_ENV]).toEqual(refTo(topicId));
+        }
       }
     });
 
@@ -339,6 +437,60 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
     });
   });
 
+  describe('live status (WebSocket API)', () => {
+    const wsRouteEntries = Object.entries(webSocketRoutes) as [string, FunctionId][];
+
+    it.each(wsRouteEntries)('routes %s to %s through a Lambda proxy integration it may invoke', (routeKey, fnId) => {
+      const [, route] = wired(`webSocketRoutes.${routeKey}`);
+      expect(route.Properties).toMatchObject({ ApiId: refTo(apiIdOf('WEBSOCKET')), RouteKey: routeKey });
+      const integration = resources[route.Properties.Target['Fn::Join'][1][1].Ref as string]!.Properties;
+      const fnLogicalId = functionByEntry(functions[fnId].entry);
+      expect(integration.IntegrationType).toBe('AWS_PROXY');
+      expect(JSON.stringify(integration.IntegrationUri)).toContain(JSON.stringify(getAttArn(fnLogicalId)));
+      const permissions = ofType('AWS::Lambda::Permission').map(([, p]) => p.Properties);
+      expect(permissions).toContainEqual(expect.objectContaining({ FunctionName: getAttArn(fnLogicalId), Principal: 'apigateway.amazonaws.com' }));
+    });
+
+    it('has no WebSocket route that wiring.ts does not list, and serves them on an auto-deployed stage whose wss:// URL is an output', () => {
+      expect(ofApi('AWS::ApiGatewayV2::Route', 'WEBSOCKET').map(([, r]) => r.Properties.RouteKey).sort()).toEqual(Object.keys(webSocketRoutes).sort());
+      const stages = ofApi('AWS::ApiGatewayV2::Stage', 'WEBSOCKET').map(([, st]) => st.Properties);
+      expect(stages).toEqual([expect.objectContaining({ AutoDeploy: true, StageName: expect.any(String) })]);
+      const outputs = JSON.stringify(Object.values(template.toJSON().Outputs as Record<string, Json>).map((o) => o.Value));
+      expect(outputs).toContain(`"wss://",{"Ref":"${apiIdOf('WEBSOCKET')}"}`);
+    });
+
+    it('gives exactly the postsToConnections functions the stage’s management endpoint and ManageConnections on that stage', () => {
+      const wsApi = refTo(apiIdOf('WEBSOCKET'));
+      const [, stage] = ofApi('AWS::ApiGatewayV2::Stage', 'WEBSOCKET')[0]!;
+      for (const [fnId, spec] of functionEntries) {
+        const endpoint = resources[functionIdOf(fnId)]!.Properties.Environment.Variables[WEBSOCKET_ENDPOINT_ENV];
+        const grants = statementsOfFunction(fnId).filter((st) => asArray(st.Action).includes('execute-api:ManageConnections'));
+        if (!spec.postsToConnections) {
+          expect(endpoint, fnId).toBeUndefined();
+          expect(grants, fnId).toEqual([]);
+          continue;
+        }
+        const parts = endpoint['Fn::Join'][1] as Json[];
+        expect(parts, fnId).toEqual(expect.arrayContaining(['https://', wsApi, `/${stage.Properties.StageName}`]));
+        const scope = JSON.stringify(grants.flatMap((st) => asArray(st.Resource)));
+        expect(scope, fnId).toContain(JSON.stringify(wsApi));
+        expect(scope, fnId).toContain(`/${stage.Properties.StageName}/*/@connections/*`);
+      }
+    });
+
+    it('pushes on every order status event: placed, paid, cancelled, refunded, fulfilled, needs attention', () => {
+      const pushers = ruleEntries.filter(([, r]) => (functions[r.target] as FunctionSpec).postsToConnections);
+      const detailTypes = pushers.flatMap(([ruleId]) => wired(`rules.${ruleId}`)[1].Properties.EventPattern['detail-type'] as string[]);
+      expect(detailTypes.sort()).toEqual(['OrderCancelled', 'OrderFulfilled', 'OrderNeedsAttention', 'OrderPaid', 'OrderPlaced', 'OrderRefunded']);
+    });
+
+    it('keeps connections only as long as the stack (ephemeral, with a TTL)', () => {
+      const [, table] = wired('tables.connections');
+      expect(table.DeletionPolicy).toBe('Delete');
+      expect(table.Properties.TimeToLiveSpecification).toEqual({ AttributeName: tables.connections.ttlAttribute, Enabled: true });
+    });
+  });
+
   describe('observability', () => {
     it('has a dashboard covering API latency, saga failures, DynamoDB condition failures and throttling', () => {
       const dashboards = ofType('AWS::CloudWatch::Dashboard');
@@ -347,6 +499,47 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
       for (const metric of ['Latency', 'ExecutionsFailed', 'ExecutionsTimedOut', 'ConditionalCheckFailedRequests', 'ThrottledRequests', 'WriteThrottleEvents', 'Errors', 'Throttles']) {
         expect(body, metric).toContain(metric);
       }
+    });
+
+    it('graphs the business metrics the functions publish: orders/min by status, revenue/min, saga outcomes, compensations, alerts', () => {
+      // The body is a Fn::Join of JSON text around region Refs: its string parts are searchable text.
+      const body = (ofType('AWS::CloudWatch::Dashboard')[0]![1].Properties.DashboardBody['Fn::Join'][1] as Json[]).filter((p) => typeof p === 'string').join('');
+      for (const title of ['Orders/min by status', 'Revenue/min', 'Saga outcomes/min', 'Compensation steps/min', 'Low-stock alerts/min']) expect(body, title).toContain(title);
+      for (const metricName of Object.values(orderStatusMetric)) expect(body, metricName).toContain(`["Wandian","${metricName}","service","wandian"`);
+      expect(body).toContain(`["Wandian","${businessMetrics.compensations}","service","wandian"`);
+      expect(body).toContain(`["Wandian","${businessMetrics.lowStockAlerts}","service","wandian"`);
+      expect(body).toContain(`{Wandian,currency,service} MetricName=\\"${businessMetrics.revenue}\\"`);
+    });
+
+    it('alarms ops-alarms on any order parked in NEEDS_ATTENTION, create-order p99 above 350 ms and API p95 above 200 ms (PRODUCT.md)', () => {
+      const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+      expect(alarms).toContainEqual(
+        expect.objectContaining({
+          Threshold: 0,
+          ComparisonOperator: 'GreaterThanThreshold',
+          Metrics: [expect.objectContaining({ MetricStat: expect.objectContaining({ Metric: { Namespace: 'Wandian', MetricName: orderStatusMetric.NEEDS_ATTENTION, Dimensions: [{ Name: 'service', Value: 'wandian' }] }, Stat: 'Sum' }) })],
+        }),
+      );
+      const create = routes.find((r) => r.function === 'createOrder')!;
+      const httpApi = refTo(apiIdOf('HTTP'));
+      expect(alarms).toContainEqual(
+        expect.objectContaining({
+          Threshold: 350,
+          Metrics: [
+            expect.objectContaining({
+              MetricStat: expect.objectContaining({
+                Stat: 'p99',
+                Metric: expect.objectContaining({
+                  Namespace: 'AWS/ApiGateway',
+                  MetricName: 'Latency',
+                  Dimensions: expect.arrayContaining([{ Name: 'ApiId', Value: httpApi }, { Name: 'Method', Value: create.method }, { Name: 'Resource', Value: create.path }]),
+                }),
+              }),
+            }),
+          ],
+        }),
+      );
+      expect(alarms).toContainEqual(expect.objectContaining({ Namespace: 'AWS/ApiGateway', MetricName: 'Latency', ExtendedStatistic: 'p95', Threshold: 200, Dimensions: [{ Name: 'ApiId', Value: httpApi }] }));
     });
 
     it('alarms ops-alarms on any failed or timed-out saga execution, API 5xx and dead-lettered events', () => {

@@ -17,12 +17,15 @@ const storeId = 'bad-input-store';
 const sku = 'bad-input-sku';
 
 const validOrder = { storeId, customerId: 'c1', items: [{ sku, quantity: 1 }], paymentMethod: 'CARD' };
+const walletOwner = 'bad-input-wallet-owner';
+const topUp = (customerId: string, body: unknown, key?: string) =>
+  api.request('POST', `/v1/customers/${customerId}/wallet/topups`, body, key === undefined ? {} : { 'idempotency-key': key });
 
 async function snapshot() {
-  const [inventory, orders, payments, coupons] = await Promise.all(
-    (['inventory', 'orders', 'payments', 'coupons'] as const).map(async (t) => (await doc.send(new ScanCommand({ TableName: tableName(t), ConsistentRead: true }))).Items ?? []),
+  const [inventory, orders, payments, coupons, wallets] = await Promise.all(
+    (['inventory', 'orders', 'payments', 'coupons', 'wallets'] as const).map(async (t) => (await doc.send(new ScanCommand({ TableName: tableName(t), ConsistentRead: true }))).Items ?? []),
   );
-  return { inventory, orders, payments, coupons };
+  return { inventory, orders, payments, coupons, wallets };
 }
 
 beforeAll(async () => {
@@ -33,6 +36,7 @@ beforeAll(async () => {
   await api.put(`/v1/stores/${storeId}`, { name: 'S', region: 'east', timezone: 'Asia/Shanghai' });
   await api.put(`/v1/catalog/${sku}`, { name: 'Tea', unitPrice: 900, currency: 'CNY', category: 'drinks' });
   await api.put(`/v1/stores/${storeId}/inventory/${sku}`, { available: 10, lowStockThreshold: 1 });
+  await topUp(walletOwner, { amount: 1000, currency: 'CNY' }, 'k-seed-wallet');
 });
 
 afterAll(async () => {
@@ -59,7 +63,16 @@ const cases: Case[] = [
   ['unknown SKU', () => api.createOrder({ ...validOrder, items: [{ sku: 'no-such-sku', quantity: 1 }] }), 404, 'SKU_NOT_FOUND'],
   ['unknown coupon', () => api.createOrder({ ...validOrder, couponCodes: ['NO-SUCH-COUPON'] }), 422, 'COUPON_NOT_APPLICABLE'],
   ['more than the stock', () => api.createOrder({ ...validOrder, items: [{ sku, quantity: 11 }] }), 409, 'INVENTORY_SHORTAGE'],
-  ['BALANCE before the wallet exists', () => api.createOrder({ ...validOrder, paymentMethod: 'BALANCE' }), 422, 'PAYMENT_METHOD_UNAVAILABLE'],
+  ['wallet top-up with a negative amount', () => topUp(walletOwner, { amount: -100, currency: 'CNY' }, 'k-topup-negative'), 400, 'VALIDATION_FAILED'],
+  ['wallet top-up of zero', () => topUp(walletOwner, { amount: 0, currency: 'CNY' }, 'k-topup-zero'), 400, 'VALIDATION_FAILED'],
+  ['wallet top-up with a fractional amount', () => topUp(walletOwner, { amount: 10.5, currency: 'CNY' }, 'k-topup-float'), 400, 'VALIDATION_FAILED'],
+  ['wallet top-up without Idempotency-Key', () => topUp(walletOwner, { amount: 100, currency: 'CNY' }), 400, 'IDEMPOTENCY_KEY_REQUIRED'],
+  ['wallet top-up in another currency than the wallet', () => topUp(walletOwner, { amount: 100, currency: 'USD' }, 'k-topup-usd'), 422, 'CURRENCY_MISMATCH'],
+  ['wallet top-up for a bad customer id', () => topUp('bad%20id', { amount: 100, currency: 'CNY' }, 'k-topup-badid'), 400, 'VALIDATION_FAILED'],
+  ['wallet of a customer who never topped up', () => api.get('/v1/customers/no-such-customer/wallet'), 404, 'WALLET_NOT_FOUND'],
+  ['fulfil an unknown order', () => api.request('POST', '/v1/orders/ord_nope/fulfil'), 404, 'ORDER_NOT_FOUND'],
+  ['coupon scoped to a malformed region', () => api.put('/v1/coupons/BADREGION', { type: 'AMOUNT_OFF', amountOff: 100, region: 'East Coast' }), 400, 'VALIDATION_FAILED'],
+  ['coupon scoped to the same store twice', () => api.put('/v1/coupons/DUPSTORE', { type: 'AMOUNT_OFF', amountOff: 100, storeIds: [storeId, storeId] }), 400, 'VALIDATION_FAILED'],
   ['store with a bad timezone', () => api.put('/v1/stores/s-bad', { name: 'S', region: 'east', timezone: 'Mars/Olympus' }), 400, 'VALIDATION_FAILED'],
   ['catalog item with a float price', () => api.put('/v1/catalog/sku-bad', { name: 'X', unitPrice: 9.99, currency: 'CNY', category: 'c' }), 400, 'VALIDATION_FAILED'],
   ['inventory for an unknown store', () => api.put(`/v1/stores/no-such-store/inventory/${sku}`, { available: 1, lowStockThreshold: 0 }), 404, 'STORE_NOT_FOUND'],

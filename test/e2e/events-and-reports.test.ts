@@ -4,29 +4,28 @@
  * reordered (PRODUCT.md invariant 5); InventoryLow fires once per threshold crossing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { startLocalSystem } from '../../local/system.ts';
 import type { EventBridgeEvent } from '../../local/event-bus.ts';
-import { tableName } from '../../src/config.ts';
 import { ApiClient } from '../helpers/api.ts';
 
 const SECRET = 'events-secret';
 let system: Awaited<ReturnType<typeof startLocalSystem>>;
 let api: ApiClient;
-let doc: DynamoDBDocumentClient;
 const events: EventBridgeEvent[] = [];
 
+/** The sales report row of the UTC hour containing `at`, through GET /v1/reports/sales. */
 async function hourRow(scope: string, at: string) {
-  const out = await doc.send(new GetCommand({ TableName: tableName('reports'), Key: { pk: scope, sk: `HOUR#${at.slice(0, 13)}` }, ConsistentRead: true }));
-  return out.Item;
+  const [kind, id] = scope.split('#') as ['STORE' | 'REGION', string];
+  const from = `${at.slice(0, 13)}:00:00Z`;
+  const to = new Date(Date.parse(from) + 3_600_000).toISOString();
+  const res = await api.get(`/v1/reports/sales?${kind === 'STORE' ? 'storeId' : 'region'}=${id}&from=${from}&to=${to}`);
+  return res.body.rows[0];
 }
 
 beforeAll(async () => {
   process.env.WANDIAN_PAYMENT_WEBHOOK_SECRET = SECRET;
   system = await startLocalSystem({ port: 0, quiet: true, busOptions: { onEvent: (e) => events.push(e) } });
   api = new ApiClient(system.url, SECRET);
-  doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: system.dynamoEndpoint }));
   await api.put('/v1/stores/ev-store', { name: 'S', region: 'north', timezone: 'Asia/Tokyo' });
   await api.put('/v1/catalog/ev-sku', { name: 'Rice ball', unitPrice: 450, currency: 'CNY', category: 'food' });
   await api.put('/v1/stores/ev-store/inventory/ev-sku', { available: 10, lowStockThreshold: 4 });

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import {
+  CreateTableCommand,
   DescribeTableCommand,
   DescribeTimeToLiveCommand,
   TransactionCanceledException,
@@ -10,7 +11,7 @@ import {
 import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tables, type TableId, type TableSpec } from '../../lib/wiring.ts';
-import { createTables, tableEnvironment } from '../../local/tables.ts';
+import { createTableInput, createTables, tableEnvironment } from '../../local/tables.ts';
 import { freshTables, type FreshTables } from '../helpers/dynamo.ts';
 
 /** Resolves with 'connected' or the socket error code (e.g. ECONNREFUSED). */
@@ -59,6 +60,33 @@ describe('DynamoDB Local', () => {
       else expect(ttl?.TimeToLiveStatus).toBe('DISABLED');
       expect(process.env[spec.envVar]).toBe(t.names[id]);
     }
+  });
+
+  it('has every wiring global secondary index with its string keys and projection', async () => {
+    for (const id of Object.keys(tables) as TableId[]) {
+      const spec: TableSpec = tables[id];
+      const { Table } = await t.client.send(new DescribeTableCommand({ TableName: t.names[id] }));
+      const indexes = (Table?.GlobalSecondaryIndexes ?? []).map((i) => ({ name: i.IndexName, keys: i.KeySchema, projection: i.Projection, status: i.IndexStatus }));
+      const expected = Object.entries(spec.globalSecondaryIndexes ?? {}).map(([name, index]) => ({
+        name,
+        keys: [{ AttributeName: index.partitionKey, KeyType: 'HASH' }, ...(index.sortKey ? [{ AttributeName: index.sortKey, KeyType: 'RANGE' }] : [])],
+        projection: index.projection.length ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.projection] } : { ProjectionType: 'KEYS_ONLY' },
+        status: 'ACTIVE',
+      }));
+      expect(indexes, id).toEqual(expected);
+    }
+  });
+
+  it('adds a wiring index that an existing table lacks (data persisted by an older version)', async () => {
+    const prefix = `old-${Date.now()}-`;
+    const spec: TableSpec = { ...tables.orders, globalSecondaryIndexes: undefined };
+    await t.client.send(new CreateTableCommand(createTableInput('orders', spec, `${prefix}orders`)));
+    await createTables(t.client, { prefix });
+    const { Table } = await t.client.send(new DescribeTableCommand({ TableName: `${prefix}orders` }));
+    expect(Table?.GlobalSecondaryIndexes?.map((i) => [i.IndexName, i.IndexStatus])).toEqual(
+      Object.keys(tables.orders.globalSecondaryIndexes).map((name) => [name, 'ACTIVE']),
+    );
+    Object.assign(process.env, tableEnvironment(t.names)); // createTables does not touch the environment; keep the fixture's
   });
 
   it('keeps existing tables when createTables runs again (restart with --persist)', async () => {

@@ -372,9 +372,9 @@ describe('the deployed wiring', () => {
     functions: Object.fromEntries(Object.keys(wiredFunctions).map((id) => [id, { entry: `${FIX}/recorder.ts` }])),
   });
 
-  it('loads both saga ASL files and compiles every rule pattern', () => {
+  it('loads every saga ASL file and compiles every rule pattern', () => {
     const machines = new LocalStepFunctions({ runtime: recorders, region: 'us-east-1' });
-    expect(Object.keys(machines.arns).sort()).toEqual(['orderSaga', 'refundSaga']);
+    expect(Object.keys(machines.arns).sort()).toEqual(['orderSaga', 'recoverOrder', 'refundSaga']);
     expect(() => new LocalEventBus({ runtime: recorders })).not.toThrow();
   });
 

@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { freshTables, type FreshTables } from '../helpers/dynamo.ts';
-import { OrderStore, IllegalOrderStateError } from '../../src/store/order-store.ts';
+import { OrderStore, IllegalOrderStateError, OrderAlreadyExistsError } from '../../src/store/order-store.ts';
 import { CouponStore } from '../../src/store/coupon-store.ts';
 import { InventoryStore } from '../../src/store/inventory-store.ts';
 import { inventoryViolations } from '../../src/domain/inventory.ts';
@@ -65,6 +65,17 @@ describe('OrderStore', () => {
     });
     expect(await orders.get(o.orderId)).toBeUndefined();
     expect(await level('A')).toMatchObject({ available: 10, reserved: 0 });
+  });
+
+  it('refuses to write an order id twice, so a re-executed create finds its first order', async () => {
+    const o = order([{ sku: 'A', quantity: 1 }]);
+    await orders.place(o, new Map());
+    // A re-execution builds the same id at another time (ClientRequestToken = id, other parameters)...
+    await expect(orders.place({ ...o, createdAt: '2026-11-23T08:00:01.000Z' }, new Map())).rejects.toBeInstanceOf(OrderAlreadyExistsError);
+    // ...while an identical SDK-level replay is acknowledged by DynamoDB without applying it again.
+    await orders.place(o, new Map());
+    expect(await level('A')).toMatchObject({ reserved: 1 });
+    await orders.releaseStock(o.orderId, NOW);
   });
 
   it('releases a reservation exactly once, however often the step is retried', async () => {

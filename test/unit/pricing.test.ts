@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../../src/domain/errors.ts';
-import { percentOf, priceOrder, type PriceOrderRequest } from '../../src/domain/pricing.ts';
+import { percentOf, priceOrder, RuleCache, type PriceOrderRequest } from '../../src/domain/pricing.ts';
 import type { CatalogItem, Coupon } from '../../src/domain/types.ts';
 
 const NOW = '2025-03-01T12:00:00Z';
@@ -363,6 +363,262 @@ describe('priceOrder properties', () => {
         for (const c of coupons) expect(all.pricing.discount).toBeGreaterThanOrEqual(priceOrder(request(lines, cat, coupons, [c.code])).pricing.discount);
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+// ---------------------------------------------------------------- promotions engine
+
+const STORE = { storeId: 'S-EAST-1', region: 'east' };
+const auto = (c: Coupon): Coupon => ({ ...c, automatic: true });
+function priceAt(lines: { sku: string; quantity: number }[], entered: Coupon[], automatic: Coupon[], extra: Partial<PriceOrderRequest> = {}) {
+  return priceOrder({
+    lines,
+    catalog,
+    couponCodes: entered.map((c) => c.code),
+    coupons: new Map(entered.map((c) => [c.code, c])),
+    automatic,
+    store: STORE,
+    now: NOW,
+    ...extra,
+  });
+}
+
+describe('priceOrder: automatic promotions', () => {
+  it('applies an eligible automatic promotion without a code and marks it automatic', () => {
+    const r = priceAt(LINES, [], [auto(amount('SPEND50', 800, { minSubtotal: 5000 }))]);
+    expect(r.pricing).toMatchObject({ subtotal: 6200, discount: 800, total: 5400 });
+    expect(r.appliedCoupons).toEqual([{ code: 'SPEND50', type: 'AMOUNT_OFF', amountOff: 800, automatic: true }]);
+  });
+
+  it('stacks automatic promotions with entered codes and gives automatic gifts', () => {
+    const r = priceAt(LINES, [amount('CODE5', 500)], [auto(percent('EAST10', 10, { region: 'east' })), auto(free('COLA4U', 'COLA', 1))]);
+    expect(r.pricing.discount).toBe(620 + 500);
+    expect(r.appliedCoupons.map((c) => c.code)).toEqual(['EAST10', 'CODE5', 'COLA4U']);
+    expect(r.freeItems).toEqual([{ sku: 'COLA', quantity: 1 }]);
+  });
+
+  it('ignores, silently, automatic promotions of other stores or regions, outside their dates or in another currency', () => {
+    const r = priceAt(LINES, [], [
+      auto(amount('WEST', 100, { region: 'west' })),
+      auto(amount('OTHERSTORE', 100, { storeIds: ['S-EAST-2'] })),
+      auto(amount('LATER', 100, { validFrom: '2025-03-02T00:00:00Z' })),
+      auto(amount('OLD', 100, { validTo: '2025-03-01T00:00:00Z' })),
+      auto(amount('USD', 100, { currency: 'USD' })),
+    ]);
+    expect(r).toMatchObject({ pricing: { discount: 0 }, appliedCoupons: [], rejectedCoupons: [] });
+  });
+
+  it('lists an automatic promotion the order just missed, or that is used up, with the reason, and never fails the order', () => {
+    const r = priceAt(LINES, [], [
+      auto(amount('SPEND100', 2000, { minSubtotal: 10_000 })),
+      auto(amount('GONE', 100, { maxRedemptions: 5, redemptions: 5 })),
+      auto(amount('REFUSED', 100)),
+    ], { exhausted: new Set(['REFUSED']) });
+    expect(r.pricing.discount).toBe(0);
+    expect(r.rejectedCoupons).toEqual([
+      { code: 'GONE', reason: 'EXHAUSTED', automatic: true },
+      { code: 'REFUSED', reason: 'EXHAUSTED', automatic: true },
+      { code: 'SPEND100', reason: 'MIN_SUBTOTAL_NOT_MET', automatic: true },
+    ]);
+  });
+
+  it('treats an automatic promotion the customer also entered as entered, and ignores non-automatic entries in the automatic list', () => {
+    const both = auto(amount('BOTH', 300));
+    const r = priceAt(LINES, [both], [both, amount('NOT_AUTO', 999)]);
+    expect(r.appliedCoupons).toEqual([{ code: 'BOTH', type: 'AMOUNT_OFF', amountOff: 300 }]);
+  });
+
+  it('rejects an entered code scoped to another store or region with COUPON_NOT_APPLICABLE NOT_IN_SCOPE', () => {
+    for (const c of [amount('WESTONLY', 100, { region: 'west' }), amount('ONESTORE', 100, { storeIds: ['S-WEST-9'] })]) {
+      expect(caught(() => priceAt(LINES, [c], [])).extra).toEqual({ couponCode: c.code, reason: 'NOT_IN_SCOPE' });
+    }
+    expect(priceAt(LINES, [amount('HERE', 100, { storeIds: ['S-EAST-1'], region: 'east' })], []).pricing.discount).toBe(100);
+    expect(caught(() => price(LINES, [amount('HERE', 100, { region: 'east' })])).extra).toMatchObject({ reason: 'NOT_IN_SCOPE' });
+  });
+});
+
+describe('priceOrder: exclusive groups, priority and maxOrderDiscount', () => {
+  it('applies at most one coupon per exclusive group: the best one, the others EXCLUSIVE_GROUP', () => {
+    const r = price(LINES, [amount('G_SMALL', 300, { exclusiveGroup: 'WELCOME' }), percent('G_BIG', 10, { exclusiveGroup: 'WELCOME' }), amount('FREE', 200)]);
+    expect(r.appliedCoupons.map((c) => c.code)).toEqual(['G_BIG', 'FREE']);
+    expect(r.pricing.discount).toBe(620 + 200);
+    expect(r.rejectedCoupons).toEqual([{ code: 'G_SMALL', reason: 'EXCLUSIVE_GROUP' }]);
+  });
+
+  it('chooses one member of every group independently', () => {
+    const r = price(LINES, [
+      amount('A1', 100, { exclusiveGroup: 'A' }),
+      amount('A2', 200, { exclusiveGroup: 'A' }),
+      amount('B1', 400, { exclusiveGroup: 'B' }),
+      amount('B2', 300, { exclusiveGroup: 'B' }),
+    ]);
+    expect(r.appliedCoupons.map((c) => c.code)).toEqual(['A2', 'B1']);
+    expect(r.rejectedCoupons.map((c) => c.reason)).toEqual(['EXCLUSIVE_GROUP', 'EXCLUSIVE_GROUP']);
+  });
+
+  it('caps the whole order at the smallest maxOrderDiscount of the coupons used', () => {
+    const r = price(LINES, [percent('P20', 20, { maxOrderDiscount: 1500 }), amount('A500', 500)]);
+    // 1240 + 500 = 1740, capped at 1500
+    expect(r.pricing).toMatchObject({ discount: 1500, total: 4700 });
+    expect(r.appliedCoupons).toEqual([
+      { code: 'P20', type: 'PERCENT_OFF', amountOff: 1240 },
+      { code: 'A500', type: 'AMOUNT_OFF', amountOff: 260 },
+    ]);
+  });
+
+  it('leaves out a coupon whose maxOrderDiscount would cost more than it gives (WORSE_COMBINATION)', () => {
+    const r = price(LINES, [amount('A1000', 1000), amount('A1000B', 1000), amount('TINYCAP', 300, { maxOrderDiscount: 500 })]);
+    expect(r.pricing.discount).toBe(2000);
+    expect(r.rejectedCoupons).toEqual([{ code: 'TINYCAP', reason: 'WORSE_COMBINATION' }]);
+  });
+
+  it('credits the higher priority first when a limit bites, and does not use (redeem) a coupon that takes nothing', () => {
+    const coupons = [amount('LOW', 700), amount('HIGH', 700, { priority: 5, maxOrderDiscount: 700 })];
+    const r = price(LINES, coupons);
+    expect(r.pricing.discount).toBe(700);
+    expect(r.appliedCoupons).toEqual([{ code: 'HIGH', type: 'AMOUNT_OFF', amountOff: 700 }]);
+    expect(r.rejectedCoupons).toEqual([{ code: 'LOW', reason: 'DISCOUNT_LIMIT_REACHED' }]);
+    // without a cap, the subtotal is the limit
+    const small = price([{ sku: 'PIE', quantity: 1 }], [amount('FIRST', 650, { priority: 1 }), amount('SECOND', 100)]);
+    expect(small.appliedCoupons.map((c) => c.code)).toEqual(['FIRST']);
+    expect(small.rejectedCoupons).toEqual([{ code: 'SECOND', reason: 'DISCOUNT_LIMIT_REACHED' }]);
+  });
+
+  it('does not redeem a percent coupon worth nothing on this subtotal (ZERO_DISCOUNT)', () => {
+    const r = price([{ sku: 'PIE', quantity: 1 }], [percent('ONEPCT', 1, { maxDiscount: 0 }), amount('A10', 10)]);
+    expect(r.appliedCoupons.map((c) => c.code)).toEqual(['A10']);
+    expect(r.rejectedCoupons).toEqual([{ code: 'ONEPCT', reason: 'ZERO_DISCOUNT' }]);
+    const alone = price([{ sku: 'PIE', quantity: 1 }], [percent('NOTHING', 1, { maxDiscount: 0, stackable: false })]);
+    expect(alone).toMatchObject({ appliedCoupons: [], rejectedCoupons: [{ code: 'NOTHING', reason: 'ZERO_DISCOUNT' }] });
+  });
+
+  it('breaks a tie between equally good coupons by priority before code order', () => {
+    const r = price(LINES, [amount('NA', 1000, { stackable: false }), amount('NB', 1000, { stackable: false, priority: 1 })]);
+    expect(r.appliedCoupons.map((c) => c.code)).toEqual(['NB']);
+  });
+});
+
+describe('RuleCache', () => {
+  it('compiles each coupon once per version across orders, and again after the coupon changes', () => {
+    const rules = new RuleCache();
+    const c1 = { ...amount('C1', 100), version: 1 };
+    const a1 = { ...auto(percent('AUTO', 5)), version: 3 };
+    for (let i = 0; i < 50; i++) priceAt(LINES, [c1], [a1], { rules });
+    expect(rules.compilations).toBe(2);
+    const changed = { ...c1, amountOff: 250, version: 2 };
+    expect(priceAt(LINES, [changed], [a1], { rules }).appliedCoupons.find((c) => c.code === 'C1')?.amountOff).toBe(250);
+    expect(rules.compilations).toBe(3);
+  });
+
+  it('gives the same result as compiling afresh', () => {
+    const coupons = [{ ...percent('P', 15, { maxOrderDiscount: 800 }), version: 7 }, { ...amount('A', 300, { exclusiveGroup: 'G' }), version: 1 }];
+    expect(priceAt(LINES, coupons, [], { rules: new RuleCache() })).toEqual(priceAt(LINES, coupons, []));
+  });
+});
+
+// ------------------------------------------- promotions engine properties
+
+/** Always-valid coupons with every stacking field: groups G0/G1, priority, maxOrderDiscount, automatic. */
+const ruleCouponsArb = fc
+  .array(
+    fc.record({
+      base: validCouponArb,
+      stackable: fc.boolean(),
+      automatic: fc.boolean(),
+      exclusiveGroup: fc.option(fc.constantFrom('G0', 'G1'), { nil: undefined }),
+      priority: fc.option(fc.integer({ min: -2, max: 2 }), { nil: undefined }),
+      maxOrderDiscount: fc.option(fc.integer({ min: 0, max: 300_000 }), { nil: undefined }),
+    }),
+    { maxLength: 7 },
+  )
+  .map((list) =>
+    list.map(({ base, ...rest }, i) =>
+      coupon({ ...base, ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)), code: `R${i}` }),
+    ),
+  );
+
+/** The request for `coupons`: automatic ones through `automatic`, the others entered as `codes`. */
+const ruleRequest = (lines: PriceOrderRequest['lines'], cat: ReadonlyMap<string, CatalogItem>, coupons: Coupon[], codes = coupons.filter((c) => !c.automatic).map((c) => c.code)): PriceOrderRequest => ({
+  lines,
+  catalog: cat,
+  couponCodes: codes,
+  coupons: new Map(coupons.filter((c) => !c.automatic).map((c) => [c.code, c])),
+  automatic: coupons.filter((c) => c.automatic),
+  store: STORE,
+  now: NOW,
+});
+
+/** Independent oracle: the largest discount over every allowed subset (min(subtotal, caps, Σ raw)). */
+function bestDiscount(subtotal: number, coupons: Coupon[]): number {
+  let best = 0;
+  for (let mask = 1; mask < 1 << coupons.length; mask++) {
+    const set = coupons.filter((_, i) => mask & (1 << i));
+    if (set.length > 1 && set.some((c) => !c.stackable)) continue;
+    const groups = set.flatMap((c) => (c.exclusiveGroup ? [c.exclusiveGroup] : []));
+    if (new Set(groups).size !== groups.length) continue;
+    const raw = set.reduce((s, c) => s + (c.type === 'AMOUNT_OFF' ? c.amountOff! : c.type === 'PERCENT_OFF' ? Math.min(Math.floor((subtotal * c.percentOff!) / 100), c.maxDiscount ?? Infinity) : 0), 0);
+    best = Math.max(best, Math.min(subtotal, raw, ...set.map((c) => c.maxOrderDiscount ?? Infinity)));
+  }
+  return best;
+}
+
+describe('promotions engine properties', () => {
+  it('keeps 0 ≤ discount ≤ subtotal and every limit, one coupon per group, and accounts for every coupon', () => {
+    fc.assert(
+      fc.property(linesArb, priceCatalogArb, ruleCouponsArb, (lines, cat, coupons) => {
+        const r = priceOrder(ruleRequest(lines, cat, coupons));
+        const { subtotal, discount, total } = r.pricing;
+        expect(discount).toBeGreaterThanOrEqual(0);
+        expect(discount).toBeLessThanOrEqual(subtotal);
+        expect(total).toBe(subtotal - discount);
+        expect(total).toBeGreaterThanOrEqual(0);
+        expect(r.appliedCoupons.reduce((s, c) => s + c.amountOff, 0)).toBe(discount);
+        const used = r.appliedCoupons.map((a) => coupons.find((c) => c.code === a.code)!);
+        for (const c of used) expect(discount).toBeLessThanOrEqual(c.maxOrderDiscount ?? Infinity);
+        const groups = used.flatMap((c) => (c.exclusiveGroup ? [c.exclusiveGroup] : []));
+        expect(new Set(groups).size).toBe(groups.length);
+        if (used.some((c) => !c.stackable)) expect(used).toHaveLength(1);
+        for (const a of r.appliedCoupons) expect(a.amountOff > 0 || a.type === 'FREE_ITEM').toBe(true);
+        const accounted = [...r.appliedCoupons, ...r.rejectedCoupons].map((c) => c.code).sort();
+        expect(accounted).toEqual(coupons.map((c) => c.code).sort());
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('finds the largest discount any allowed combination gives (brute-force oracle)', () => {
+    fc.assert(
+      fc.property(linesArb, priceCatalogArb, ruleCouponsArb, (lines, cat, coupons) => {
+        const r = priceOrder(ruleRequest(lines, cat, coupons));
+        expect(r.pricing.discount).toBe(bestDiscount(r.pricing.subtotal, coupons));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('never depends on the order of coupon codes or of automatic promotions', () => {
+    fc.assert(
+      fc.property(linesArb, priceCatalogArb, ruleCouponsArb, fc.func(fc.integer()), (lines, cat, coupons, key) => {
+        const shuffled = [...coupons].sort((a, b) => key(a.code) - key(b.code) || (a.code < b.code ? -1 : 1));
+        const codes = shuffled.filter((c) => !c.automatic).map((c) => c.code);
+        expect(priceOrder(ruleRequest(lines, cat, shuffled, codes))).toEqual(priceOrder(ruleRequest(lines, cat, coupons)));
+        expect(priceOrder(ruleRequest(lines, cat, [...coupons].reverse()))).toEqual(priceOrder(ruleRequest(lines, cat, coupons)));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('never makes an order cheaper when a coupon or an automatic promotion is removed', () => {
+    fc.assert(
+      fc.property(linesArb, priceCatalogArb, ruleCouponsArb, fc.nat(), (lines, cat, coupons, pick) => {
+        fc.pre(coupons.length > 0);
+        const fewer = coupons.filter((_, i) => i !== pick % coupons.length);
+        const withAll = priceOrder(ruleRequest(lines, cat, coupons));
+        const without = priceOrder(ruleRequest(lines, cat, fewer));
+        expect(without.pricing.total).toBeGreaterThanOrEqual(withAll.pricing.total);
+      }),
+      { numRuns: 500 },
     );
   });
 });

@@ -227,6 +227,10 @@ describe('couponBodySchema', () => {
     });
     expect(free).toMatchObject({ type: 'FREE_ITEM', sku: 'FRIES', quantity: 1, stackable: true });
   });
+  it('parses the promotions-engine fields of an automatic, scoped promotion', () => {
+    const promo = { type: 'PERCENT_OFF', percentOff: 10, automatic: true, storeIds: ['S1', 'S2'], region: 'east', exclusiveGroup: 'WELCOME', priority: -5, maxOrderDiscount: 0 };
+    expect(parseWith(couponBodySchema, promo)).toEqual({ ...promo, stackable: true });
+  });
   it.each([
     ['an unknown type', { type: 'BOGO' }, ['type']],
     ['a missing type', { amountOff: 1 }, ['type']],
@@ -247,6 +251,15 @@ describe('couponBodySchema', () => {
     ['validFrom after validTo', { type: 'AMOUNT_OFF', amountOff: 1, validFrom: '2025-02-01T00:00:00Z', validTo: '2025-01-01T00:00:00Z' }, ['validTo']],
     ['validFrom equal to validTo', { type: 'AMOUNT_OFF', amountOff: 1, validFrom: '2025-02-01T00:00:00Z', validTo: '2025-02-01T00:00:00.000Z' }, ['validTo']],
     ['a bad currency', { type: 'AMOUNT_OFF', amountOff: 1, currency: 'yuan' }, ['currency']],
+    ['a string automatic', { type: 'AMOUNT_OFF', amountOff: 1, automatic: 'true' }, ['automatic']],
+    ['an empty storeIds', { type: 'AMOUNT_OFF', amountOff: 1, storeIds: [] }, ['storeIds']],
+    ['a duplicate store id', { type: 'AMOUNT_OFF', amountOff: 1, storeIds: ['S1', 'S1'] }, ['storeIds.1']],
+    ['501 store ids', { type: 'AMOUNT_OFF', amountOff: 1, storeIds: Array.from({ length: 501 }, (_, i) => `S${i}`) }, ['storeIds']],
+    ['an upper-case region', { type: 'AMOUNT_OFF', amountOff: 1, region: 'East' }, ['region']],
+    ['a bad exclusiveGroup', { type: 'AMOUNT_OFF', amountOff: 1, exclusiveGroup: 'no spaces' }, ['exclusiveGroup']],
+    ['a fractional priority', { type: 'AMOUNT_OFF', amountOff: 1, priority: 1.5 }, ['priority']],
+    ['priority 1001', { type: 'AMOUNT_OFF', amountOff: 1, priority: 1001 }, ['priority']],
+    ['a negative maxOrderDiscount', { type: 'AMOUNT_OFF', amountOff: 1, maxOrderDiscount: -1 }, ['maxOrderDiscount']],
   ])('rejects %s', (_name, body, expected) => {
     const e = caught(() => parseWith(couponBodySchema, body));
     expect(e.code).toBe('VALIDATION_FAILED');

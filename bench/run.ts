@@ -1,0 +1,111 @@
+/**
+ * `npm run bench`: create-order throughput and latency through the local API (POST /v1/orders, one line,
+ * a fresh Idempotency-Key per request, driven by autocannon) at 8, 32 and 64 connections, against the
+ * raw DynamoDB Local TransactWriteItems rate for the same items (bench/raw-dynamo.ts) at the same
+ * concurrency. Starts the local system as a child process like `npm run demo`; prints a markdown table
+ * and writes BENCHMARKS.md. Flags: --duration S (per cell, default 10), --concurrency 8,32,64.
+ */
+import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { ApiClient } from '../local/api-client.ts';
+import { startLocalChild, type LocalChild } from '../local/demo/child.ts';
+import { benchClient, measureRaw, prepareRaw, type RawCell } from './raw-dynamo.ts';
+import { machineNotes, renderBenchmarks, type ApiCell } from './report.ts';
+
+const SECRET = 'wandian-bench-webhook-secret';
+const STORE = 'bench-store';
+const SKUS = ['bench-sku-1', 'bench-sku-2', 'bench-sku-3', 'bench-sku-4'];
+const HUGE_STOCK = 10_000_000; // MAX_STOCK of the API (units)
+
+/** autocannon run of POST /v1/orders for `seconds` at `connections`; each request a fresh key and body. */
+async function measureApi(url: string, connections: number, seconds: number): Promise<ApiCell> {
+  let n = 0;
+  const result = await autocannon({
+    url,
+    connections,
+    duration: seconds,
+    requests: [
+      {
+        method: 'POST',
+        path: '/v1/orders',
+        setupRequest: (req) => {
+          const i = n++;
+          return {
+            ...req,
+            headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+            body: JSON.stringify({ storeId: STORE, customerId: `bench-${i % 1000}`, items: [{ sku: SKUS[i % SKUS.length], quantity: 1 }], paymentMethod: 'WECHAT_PAY' }),
+          };
+        },
+      },
+    ],
+  });
+  return {
+    concurrency: connections,
+    perSecond: result.requests.total / (result.duration || seconds),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+    count: result.requests.total,
+  };
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({ options: { duration: { type: 'string', default: '10' }, concurrency: { type: 'string', default: '8,32,64' } } });
+  const seconds = Number(values.duration);
+  const levels = values.concurrency!.split(',').map(Number);
+  if (!(seconds > 0) || levels.some((c) => !Number.isInteger(c) || c < 1)) throw new Error('usage: npm run bench -- [--duration S] [--concurrency 8,32,64]');
+  const t0 = Date.now();
+  const before = machineNotes();
+  console.error('bench: starting the local system (child process)...');
+  let child: LocalChild | undefined;
+  process.once('SIGINT', () => void (child?.stop() ?? Promise.resolve()).finally(() => process.exit(130)));
+  try {
+    child = await startLocalChild({ env: { WANDIAN_PAYMENT_WEBHOOK_SECRET: SECRET }, logName: 'wandian-bench-local' });
+    if (!child.dynamoEndpoint) throw new Error('the ready line names no DynamoDB Local endpoint; the raw comparison needs it');
+    console.error(`bench: ready at ${child.url} in ${(child.startMs / 1000).toFixed(1)} s; seeding one store with ${SKUS.length} SKUs of ${HUGE_STOCK} units`);
+    const api = new ApiClient(child.url, SECRET);
+    const seed: [string, unknown][] = [
+      [`/v1/stores/${STORE}`, { name: 'Bench store', region: 'east', timezone: 'Asia/Shanghai' }],
+      ...SKUS.map((sku): [string, unknown] => [`/v1/catalog/${sku}`, { name: `Bench ${sku}`, unitPrice: 1250, currency: 'CNY', category: 'bench' }]),
+      ...SKUS.map((sku): [string, unknown] => [`/v1/stores/${STORE}/inventory/${sku}`, { available: HUGE_STOCK, lowStockThreshold: 0 }]),
+    ];
+    for (const [path, body] of seed) {
+      const res = await api.put(path, body);
+      if (res.status !== 200) throw new Error(`seed PUT ${path}: ${res.status} ${JSON.stringify(res.body)}`);
+    }
+    const doc = benchClient(child.dynamoEndpoint);
+    await prepareRaw(doc, SKUS, HUGE_STOCK);
+
+    console.error('bench: warm-up (3 s API, 2 s raw)');
+    await measureApi(child.url, 8, 3);
+    await measureRaw(doc, SKUS, 8, 2000);
+
+    const rows: { api: ApiCell; raw: RawCell }[] = [];
+    for (const c of levels) {
+      console.error(`bench: concurrency ${c}: API ${seconds} s...`);
+      const apiCell = await measureApi(child.url, c, seconds);
+      console.error(`bench: concurrency ${c}: raw TransactWriteItems ${seconds} s...`);
+      const rawCell = await measureRaw(doc, SKUS, c, seconds * 1000);
+      rows.push({ api: apiCell, raw: rawCell });
+      console.error(`bench:   API ${apiCell.perSecond.toFixed(0)} orders/s (p99 ${apiCell.p99} ms, non-2xx ${apiCell.non2xx}); raw ${rawCell.perSecond.toFixed(0)}/s (p99 ${rawCell.p99.toFixed(1)} ms)`);
+    }
+    doc.destroy();
+    const logCounts = child.logCounts();
+    const exit = await child.stop();
+    const after = machineNotes();
+    const report = renderBenchmarks({ rows, seconds, before, after, logCounts, totalMs: Date.now() - t0, childExit: exit });
+    writeFileSync(new URL('../BENCHMARKS.md', import.meta.url), report.markdown);
+    console.log(report.console);
+    console.log(`\nbench: wrote BENCHMARKS.md in ${((Date.now() - t0) / 1000).toFixed(0)} s; local system exit ${exit.code}, DynamoDB Local ${exit.dynamoGone ? 'gone' : 'STILL LISTENING'}`);
+    return exit.code === 0 && exit.dynamoGone ? 0 : 1;
+  } catch (error) {
+    console.error(`bench: failed: ${(error as Error).stack ?? error}`);
+    await child?.stop();
+    return 1;
+  }
+}
+
+void main().then((code) => process.exit(code));

@@ -1,0 +1,26 @@
+/**
+ * GET /v1/reports/sales?storeId=|region=&from=&to=[&timezone=utc|store] → 200 `{rows:[{hour, orders,
+ * units, revenue, discount, cancelled, refunded}]}` (PRODUCT.md): one row per hour with activity, in hour
+ * order, for the hours whose start lies in [from, to); money in minor units. `hour` is ISO-8601 UTC
+ * (`2026-11-23T08:00:00Z`); with `timezone=store` rows are store wall-clock hours (`2026-11-23T17:00:00`,
+ * no offset; a region adds up its stores' local hours) and from/to are wall-clock times too.
+ * Errors: 400 VALIDATION_FAILED (unknown parameter, bad id, both or neither of storeId/region),
+ * 400 INVALID_RANGE (from/to missing or malformed, to <= from, more than 31 days).
+ */
+import { httpHandler, json } from '../commons/http.ts';
+import { doc } from '../commons/clients.ts';
+import { parseWith } from '../../src/domain/schemas.ts';
+import { hourRange, hourStart, readKeys, reportScope, SALES_FIELDS, salesQuerySchema, sumBy } from '../../src/domain/reports.ts';
+import { ReportStore } from '../../src/store/report-store.ts';
+
+const reports = new ReportStore(doc);
+
+export const handler = httpHandler(async (event) => {
+  const q = parseWith(salesQuerySchema, event.queryStringParameters ?? {});
+  const scope = reportScope(q);
+  const clock = q.timezone === 'store' ? 'local' : 'utc';
+  const { fromHour, toHour } = hourRange(q.from, q.to, clock);
+  const items = await reports.rows(readKeys('SALES', scope), clock === 'utc' ? 'UTC#' : 'LOCAL#', fromHour, toHour);
+  const rows = sumBy(items, (r) => r.hour as string, SALES_FIELDS).map(({ key, ...counters }) => ({ hour: hourStart(key, clock), ...counters }));
+  return json(200, { rows });
+});

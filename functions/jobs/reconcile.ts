@@ -1,0 +1,52 @@
+/**
+ * Scheduled job `reconcile` (lib/wiring.ts `schedules`: every 5 minutes in AWS, every few seconds
+ * locally) — input {@link ScheduledRun} `{schedule, intervalSeconds}` → {@link ReconcileSummary}
+ * `{started, alreadyStarted, committed, compensated, stillRunning, recovering, unrecoverable,
+ * needsAttention, inventoryChecked, repaired, mismatches, errors}` (counts). Finds orders whose saga never
+ * started, orders stuck past their deadline, and reservations no open order holds, and drives each to a
+ * correct final state (src/saga/reconciler.ts; rules in src/domain/reconcile.ts). Idempotent: every
+ * action is a named execution or a conditional write. Logs the summary (WARN when it acted) and emits one
+ * `Reconciler<Count>` metric per non-zero count.
+ */
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { doc, eventBridge, sfn } from '../commons/clients.ts';
+import { orders } from '../commons/stores.ts';
+import { logger, metrics } from '../commons/powertools.ts';
+import { flushMetrics } from '../commons/metrics.ts';
+import { schedules, type ScheduledRun } from '../../lib/wiring.ts';
+import { reconcileSettings, stateMachineArn } from '../../src/config.ts';
+import type { ReconcileSummary } from '../../src/domain/reconcile.ts';
+import { reconcile } from '../../src/saga/reconciler.ts';
+import { publishEvents } from '../../src/events/publisher.ts';
+import { couponsRedeemed, orderPlaced } from '../../src/events/order-events.ts';
+import { ReconcileStore } from '../../src/store/reconcile-store.ts';
+
+const store = new ReconcileStore(doc);
+const ACTIONS: (keyof ReconcileSummary)[] = ['started', 'committed', 'compensated', 'repaired', 'unrecoverable', 'mismatches', 'errors'];
+
+export const handler = middy<ScheduledRun, ReconcileSummary>()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(flushMetrics())
+  .handler(async (event) => {
+    const summary = await reconcile(
+      {
+        orders,
+        store,
+        sfn,
+        arns: { orderSaga: stateMachineArn('orderSaga'), recoverOrder: stateMachineArn('recoverOrder') },
+        announcePlaced: (order) => publishEvents(eventBridge, [orderPlaced(order), ...couponsRedeemed(order)]),
+        warn: (message, details) => logger.warn(message, details),
+      },
+      reconcileSettings(),
+      new Date(),
+      event?.intervalSeconds ?? schedules.reconcile.rateMinutes * 60,
+    );
+    const acted = ACTIONS.some((k) => summary[k] > 0);
+    logger[acted ? 'warn' : 'info']('reconciled', { summary });
+    for (const [key, count] of Object.entries(summary)) {
+      if (count > 0) metrics.addMetric(`Reconciler${key[0]!.toUpperCase()}${key.slice(1)}`, MetricUnit.Count, count);
+    }
+    return summary;
+  });

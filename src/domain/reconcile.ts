@@ -1,0 +1,195 @@
+/**
+ * The reconciler's rules, pure (PRODUCT.md: "A periodic reconciler finds orders whose saga never started
+ * or got stuck and drives them to a final state"; invariants 1-4). functions/jobs/reconcile.ts runs them
+ * on a schedule; src/saga/reconciler.ts does the I/O.
+ *
+ * Which orders it looks at: the orders table's sparse `openOrders` index (lib/wiring.ts) holds exactly
+ * the orders that may still need driving, keyed by `openShard` ('OPEN#0'..'OPEN#15', a hash of the order
+ * id so that flash-sale writes spread) and sorted by `expiresAt`. The attribute is written with the order
+ * and removed when the order leaves PENDING_PAYMENT / NEEDS_ATTENTION (src/store/order-store.ts).
+ */
+import { createHash } from 'node:crypto';
+import { paymentMatches } from '../saga/resume.ts';
+import { inventoryViolations, type StockCounts } from './inventory.ts';
+import type { Order, OrderStatus } from './types.ts';
+
+/** Number of `openShard` values; queries fan out over all of them. */
+export const OPEN_SHARDS = 16;
+
+/** Statuses that keep an order in the open-orders index. */
+export const OPEN_STATUSES: readonly OrderStatus[] = ['PENDING_PAYMENT', 'NEEDS_ATTENTION'];
+
+/** The order's shard in the open-orders index: `OPEN#<0..15>` from the MD5 of its id (stable, uniform). */
+export function openShard(orderId: string): string {
+  return `OPEN#${createHash('md5').update(orderId).digest()[0]! % OPEN_SHARDS}`;
+}
+
+/** Every shard value, `OPEN#0` .. `OPEN#15`. */
+export const allOpenShards = (): string[] => Array.from({ length: OPEN_SHARDS }, (_, i) => `OPEN#${i}`);
+
+/** True when an order in `status` stays in the open-orders index (PENDING_PAYMENT, NEEDS_ATTENTION). */
+export const staysOpen = (status: OrderStatus): boolean => OPEN_STATUSES.includes(status);
+
+/** Thresholds of a reconciler run, in seconds (defaults and env variables: src/config.ts). */
+export interface ReconcileSettings {
+  /** (a) An order this old with no saga step yet is treated as "saga never started" (default 30). */
+  graceSeconds: number;
+  /** (b) A PENDING_PAYMENT order this long past expiresAt is stuck: its saga would have closed it (default 120). */
+  stuckAfterSeconds: number;
+  /** (c) An inventory item must not have moved for this long before a leaked reservation is repaired. */
+  quietSeconds: number;
+  /** (c) The inventory table is swept in this many segments, one per run. */
+  inventorySegments: number;
+  /** Upper bound of orders examined per check per run (bounded work). */
+  maxOrdersPerRun: number;
+}
+
+/** What one run did, by check; logged and returned by the reconcile function. */
+export interface ReconcileSummary {
+  /** (a) Sagas started for orders whose saga never started. */
+  started: number;
+  /** (a) StartExecution answered that the execution exists (it started after all). */
+  alreadyStarted: number;
+  /** (b) Stuck orders whose payment arrived in time: recovery commits them (→ PAID). */
+  committed: number;
+  /** (b) Stuck orders being compensated (→ EXPIRED, CANCELLED or PAYMENT_FAILED). */
+  compensated: number;
+  /** (b) Past the deadline but the saga still runs (e.g. retrying): left alone. */
+  stillRunning: number;
+  /** (b) A recovery for the order is already running. */
+  recovering: number;
+  /** (b) A recovery already ran and ended, yet the order is still pending: an operator must look. */
+  unrecoverable: number;
+  /** Open orders parked in NEEDS_ATTENTION past their deadline (reported, left to operators). */
+  needsAttention: number;
+  /** (c) Inventory items (store x SKU) examined. */
+  inventoryChecked: number;
+  /** (c) Leaked reservations given back to `available`. */
+  repaired: number;
+  /** (c) Items whose counters no rule can repair safely (invariant 1 broken, or fewer reserved than open orders hold). */
+  mismatches: number;
+  /** Candidates whose handling threw (logged; retried next run). */
+  errors: number;
+}
+
+/** A summary with every count at 0. */
+export const emptySummary = (): ReconcileSummary => ({
+  started: 0,
+  alreadyStarted: 0,
+  committed: 0,
+  compensated: 0,
+  stillRunning: 0,
+  recovering: 0,
+  unrecoverable: 0,
+  needsAttention: 0,
+  inventoryChecked: 0,
+  repaired: 0,
+  mismatches: 0,
+  errors: 0,
+});
+
+/** The stored order with the saga's bookkeeping attribute the domain type leaves out. */
+export type StoredOrder = Order & { paymentClosedAt?: string };
+
+const seconds = (iso: string): number => Date.parse(iso) / 1000;
+
+/**
+ * (a) True when the order is PENDING_PAYMENT, older than `graceSeconds`, and no saga step has touched
+ * it: no payment intent, no task token, payment not closed. (The saga's first step records the intent.)
+ */
+export function sagaNeverStarted(order: StoredOrder, now: Date, graceSeconds: number): boolean {
+  return (
+    order.status === 'PENDING_PAYMENT' &&
+    !order.paymentIntentId &&
+    !order.taskToken &&
+    !order.paymentClosedAt &&
+    seconds(order.createdAt) <= now.getTime() / 1000 - graceSeconds
+  );
+}
+
+/**
+ * (a) Payment timeout (seconds) for a saga started late: the time left until expiresAt, rounded up,
+ * and at least 1, so an order already past expiresAt expires and is compensated at once.
+ */
+export function remainingPaymentSeconds(expiresAt: string, now: Date): number {
+  return Math.max(1, Math.ceil(seconds(expiresAt) - now.getTime() / 1000));
+}
+
+/** (b) True when a PENDING_PAYMENT order is more than `stuckAfterSeconds` past its expiresAt. */
+export function isStuck(order: StoredOrder, now: Date, stuckAfterSeconds: number): boolean {
+  return order.status === 'PENDING_PAYMENT' && seconds(order.expiresAt) <= now.getTime() / 1000 - stuckAfterSeconds;
+}
+
+export type CompensatedStatus = 'CANCELLED' | 'EXPIRED' | 'PAYMENT_FAILED';
+
+/** Input of the recoverOrder state machine (statemachines/recover-order.asl.json). */
+export type Recovery = { action: 'COMMIT' } | { action: 'COMPENSATE'; finalStatus: CompensatedStatus };
+
+/**
+ * (b) How to finish a stuck PENDING_PAYMENT order whose saga is gone, from what the order records:
+ * - a matching successful payment accepted before the payment was closed, stock still reserved →
+ *   COMMIT (the customer paid in time; the saga would have committed; invariant 4 via paymentMatches);
+ * - otherwise COMPENSATE, with the final status the saga would have chosen: customer cancel without
+ *   payment → CANCELLED; a FAILED or wrong-amount payment → PAYMENT_FAILED; else EXPIRED (the order
+ *   is past its deadline). Compensation voids or refunds the payment (VoidPayment), so no money is kept.
+ */
+export function recoveryFor(order: StoredOrder): Recovery {
+  if (!order.paymentClosedAt && order.stockState === 'RESERVED' && paymentMatches(order)) return { action: 'COMMIT' };
+  if (order.cancelRequestedAt && !order.payment) return { action: 'COMPENSATE', finalStatus: 'CANCELLED' };
+  if (order.payment && !paymentMatches(order)) return { action: 'COMPENSATE', finalStatus: 'PAYMENT_FAILED' };
+  return { action: 'COMPENSATE', finalStatus: 'EXPIRED' };
+}
+
+/**
+ * (c) Units of `sku` at `storeId` held by `orders`: the reservations of those whose stock is still
+ * RESERVED (released or committed stock no longer counts). Every such order counts, however recent:
+ * counting too much only makes the repair give back less, never too much.
+ */
+export function heldByOrders(orders: readonly Order[], storeId: string, sku: string): number {
+  let held = 0;
+  for (const o of orders) {
+    if (o.storeId !== storeId || o.stockState !== 'RESERVED') continue;
+    for (const line of o.reservation) if (line.sku === sku) held += line.quantity;
+  }
+  return held;
+}
+
+export type ReservationCheck =
+  | { kind: 'OK' }
+  /** Reserved units no open order accounts for, safe to give back to `available`. */
+  | { kind: 'LEAKED'; excess: number }
+  /** Counters that no rule repairs safely: report for an operator. */
+  | { kind: 'MISMATCH'; detail: string }
+  /** Moved too recently to judge (an order may be on its way into the index). */
+  | { kind: 'NOT_QUIET' };
+
+/**
+ * (c) Compares an inventory item with the units its store's open orders hold (`held`). The repair rule:
+ * reserved units beyond `held` are LEAKED only if the item has not moved for `quietSeconds`. Every
+ * order movement stamps the item's `updatedAt` in the same transaction, so an order holding the item was
+ * placed before that stamp; after the quiet period it is visible in the (eventually consistent) index,
+ * and counted in `held` if it still holds stock. The repair itself is conditional on the item being
+ * unchanged since it was read. Fewer reserved than held, or a broken invariant 1, is a MISMATCH (never
+ * repaired automatically: it would hide lost stock).
+ */
+export function checkReservation(
+  level: StockCounts & { updatedAt: string },
+  held: number,
+  now: Date,
+  quietSeconds: number,
+): ReservationCheck {
+  const violations = inventoryViolations(level);
+  if (violations.length > 0) return { kind: 'MISMATCH', detail: violations.join('; ') };
+  if (level.reserved === held) return { kind: 'OK' };
+  if (seconds(level.updatedAt) > now.getTime() / 1000 - quietSeconds) return { kind: 'NOT_QUIET' };
+  if (level.reserved < held) return { kind: 'MISMATCH', detail: `reserved ${level.reserved} < ${held} held by open orders` };
+  return { kind: 'LEAKED', excess: level.reserved - held };
+}
+
+/**
+ * (c) Which inventory segment a run sweeps: runs `intervalSeconds` apart walk the segments in turn,
+ * so the whole table is covered every `segments` runs with no state kept between runs.
+ */
+export function inventorySegmentFor(now: Date, intervalSeconds: number, segments: number): number {
+  return Math.floor(now.getTime() / 1000 / Math.max(1, intervalSeconds)) % segments;
+}

@@ -1,0 +1,140 @@
+/**
+ * One reconciler run (PRODUCT.md: "A periodic reconciler finds orders whose saga never started or got
+ * stuck and drives them to a final state"). Three checks, each bounded and idempotent, rules in
+ * src/domain/reconcile.ts:
+ * (b) stuck: PENDING_PAYMENT orders more than `stuckAfterSeconds` past expiresAt whose order saga is not
+ *     RUNNING (gone, failed, aborted, or lost with a local runtime) get a fresh recovery: the recoverOrder
+ *     state machine, execution name = orderId, runs the order saga's own tasks (CommitReservation, or
+ *     VoidPayment → ReleaseStock → ReleaseCoupons → CloseOrder), each once-only per order.
+ * (a) never started: PENDING_PAYMENT orders older than `graceSeconds` with no saga step yet get their
+ *     order saga (execution name = orderId: ExecutionAlreadyExists means it did start) with the time
+ *     left until expiresAt (at least 1 s, so a late one expires and compensates at once), and their
+ *     OrderPlaced / CouponRedeemed events again (deterministic ids: consumers drop repeats).
+ * (c) leaked reservations: one inventory segment per run; reserved units no open order holds are given
+ *     back when checkReservation says it is safe; anything else is reported.
+ * A failure on one candidate is logged and counted; the others go on (the next run retries).
+ */
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import {
+  checkReservation,
+  emptySummary,
+  heldByOrders,
+  inventorySegmentFor,
+  isStuck,
+  recoveryFor,
+  remainingPaymentSeconds,
+  sagaNeverStarted,
+  type ReconcileSettings,
+  type ReconcileSummary,
+  type StoredOrder,
+} from '../domain/reconcile.ts';
+import type { OrderStore } from '../store/order-store.ts';
+import type { ReconcileStore } from '../store/reconcile-store.ts';
+import { executionState, startNamedExecution } from './executions.ts';
+
+export interface ReconcilerDeps {
+  orders: OrderStore;
+  store: ReconcileStore;
+  sfn: SFNClient;
+  /** ARNs of the order saga and of the recovery state machine. */
+  arns: { orderSaga: string; recoverOrder: string };
+  /** Sends the order's OrderPlaced (and CouponRedeemed) events; their ids are deterministic, so consumers dedupe repeats. */
+  announcePlaced: (order: StoredOrder) => Promise<void>;
+  /** Reports a candidate that failed or needs an operator. */
+  warn: (message: string, details: Record<string, unknown>) => void;
+}
+
+/** Runs checks (b), (a), (c) once at `now`; `intervalSeconds` is the schedule's period (inventory segment rotation). */
+export async function reconcile(deps: ReconcilerDeps, settings: ReconcileSettings, now: Date, intervalSeconds: number): Promise<ReconcileSummary> {
+  const summary = emptySummary();
+  const guarded = guard(deps, summary);
+  const stuckBefore = new Date(now.getTime() - settings.stuckAfterSeconds * 1000).toISOString();
+
+  // (b) Stuck past the deadline.
+  const stuck = await deps.store.openOrders({ status: 'PENDING_PAYMENT', expiresBefore: stuckBefore, limit: settings.maxOrdersPerRun });
+  for (const ref of stuck.orders) {
+    await guarded(ref.orderId, async () => {
+      const order = (await deps.orders.get(ref.orderId)) as StoredOrder | undefined;
+      if (!order || !isStuck(order, now, settings.stuckAfterSeconds)) return;
+      if ((await executionState(deps.sfn, deps.arns.orderSaga, order.orderId)) === 'RUNNING') {
+        summary.stillRunning++;
+        return;
+      }
+      const recovery = recoveryFor(order);
+      if ((await startNamedExecution(deps.sfn, deps.arns.recoverOrder, order.orderId, { orderId: order.orderId, ...recovery })) === 'STARTED') {
+        summary[recovery.action === 'COMMIT' ? 'committed' : 'compensated']++;
+      } else if ((await executionState(deps.sfn, deps.arns.recoverOrder, order.orderId)) === 'RUNNING') {
+        summary.recovering++;
+      } else {
+        summary.unrecoverable++;
+        deps.warn('stuck order: its recovery ended but the order is still pending', { orderId: order.orderId });
+      }
+    });
+  }
+
+  // (a) Saga never started (the process died between the order transaction and StartExecution).
+  const young = await deps.store.openOrders({
+    status: 'PENDING_PAYMENT',
+    expiresFrom: stuckBefore,
+    createdBy: new Date(now.getTime() - settings.graceSeconds * 1000).toISOString(),
+    withoutPaymentIntent: true,
+    limit: settings.maxOrdersPerRun,
+  });
+  for (const ref of young.orders) {
+    await guarded(ref.orderId, async () => {
+      const order = (await deps.orders.get(ref.orderId)) as StoredOrder | undefined;
+      if (!order || !sagaNeverStarted(order, now, settings.graceSeconds)) return;
+      const input = { orderId: order.orderId, paymentTimeoutSeconds: remainingPaymentSeconds(order.expiresAt, now) };
+      summary[(await startNamedExecution(deps.sfn, deps.arns.orderSaga, order.orderId, input)) === 'STARTED' ? 'started' : 'alreadyStarted']++;
+      await deps.announcePlaced(order); // the crash may also have cut off OrderPlaced
+    });
+  }
+
+  // Parked for an operator: reported only (an operator finishes the compensation).
+  summary.needsAttention = (await deps.store.openOrders({ status: 'NEEDS_ATTENTION', expiresBefore: stuckBefore, limit: settings.maxOrdersPerRun })).orders.length;
+
+  await checkReservations(deps, settings, now, intervalSeconds, summary);
+  return summary;
+}
+
+/** (c) One inventory segment against the reservations of its stores' open orders. */
+async function checkReservations(deps: ReconcilerDeps, settings: ReconcileSettings, now: Date, intervalSeconds: number, summary: ReconcileSummary): Promise<void> {
+  const segment = inventorySegmentFor(now, intervalSeconds, settings.inventorySegments);
+  const { levels } = await deps.store.inventorySegment(segment, settings.inventorySegments, settings.maxOrdersPerRun * 10);
+  summary.inventoryChecked += levels.length;
+  // Items with reserved units, at most 100 stores per run (one index query filters by store).
+  const stores = [...new Set(levels.filter((l) => l.reserved !== 0).map((l) => l.storeId))].slice(0, 100);
+  const open = stores.length
+    ? await deps.store.openOrders({ storeIds: stores, limit: settings.maxOrdersPerRun * 5 })
+    : { orders: [], complete: true };
+  // Strongly consistent re-reads: the index may lag, and stockState decides what an order still holds.
+  const orders = (await Promise.all(open.orders.map((o) => deps.orders.get(o.orderId)))).filter((o) => o !== undefined);
+  const guarded = guard(deps, summary);
+  for (const level of levels) {
+    if (level.reserved !== 0 && !stores.includes(level.storeId)) continue; // beyond this run's 100 stores
+    const check = checkReservation(level, heldByOrders(orders, level.storeId, level.sku), now, settings.quietSeconds);
+    if (check.kind === 'MISMATCH') {
+      summary.mismatches++;
+      deps.warn('inventory counters need an operator', { storeId: level.storeId, sku: level.sku, detail: check.detail });
+    } else if (check.kind === 'LEAKED' && open.complete) {
+      await guarded(`${level.storeId}/${level.sku}`, async () => {
+        if (await deps.store.releaseLeakedReservation(level, check.excess, now.toISOString())) {
+          summary.repaired++;
+          deps.warn('released a reservation no open order holds', { storeId: level.storeId, sku: level.sku, units: check.excess });
+        }
+      });
+    }
+  }
+}
+
+/** Runs one candidate's step; a failure is logged and counted, and the run goes on. */
+function guard(deps: ReconcilerDeps, summary: ReconcileSummary) {
+  return async (key: string, step: () => Promise<void>): Promise<void> => {
+    try {
+      await step();
+    } catch (error) {
+      summary.errors++;
+      deps.warn('reconcile step failed', { key, error: String((error as Error)?.message ?? error) });
+    }
+  };
+}

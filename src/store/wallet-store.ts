@@ -1,0 +1,171 @@
+/**
+ * Customer wallets (paymentMethod BALANCE): one item per customer `{customerId, balance, currency}`,
+ * balance in integer minor units of the wallet's one currency. An order's debit and its credit back
+ * are each one transaction with the order's `walletDebit` flag (absent → DEBITED → CREDITED), so a
+ * wallet is debited at most once per order, credited back at most once, and never goes below zero.
+ */
+import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { tableName } from '../config.ts';
+import { DomainError } from '../domain/errors.ts';
+import { MAX_MONEY } from '../domain/schemas.ts';
+import type { Order, PaymentRecord } from '../domain/types.ts';
+import { cancellationReasons, cancelledByConditionsOnly, isConditionalCheckFailed } from './dynamo-errors.ts';
+import { IllegalOrderStateError, OrderNotFoundError } from './order-store.ts';
+
+export interface Wallet {
+  customerId: string;
+  /** Minor units of `currency`; never below zero. */
+  balance: number;
+  currency: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Largest balance a top-up may reach, in minor units (10^12, as for any amount in a request). */
+export const MAX_WALLET_BALANCE = MAX_MONEY;
+
+/** The payment id a wallet debit is recorded under on the order (one per order). */
+export const walletPaymentId = (orderId: string): string => `wallet_${orderId}`;
+
+/** The wallet cannot pay the order: none, another currency, or a balance below the total. Saga error name. */
+export class WalletDeclinedError extends Error {
+  override name = 'WalletDeclined';
+}
+
+export class WalletStore {
+  constructor(private readonly doc: DynamoDBDocumentClient) {}
+
+  /** The customer's wallet, or undefined. */
+  async get(customerId: string): Promise<Wallet | undefined> {
+    const out = await this.doc.send(new GetCommand({ TableName: tableName('wallets'), Key: { customerId }, ConsistentRead: true }));
+    return out.Item as Wallet | undefined;
+  }
+
+  /**
+   * Adds `amount` minor units, creating the wallet in `currency` on the first top-up. Returns the
+   * wallet after it. Throws DomainError CURRENCY_MISMATCH (the wallet holds another currency) or
+   * WALLET_LIMIT_EXCEEDED (balance would pass MAX_WALLET_BALANCE); nothing is written then.
+   */
+  async topUp(customerId: string, amount: number, currency: string, now: string): Promise<Wallet> {
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: tableName('wallets'),
+          Key: { customerId },
+          // One currency per wallet; the balance stays within MAX_WALLET_BALANCE (safe integer arithmetic).
+          ConditionExpression: 'attribute_not_exists(customerId) OR (currency = :currency AND balance <= :room)',
+          UpdateExpression:
+            'SET balance = if_not_exists(balance, :zero) + :amount, currency = if_not_exists(currency, :currency), createdAt = if_not_exists(createdAt, :now), updatedAt = :now',
+          ExpressionAttributeValues: { ':amount': amount, ':currency': currency, ':room': MAX_WALLET_BALANCE - amount, ':zero': 0, ':now': now },
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return out.Attributes as Wallet;
+    } catch (e) {
+      if (!isConditionalCheckFailed(e)) throw e;
+      const existing = (await this.get(customerId))!;
+      if (existing.currency !== currency) {
+        throw new DomainError('CURRENCY_MISMATCH', `The wallet holds ${existing.currency}, the top-up is in ${currency}`, { walletCurrency: existing.currency });
+      }
+      throw new DomainError('WALLET_LIMIT_EXCEEDED', `A wallet holds at most ${MAX_WALLET_BALANCE} minor units`, { balance: existing.balance, maxBalance: MAX_WALLET_BALANCE });
+    }
+  }
+
+  /**
+   * Saga DebitWallet: takes `order.pricing.total` from the customer's wallet and records it as the
+   * order's payment (paymentId `walletPaymentId(orderId)`, walletDebit DEBITED) in one transaction.
+   * Returns the order after it, also when an earlier attempt (or a cancel, or another payment) got
+   * there first: then nothing is written and the caller reads the order to decide.
+   * Throws WalletDeclinedError when the wallet is missing, in another currency or short of the total.
+   */
+  async debitOrder(order: Order, now: string): Promise<Order> {
+    const { total: amount, currency } = order.pricing;
+    const payment: PaymentRecord = { paymentId: walletPaymentId(order.orderId), status: 'SUCCEEDED', amount, currency, occurredAt: now, receivedAt: now };
+    const items = [
+      {
+        Update: {
+          TableName: tableName('orders'),
+          Key: { orderId: order.orderId },
+          // Invariant 4: one payment per order, only while it is unpaid, not cancelled and not closed to payments.
+          ConditionExpression:
+            '#status = :pending AND attribute_not_exists(payment) AND attribute_not_exists(walletDebit) AND attribute_not_exists(cancelRequestedAt) AND attribute_not_exists(paymentClosedAt)',
+          UpdateExpression: 'SET payment = :payment, walletDebit = :debited, updatedAt = :now',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':pending': 'PENDING_PAYMENT', ':payment': payment, ':debited': 'DEBITED', ':now': now },
+        },
+      },
+      {
+        Update: {
+          TableName: tableName('wallets'),
+          Key: { customerId: order.customerId },
+          // The wallet never goes below zero and pays only in its own currency.
+          ConditionExpression: 'currency = :currency AND balance >= :amount',
+          UpdateExpression: 'SET balance = balance - :amount, updatedAt = :now',
+          ExpressionAttributeValues: { ':currency': currency, ':amount': amount, ':now': now },
+        },
+      },
+    ];
+    try {
+      await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
+    } catch (e) {
+      const reasons = cancellationReasons(e);
+      if (!reasons || !cancelledByConditionsOnly(reasons)) throw e;
+      if (reasons[0]?.Code !== 'ConditionalCheckFailed') {
+        throw new WalletDeclinedError(`Wallet of ${order.customerId} cannot pay ${amount} ${currency}`);
+      }
+    }
+    return this.mustGetOrder(order.orderId);
+  }
+
+  /**
+   * Gives a wallet-paid order's money back to the wallet, once (walletDebit DEBITED → CREDITED in the
+   * same transaction). Returns applied=false when it was already credited. Throws
+   * IllegalOrderStateError when the order was never debited (nothing to give back).
+   */
+  async creditOrder(orderId: string, now: string): Promise<{ applied: boolean }> {
+    const order = await this.mustGetOrder(orderId);
+    if (order.walletDebit === 'CREDITED') return { applied: false };
+    if (order.walletDebit !== 'DEBITED' || !order.payment) throw new IllegalOrderStateError(`Order ${orderId} was not paid from a wallet`);
+    try {
+      await this.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: tableName('orders'),
+                Key: { orderId },
+                // Money goes back at most once per order.
+                ConditionExpression: 'walletDebit = :debited',
+                UpdateExpression: 'SET walletDebit = :credited, updatedAt = :now',
+                ExpressionAttributeValues: { ':debited': 'DEBITED', ':credited': 'CREDITED', ':now': now },
+              },
+            },
+            {
+              Update: {
+                TableName: tableName('wallets'),
+                Key: { customerId: order.customerId },
+                // Only into the wallet the money came from (it exists: it was debited).
+                ConditionExpression: 'currency = :currency',
+                UpdateExpression: 'SET balance = balance + :amount, updatedAt = :now',
+                ExpressionAttributeValues: { ':currency': order.payment.currency, ':amount': order.payment.amount, ':now': now },
+              },
+            },
+          ],
+        }),
+      );
+      return { applied: true };
+    } catch (e) {
+      const reasons = cancellationReasons(e);
+      if (!reasons || !cancelledByConditionsOnly(reasons)) throw e;
+      if (reasons[0]?.Code === 'ConditionalCheckFailed' && (await this.mustGetOrder(orderId)).walletDebit === 'CREDITED') return { applied: false };
+      throw new IllegalOrderStateError(`Crediting order ${orderId} back refused: ${reasons.map((r, i) => `${i}:${r.Code}`).join(' ')}`);
+    }
+  }
+
+  private async mustGetOrder(orderId: string): Promise<Order> {
+    const out = await this.doc.send(new GetCommand({ TableName: tableName('orders'), Key: { orderId }, ConsistentRead: true }));
+    if (!out.Item) throw new OrderNotFoundError(`Order ${orderId} not found`);
+    return out.Item as Order;
+  }
+}

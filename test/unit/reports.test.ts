@@ -1,0 +1,203 @@
+/**
+ * Reporting rules (src/domain/reports.ts): which rows an event updates, hours in UTC and store time,
+ * the time-to-pay histogram, and report query validation (PRODUCT.md GET /v1/reports/sales).
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { DomainError } from '../../src/domain/errors.ts';
+import {
+  couponUpdates,
+  funnelSummary,
+  funnelUpdates,
+  hourRange,
+  localHour,
+  readKeys,
+  REGION_SHARDS,
+  reportScope,
+  salesDelta,
+  salesUpdates,
+  shardOf,
+  sumBy,
+  timeToPay,
+  timeToPayBucket,
+  topSkus,
+  utcHour,
+} from '../../src/domain/reports.ts';
+
+const paid = {
+  occurredAt: '2026-11-23T15:30:00.000Z',
+  placedAt: '2026-11-23T15:29:50.000Z',
+  storeId: 's1',
+  region: 'east',
+  total: 1500,
+  discount: 300,
+  items: [
+    { sku: 'tea', quantity: 2 },
+    { sku: 'bun', quantity: 1 },
+  ],
+};
+
+const codeOf = (f: () => unknown): string | undefined => {
+  try {
+    f();
+  } catch (e) {
+    return e instanceof DomainError ? e.code : String(e);
+  }
+  return undefined;
+};
+
+describe('hours', () => {
+  it('keys UTC hours and store wall-clock hours', () => {
+    expect(utcHour('2026-11-23T15:30:00.000Z')).toBe('2026-11-23T15');
+    expect(localHour('2026-11-23T15:30:00.000Z', 'Asia/Tokyo')).toBe('2026-11-24T00');
+    expect(localHour('2026-11-23T15:30:00.000Z', 'America/New_York')).toBe('2026-11-23T10');
+    expect(localHour('2026-11-23T15:30:00.000Z', 'UTC')).toBe('2026-11-23T15');
+  });
+
+  it('puts both hours of a DST fall-back into one local hour', () => {
+    // 2026-11-01 01:00 EDT (05:00Z) and 01:00 EST (06:00Z) are both 01 local in New York.
+    expect(localHour('2026-11-01T05:30:00Z', 'America/New_York')).toBe(localHour('2026-11-01T06:30:00Z', 'America/New_York'));
+  });
+});
+
+describe('sales rows', () => {
+  it('counts a paid order as orders, units, revenue and discount, an ended unpaid order as cancelled, a refund as refunded', () => {
+    expect(salesDelta('OrderPaid', paid)).toEqual({ orders: 1, units: 3, revenue: 1500, discount: 300 });
+    expect(salesDelta('OrderCancelled', paid)).toEqual({ cancelled: 1 });
+    expect(salesDelta('OrderRefunded', paid)).toEqual({ refunded: 1 });
+    expect(salesUpdates('OrderPlaced', paid, 'UTC')).toEqual([]);
+  });
+
+  it('updates the store and its region shard in the UTC and the local hour, and units per SKU in the UTC hour', () => {
+    const rows = salesUpdates('OrderPaid', paid, 'Asia/Tokyo');
+    const shard = shardOf('s1');
+    expect(rows.map((r) => `${r.pk} ${r.sk}`).sort()).toEqual(
+      [
+        'SALES#STORE#s1 UTC#2026-11-23T15',
+        'SALES#STORE#s1 LOCAL#2026-11-24T00',
+        `SALES#REGION#east#${shard} UTC#2026-11-23T15`,
+        `SALES#REGION#east#${shard} LOCAL#2026-11-24T00`,
+        'SKUS#STORE#s1 UTC#2026-11-23T15#tea',
+        'SKUS#STORE#s1 UTC#2026-11-23T15#bun',
+        `SKUS#REGION#east#${shard} UTC#2026-11-23T15#tea`,
+        `SKUS#REGION#east#${shard} UTC#2026-11-23T15#bun`,
+      ].sort(),
+    );
+    expect(rows.find((r) => r.sk === 'UTC#2026-11-23T15#tea')?.add).toEqual({ units: 2 });
+    expect(rows.find((r) => r.sk === 'LOCAL#2026-11-24T00')?.set).toEqual({ hour: '2026-11-24T00' });
+  });
+
+  it('spreads a region over every shard and reads them all back', () => {
+    const shards = new Set(Array.from({ length: 400 }, (_, i) => shardOf(`store-${i}`)));
+    expect(shards.size).toBe(REGION_SHARDS);
+    expect(readKeys('SALES', { region: 'east' })).toHaveLength(REGION_SHARDS);
+    expect(readKeys('SALES', { region: 'east' })).toContain(`SALES#REGION#east#${shardOf('s1')}`);
+    expect(readKeys('SALES', { storeId: 's1' })).toEqual(['SALES#STORE#s1']);
+  });
+});
+
+describe('funnel', () => {
+  it('counts placed and paid in the hour the order was placed, with the time to pay bucketed', () => {
+    expect(funnelUpdates('OrderPlaced', { ...paid, occurredAt: '2026-11-23T15:59:59Z' })[0]).toMatchObject({ sk: 'UTC#2026-11-23T15', add: { placed: 1 } });
+    const late = funnelUpdates('OrderPaid', { ...paid, occurredAt: '2026-11-23T16:00:04Z', placedAt: '2026-11-23T15:59:59Z' });
+    expect(late).toHaveLength(2);
+    expect(late[0]).toMatchObject({ sk: 'UTC#2026-11-23T15', add: { paid: 1, ttp2: 1 } });
+    expect(funnelUpdates('OrderCancelled', paid)).toEqual([]);
+  });
+
+  it('buckets time to pay by inclusive upper bounds 1,2,5,...,900 s and one overflow bucket', () => {
+    expect([0, 1, 1.5, 2, 5, 60, 61, 900, 901, -3].map(timeToPayBucket)).toEqual([0, 0, 1, 1, 2, 6, 7, 10, 11, 0]);
+  });
+
+  it('reports p50/p95 as the upper bound of the bucket holding that rank', () => {
+    const counts = Array(12).fill(0);
+    counts[2] = 50; // <= 5 s
+    counts[6] = 45; // <= 60 s
+    counts[9] = 5; // <= 600 s
+    expect(timeToPay(counts)).toMatchObject({ p50: 5, p95: 60 });
+    counts[11] = 100;
+    expect(timeToPay(counts)).toMatchObject({ p50: 600, p95: null }); // rank 100 of 200 is the last of the 600 s bucket
+    expect(timeToPay(Array(12).fill(0))).toMatchObject({ p50: null, p95: null });
+  });
+
+  it('sums funnel rows of every shard and hour into one answer', () => {
+    const summary = funnelSummary([
+      { placed: 3, paid: 1, ttp0: 1 },
+      { placed: 1, paid: 2, ttp3: 2 },
+    ]);
+    expect(summary).toMatchObject({ placed: 4, paid: 3, conversion: 0.75, timeToPaySeconds: { p50: 10, p95: 10 } });
+    expect(summary.timeToPaySeconds.buckets.at(-1)).toEqual({ le: null, count: 0 });
+    expect(funnelSummary([])).toMatchObject({ placed: 0, paid: 0, conversion: null });
+  });
+});
+
+describe('coupons, sums and top SKUs', () => {
+  it('counts a redemption and its discount on the code shard of the store', () => {
+    expect(couponUpdates({ occurredAt: paid.occurredAt, storeId: 's1', code: 'OFF3', discount: 300 })).toEqual([
+      { pk: `COUPON#OFF3#${shardOf('s1')}`, sk: 'UTC#2026-11-23T15', add: { redemptions: 1, discount: 300 }, set: { hour: '2026-11-23T15' } },
+    ]);
+  });
+
+  it('adds rows up per key in key order, missing counters as 0', () => {
+    expect(sumBy([{ h: 'b', n: 1 }, { h: 'a', n: 2, m: 1 }, { h: 'b', n: 3 }], (r) => r.h as string, ['n', 'm'])).toEqual([
+      { key: 'a', n: 2, m: 1 },
+      { key: 'b', n: 4, m: 0 },
+    ]);
+  });
+
+  it('ranks SKUs by units, ties by SKU', () => {
+    expect(topSkus([{ sku: 'b', units: 2 }, { sku: 'a', units: 2 }, { sku: 'c', units: 5 }], 2)).toEqual([
+      { sku: 'c', units: 5 },
+      { sku: 'a', units: 2 },
+    ]);
+  });
+});
+
+describe('report queries', () => {
+  it('needs exactly one of storeId and region (VALIDATION_FAILED)', () => {
+    expect(reportScope({ storeId: 's1' })).toEqual({ storeId: 's1' });
+    expect(reportScope({ region: 'east' })).toEqual({ region: 'east' });
+    expect(codeOf(() => reportScope({}))).toBe('VALIDATION_FAILED');
+    expect(codeOf(() => reportScope({ storeId: 's1', region: 'east' }))).toBe('VALIDATION_FAILED');
+  });
+
+  it('covers the hours whose start lies in [from, to)', () => {
+    expect(hourRange('2026-11-23T08:00:00Z', '2026-11-23T10:00:00Z', 'utc')).toEqual({ fromHour: '2026-11-23T08', toHour: '2026-11-23T10' });
+    expect(hourRange('2026-11-23T08:30:00Z', '2026-11-23T10:30:00.5Z', 'utc')).toEqual({ fromHour: '2026-11-23T09', toHour: '2026-11-23T11' });
+    expect(hourRange('2026-11-23T08:00', '2026-11-24T08:00:00', 'local')).toEqual({ fromHour: '2026-11-23T08', toHour: '2026-11-24T08' });
+  });
+
+  it.each([
+    ['missing from', undefined, '2026-11-23T10:00:00Z', 'utc'],
+    ['missing to', '2026-11-23T10:00:00Z', undefined, 'utc'],
+    ['not a time', 'yesterday', '2026-11-23T10:00:00Z', 'utc'],
+    ['an offset instead of Z', '2026-11-23T08:00:00+08:00', '2026-11-23T10:00:00Z', 'utc'],
+    ['a date only', '2026-11-23', '2026-11-24', 'utc'],
+    ['a day that does not exist', '2026-02-30T00:00:00Z', '2026-03-05T00:00:00Z', 'utc'],
+    ['reversed', '2026-11-23T10:00:00Z', '2026-11-23T08:00:00Z', 'utc'],
+    ['empty', '2026-11-23T10:00:00Z', '2026-11-23T10:00:00Z', 'utc'],
+    ['longer than 31 days', '2026-10-01T00:00:00Z', '2026-11-01T00:00:01Z', 'utc'],
+    ['UTC times for store wall-clock hours', '2026-11-23T08:00:00Z', '2026-11-23T10:00:00Z', 'local'],
+  ] as const)('refuses %s with INVALID_RANGE', (_name, from, to, clock) => {
+    expect(codeOf(() => hourRange(from, to, clock))).toBe('INVALID_RANGE');
+  });
+
+  it('accepts exactly 31 days', () => {
+    expect(codeOf(() => hourRange('2026-10-01T00:00:00Z', '2026-11-01T00:00:00Z', 'utc'))).toBeUndefined();
+  });
+
+  it('never includes an hour outside [from, to) (property)', () => {
+    const t0 = Date.parse('2026-01-01T00:00:00Z');
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1e10 }), fc.integer({ min: 1, max: 31 * 24 * 3_600_000 }), fc.integer({ min: -2e7, max: 2e7 }), (a, len, d) => {
+        const from = t0 + a;
+        const to = from + len;
+        const { fromHour, toHour } = hourRange(new Date(from).toISOString(), new Date(to).toISOString(), 'utc');
+        const hourMs = Math.floor((from + d) / 3_600_000) * 3_600_000;
+        const key = new Date(hourMs).toISOString().slice(0, 13);
+        const included = key >= fromHour && key < toHour;
+        return included === (hourMs >= from && hourMs < to);
+      }),
+    );
+  });
+});
