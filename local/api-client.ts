@@ -44,6 +44,21 @@ export class ApiClient {
     return this.request('POST', '/v1/orders', body, { 'idempotency-key': idempotencyKey });
   }
 
+  /**
+   * POST /v1/orders as a well-behaved client: an in-doubt answer (5xx, or 409
+   * IDEMPOTENCY_KEY_IN_PROGRESS) is retried with the SAME Idempotency-Key (at most `attempts` times,
+   * 200 ms × attempt apart), so the caller gets the one definitive answer for its order.
+   */
+  async createOrderUntilAnswered(body: unknown, attempts = 10): Promise<ApiResponse> {
+    const key = randomUUID();
+    for (let attempt = 1; ; attempt++) {
+      const res = await this.createOrder(body, key);
+      const inDoubt = res.status >= 500 || res.body?.code === 'IDEMPOTENCY_KEY_IN_PROGRESS';
+      if (!inDoubt || attempt >= attempts) return res;
+      await new Promise((r) => setTimeout(r, 200 * attempt));
+    }
+  }
+
   /** POST /v1/orders/{orderId}/cancel: 202 `{orderId, action: CANCEL | REFUND}` or 409 ORDER_NOT_CANCELLABLE. */
   cancel(orderId: string) {
     return this.request('POST', `/v1/orders/${encodeURIComponent(orderId)}/cancel`);

@@ -177,7 +177,6 @@ export async function startLocalSystem(opts: LocalSystemOptions = {}): Promise<L
     stops.push(() => emulator.close(), () => bus.stop(), () => stepFunctions.stop());
     const wsRoutes = w.webSocketRoutes ?? (Object.values(wiredWebSocketRoutes).every((id) => runtime.has(id)) ? wiredWebSocketRoutes : {});
     const webSocket = Object.keys(wsRoutes).length > 0 ? await startLocalWebSocket({ runtime, routes: wsRoutes, log }) : undefined;
-    if (webSocket) stops.push(() => webSocket.close()); // before the bus and DynamoDB: $disconnect handlers still run
 
     restores.push(
       setEnv({
@@ -200,7 +199,10 @@ export async function startLocalSystem(opts: LocalSystemOptions = {}): Promise<L
       log,
       localHandler: (req, res, url) => dashboard.handle(req, res, url),
     });
+    // Stops run in reverse: the WebSocket closes before the HTTP server (whose close waits for every
+    // socket, upgraded ones included), and before the bus and DynamoDB (its $disconnect handlers still run).
     stops.push(() => http.close());
+    if (webSocket) stops.push(() => webSocket.close());
     const schedules = w.schedules ?? (Object.values(wiredSchedules).every((s) => runtime.has(s.target)) ? wiredSchedules : {});
     const scheduleSeconds = opts.scheduleSeconds ?? Number(process.env.WANDIAN_LOCAL_SCHEDULE_SECONDS ?? DEFAULT_LOCAL_SCHEDULE_SECONDS);
     if (scheduleSeconds > 0 && Object.keys(schedules).length > 0) {

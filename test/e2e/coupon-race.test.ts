@@ -49,7 +49,8 @@ describe('coupon redemption limits under concurrency', () => {
     expect((await api.put(`/v1/stores/${storeId}/inventory/${sku}`, { available: 1000, lowStockThreshold: 0 })).status).toBe(200);
     expect((await api.put(`/v1/coupons/${code}`, { type: 'AMOUNT_OFF', amountOff: 100, maxRedemptions: 20 })).status).toBe(200);
     const order = (customerId: string) =>
-      api.createOrder({ storeId, customerId, items: [{ sku, quantity: 1 }], couponCodes: [code], paymentMethod: 'WECHAT_PAY' });
+      // In-doubt answers under load are retried with the same Idempotency-Key, as a real client would.
+      api.createOrderUntilAnswered({ storeId, customerId, items: [{ sku, quantity: 1 }], couponCodes: [code], paymentMethod: 'WECHAT_PAY' });
     const winnersOf = (results: ApiResponse[]) => results.filter((r) => r.status === 201);
     const losersOf = (results: ApiResponse[]) => results.filter((r) => r.status !== 201);
 

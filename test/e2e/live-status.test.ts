@@ -131,6 +131,10 @@ describe('live order status over WebSocket', () => {
     const { orderId } = created.body;
     await api.pay(created.body);
     const paid = await api.waitForStatus(orderId, ['PAID']);
+    // PAID is visible before CommitReservation has published OrderPaid: wait for the saga to end, then
+    // for the bus, so no on-time push reaches the subscriber below.
+    const execution = system.stepFunctions.list().find((e) => e.name === orderId)!;
+    await system.stepFunctions.waitForExecution(execution.executionArn);
     await system.bus.idle();
     const client = await subscribe(`orderId=${orderId}`);
     const lateOrderPlaced = { version: '0', id: randomUUID(), 'detail-type': 'OrderPlaced', source: 'wandian.orders', detail: { orderId } };
