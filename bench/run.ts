@@ -2,8 +2,13 @@
  * `npm run bench`: create-order throughput and latency through the local API (POST /v1/orders, one line,
  * a fresh Idempotency-Key per request, driven by autocannon) at 8, 32 and 64 connections, against the
  * raw DynamoDB Local TransactWriteItems rate for the same items (bench/raw-dynamo.ts) at the same
- * concurrency. Starts the local system as a child process like `npm run demo`; prints a markdown table
- * and writes BENCHMARKS.md. Flags: --duration S (per cell, default 10), --concurrency 8,32,64.
+ * concurrency; then, on the same local system, the event-driven latencies beside PRODUCT.md's targets:
+ * report freshness and low-stock alert latency (bench/freshness.ts `measureFreshness`) and status push
+ * latency (bench/status-push.ts `measureStatusPush`), p50/p99 in ms. Starts the local system as a child
+ * process like `npm run demo`; prints markdown tables and writes BENCHMARKS.md.
+ * Flags: --duration S (per cell, default 10), --concurrency 8,32,64, --samples N (freshness and alert
+ * samples, default 150), --load C (clients creating and paying orders during those samples, default 4),
+ * --push-orders N (status-push order lifecycles, default 400, 8 at a time).
  */
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -11,13 +16,16 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { ApiClient } from '../local/api-client.ts';
 import { startLocalChild, type LocalChild } from '../local/demo/child.ts';
+import { measureFreshness } from './freshness.ts';
 import { benchClient, measureRaw, prepareRaw, type RawCell } from './raw-dynamo.ts';
 import { machineNotes, renderBenchmarks, type ApiCell } from './report.ts';
+import { measureStatusPush } from './status-push.ts';
 
 const SECRET = 'wandian-bench-webhook-secret';
 const STORE = 'bench-store';
 const SKUS = ['bench-sku-1', 'bench-sku-2', 'bench-sku-3', 'bench-sku-4'];
 const HUGE_STOCK = 10_000_000; // MAX_STOCK of the API (units)
+const PUSH_CONCURRENCY = 8;
 
 /** autocannon run of POST /v1/orders for `seconds` at `connections`; each request a fresh key and body. */
 async function measureApi(url: string, connections: number, seconds: number): Promise<ApiCell> {
@@ -53,10 +61,21 @@ async function measureApi(url: string, connections: number, seconds: number): Pr
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { duration: { type: 'string', default: '10' }, concurrency: { type: 'string', default: '8,32,64' } } });
+  const { values } = parseArgs({
+    options: {
+      duration: { type: 'string', default: '10' },
+      concurrency: { type: 'string', default: '8,32,64' },
+      samples: { type: 'string', default: '150' },
+      load: { type: 'string', default: '4' },
+      'push-orders': { type: 'string', default: '400' },
+    },
+  });
   const seconds = Number(values.duration);
   const levels = values.concurrency!.split(',').map(Number);
-  if (!(seconds > 0) || levels.some((c) => !Number.isInteger(c) || c < 1)) throw new Error('usage: npm run bench -- [--duration S] [--concurrency 8,32,64]');
+  const [samples, load, pushOrders] = [values.samples, values.load, values['push-orders']].map(Number) as [number, number, number];
+  if (!(seconds > 0) || levels.some((c) => !Number.isInteger(c) || c < 1) || ![samples, pushOrders].every((n) => Number.isInteger(n) && n > 0) || !(Number.isInteger(load) && load >= 0)) {
+    throw new Error('usage: npm run bench -- [--duration S] [--concurrency 8,32,64] [--samples N] [--load C] [--push-orders N]');
+  }
   const t0 = Date.now();
   const before = machineNotes();
   console.error('bench: starting the local system (child process)...');
@@ -93,14 +112,43 @@ async function main(): Promise<number> {
       console.error(`bench:   API ${apiCell.perSecond.toFixed(0)} orders/s (p99 ${apiCell.p99} ms, non-2xx ${apiCell.non2xx}); raw ${rawCell.perSecond.toFixed(0)}/s (p99 ${rawCell.p99.toFixed(1)} ms)`);
     }
     doc.destroy();
+
+    const freshnessLoad = machineNotes().load1;
+    console.error(`bench: report freshness and low-stock alert latency: ${samples} samples each, ${load} clients creating and paying orders meanwhile...`);
+    const freshnessStart = Date.now();
+    const freshness = await measureFreshness(api, { samples, load });
+    const freshnessMs = Date.now() - freshnessStart;
+    for (const f of freshness.figures) console.error(`bench:   ${f.name}: p50 ${f.p50} ms, p99 ${f.p99} ms (target ${f.target})`);
+
+    const pushLoad = machineNotes().load1;
+    console.error(`bench: status push: warm-up, then ${pushOrders} orders at ${PUSH_CONCURRENCY} concurrent WebSocket clients...`);
+    const pushStart = Date.now();
+    const push = { storeId: STORE, sku: SKUS[0]!, baseUrl: child.url, webhookSecret: SECRET };
+    await measureStatusPush({ ...push, orders: 20, concurrency: 2 });
+    const statusPush = await measureStatusPush({ ...push, orders: pushOrders, concurrency: PUSH_CONCURRENCY });
+    const pushMs = Date.now() - pushStart;
+    console.error(`bench:   status change → client: p50 ${statusPush.statusToClient.p50} ms, p99 ${statusPush.statusToClient.p99} ms (target <= ${statusPush.targetMs}); ${statusPush.missed} missed`);
+
     const logCounts = child.logCounts();
     const exit = await child.stop();
     const after = machineNotes();
-    const report = renderBenchmarks({ rows, seconds, before, after, logCounts, totalMs: Date.now() - t0, childExit: exit });
+    const report = renderBenchmarks({
+      rows,
+      seconds,
+      before,
+      after,
+      logCounts,
+      totalMs: Date.now() - t0,
+      childExit: exit,
+      latency: {
+        freshness: { ...freshness, samples, load, ms: freshnessMs, load1: freshnessLoad },
+        statusPush: { result: statusPush, orders: pushOrders, concurrency: PUSH_CONCURRENCY, ms: pushMs, load1: pushLoad },
+      },
+    });
     writeFileSync(new URL('../BENCHMARKS.md', import.meta.url), report.markdown);
     console.log(report.console);
     console.log(`\nbench: wrote BENCHMARKS.md in ${((Date.now() - t0) / 1000).toFixed(0)} s; local system exit ${exit.code}, DynamoDB Local ${exit.dynamoGone ? 'gone' : 'STILL LISTENING'}`);
-    return exit.code === 0 && exit.dynamoGone ? 0 : 1;
+    return exit.code === 0 && exit.dynamoGone && statusPush.missed === 0 ? 0 : 1;
   } catch (error) {
     console.error(`bench: failed: ${(error as Error).stack ?? error}`);
     await child?.stop();

@@ -91,7 +91,7 @@ const MENU: [string, string, number][] = [
 
 /**
  * Plans a chain of `stores` stores (spread round-robin over the 4 regions) and `skus` SKUs, stock
- * 40..200 units per store x SKU with a low-stock threshold of ~10% (at least 5), a flash-sale item of
+ * 20..120 units per store x SKU with a low-stock threshold of ~25% (at least 5), a flash-sale item of
  * `flashUnits` units at the first store, and these coupons and promotions (fen):
  * - codes: WELCOME10 (10 off from 50), LUNCH15 (15% up to 15), VIP30 (30% up to 30, not stackable),
  *   FIRST100 (8 off, first 100 redemptions), SPEND100 (15 off from 100, exclusive group `spend-save`),
@@ -120,8 +120,8 @@ export function planChain(rng: Rng, opts: { stores: number; skus: number; flashU
   const stock = new Map<string, { available: number; lowStockThreshold: number }>();
   for (const s of stores) {
     for (const k of skus) {
-      const available = rng.int(40, 200);
-      stock.set(stockKey(s.storeId, k.sku), { available, lowStockThreshold: Math.max(5, Math.round(available / 10)) });
+      const available = rng.int(20, 120);
+      stock.set(stockKey(s.storeId, k.sku), { available, lowStockThreshold: Math.max(5, Math.round(available / 4)) });
     }
   }
   const flashSku: SkuPlan = { sku: 'flash-mooncake-box', name: 'Mooncake gift box (flash sale)', category: 'flash', unitPrice: 990 };
@@ -136,12 +136,12 @@ export function planChain(rng: Rng, opts: { stores: number; skus: number; flashU
     { code: 'VIP30', enterWeight: 2, rule: '30% off, at most 30, not stackable', body: { type: 'PERCENT_OFF', percentOff: 30, maxDiscount: 3000, currency: 'CNY', stackable: false } },
     { code: 'FIRST100', enterWeight: 2, rule: '8 off, first 100 orders', body: { type: 'AMOUNT_OFF', amountOff: 800, currency: 'CNY', maxRedemptions: 100 } },
     { code: 'SPEND100', enterWeight: 2, rule: '15 off from 100, group spend-save', body: { type: 'AMOUNT_OFF', amountOff: 1500, currency: 'CNY', minSubtotal: 10000, exclusiveGroup: 'spend-save' } },
-    { code: 'MEGA40', enterWeight: 2, rule: '40% off, order discount capped at 20', body: { type: 'PERCENT_OFF', percentOff: 40, currency: 'CNY', maxOrderDiscount: 2000 } },
-    { code: 'AUTO-SPEND60', enterWeight: 0, rule: 'automatic: 6 off from 60, group spend-save', body: { type: 'AMOUNT_OFF', amountOff: 600, currency: 'CNY', minSubtotal: 6000, automatic: true, exclusiveGroup: 'spend-save' } },
+    { code: 'MEGA40', enterWeight: 2, rule: '40% off, maxOrderDiscount 20', body: { type: 'PERCENT_OFF', percentOff: 40, currency: 'CNY', maxOrderDiscount: 2000 } },
+    { code: 'AUTO-SPEND60', enterWeight: 0, rule: 'auto: 6 off from 60, group spend-save', body: { type: 'AMOUNT_OFF', amountOff: 600, currency: 'CNY', minSubtotal: 6000, automatic: true, exclusiveGroup: 'spend-save' } },
     {
       code: 'AUTO-GIFT-SOUTH',
       enterWeight: 0,
-      rule: `automatic: ${giftSku.name} from 40 in ${gift.region}, first 150`,
+      rule: `auto: gift ${giftSku.sku} from 40 in ${gift.region}, first 150`,
       body: { type: 'FREE_ITEM', sku: giftSku.sku, quantity: 1, currency: 'CNY', minSubtotal: 4000, automatic: true, region: gift.region, maxRedemptions: 150 },
     },
   ];

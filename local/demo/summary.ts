@@ -10,7 +10,7 @@ import { inventoryViolations } from '../../src/domain/inventory.ts';
 import type { ApiClient } from '../api-client.ts';
 import { TABLE_PREFIX } from '../system.ts';
 import type { ChildExit } from './child.ts';
-import { forEachLimited, stockKey, type ChainPlan } from './seed.ts';
+import { forEachLimited, stockKey, type ChainPlan, type WalletPlan } from './seed.ts';
 import { expectedStatus, type SettleResult, type TrafficStats } from './traffic.ts';
 
 /** One store x SKU as stored (units). `stocked` is absent when read through the API. */
@@ -21,6 +21,7 @@ export interface InventoryRow {
   reserved: number;
   sold: number;
   stocked?: number;
+  lowStockThreshold?: number;
 }
 
 /** A coupon's stored counters (scope 'COUPON' items of the coupons table). */
@@ -69,7 +70,7 @@ export async function readFinalState(
   await forEachLimited([...chain.stock.keys()], concurrency, async (key) => {
     const [storeId, sku] = key.split('|') as [string, string];
     const res = await api.get(`/v1/stores/${storeId}/inventory/${sku}`);
-    if (res.status === 200) inventory.push({ storeId, sku, available: res.body.available, reserved: res.body.reserved, sold: res.body.sold });
+    if (res.status === 200) inventory.push({ storeId, sku, available: res.body.available, reserved: res.body.reserved, sold: res.body.sold, lowStockThreshold: res.body.lowStockThreshold });
   });
   return { source: 'GET /v1/stores/{storeId}/inventory/{sku} per store x SKU (no DynamoDB endpoint on the ready line)', inventory };
 }
@@ -79,6 +80,20 @@ export interface Check {
   name: string;
   ok: boolean;
   detail: string;
+}
+
+/** Wallet figures (fen): what was topped up, debited by BALANCE orders, credited back by their refunds, and the balances read. */
+export interface WalletTotals {
+  wallets: number;
+  topups: number;
+  topupRequests: number;
+  debited: number;
+  debitedOrders: number;
+  creditedBack: number;
+  creditedOrders: number;
+  declinedOrders: number;
+  balances: number;
+  lowest: number;
 }
 
 /** Derived figures and the checks. Money in fen, stock in units. */
@@ -95,12 +110,17 @@ export interface Verdict {
   oversoldUnits: number;
   flashSold: number;
   storeSkusChecked: number;
+  wallet: WalletTotals;
 }
 
 const first = (xs: string[], n = 3) => (xs.length ? `${xs.slice(0, n).join('; ')}${xs.length > n ? ` (+${xs.length - n} more)` : ''}` : '');
 const bump = (m: Map<string, number>, k: string, by = 1) => m.set(k, (m.get(k) ?? 0) + by);
 
-/** Checks the final state against PRODUCT.md invariants 1-4 and 6, the scenarios' expected outcomes and the run's health. */
+/**
+ * Checks the final state against PRODUCT.md invariants 1-6, the promotion rules (src/domain/pricing.ts),
+ * the wallets, the scenarios' expected outcomes and the run's health. `readSide`: the differences left
+ * between the reports/alerts and the orders (local/demo/reports.ts); `balances`: wallet balances read.
+ */
 export function verify(args: {
   chain: ChainPlan;
   stats: TrafficStats;
@@ -108,8 +128,12 @@ export function verify(args: {
   inventory: InventoryRow[];
   coupons?: CouponRow[];
   child?: ChildExit;
+  wallets: readonly WalletPlan[];
+  balances: ReadonlyMap<string, number | undefined>;
+  readSide: { differences: string[]; ms: number; rounds: number; summary: string };
 }): Verdict {
   const { chain, stats, settled, inventory, coupons, child } = args;
+  const couponPlans = new Map(chain.coupons.map((c) => [c.code, c.body]));
   const checks: Check[] = [];
   const check = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });
 
@@ -126,6 +150,10 @@ export function verify(args: {
   const wrongAmountPaid: string[] = [];
   const lateCallbacks: string[] = [];
   let flashPaid = 0;
+  const promotionViolations: string[] = [];
+  let cappedOrders = 0;
+  const keptDebits = new Map<string, number>();
+  const wallet: WalletTotals = { wallets: args.wallets.length, topups: 0, topupRequests: 0, debited: 0, debitedOrders: 0, creditedBack: 0, creditedOrders: 0, declinedOrders: 0, balances: 0, lowest: Infinity };
   for (const placed of stats.placed.values()) {
     const order = settled.orders.get(placed.orderId);
     const status: string = order?.status ?? 'UNKNOWN';
@@ -149,16 +177,48 @@ export function verify(args: {
     }
     if (placed.scenario === 'WRONG_AMOUNT' && (status === 'PAID' || seen.has('PAID'))) wrongAmountPaid.push(order.orderId);
     if (status === 'PAID' && placed.scenario === 'FLASH') flashPaid++;
-    if (status === 'PAID') {
+    const kept = status === 'PAID' || status === 'FULFILLED';
+    if (kept) {
       revenueFen += order.pricing.total;
       discountFen += order.pricing.discount;
       for (const line of order.items) {
         unitsSold += line.quantity;
         bump(paidUnits, stockKey(order.storeId, line.sku), line.quantity);
       }
+      // FREE_ITEM gifts are reserved and sold with the order but are not order lines.
+      for (const c of order.appliedCoupons ?? []) {
+        const body = couponPlans.get(c.code);
+        if (c.type === 'FREE_ITEM' && body) bump(paidUnits, stockKey(order.storeId, String(body.sku)), Number(body.quantity));
+      }
     }
     if (status === 'REFUNDED') refundedFen += order.pricing.total;
-    if (status === 'PAID' || status === 'REFUNDED') for (const c of order.appliedCoupons ?? []) bump(couponUses, c.code);
+    if (kept || status === 'REFUNDED') for (const c of order.appliedCoupons ?? []) bump(couponUses, c.code);
+
+    // Promotions: the discount is the applied coupons' sum, within the subtotal and every applied maxOrderDiscount;
+    // at most one coupon per exclusive group; a non-stackable coupon only alone.
+    const { subtotal, discount, total } = order.pricing;
+    const applied: { code: string; amountOff: number }[] = order.appliedCoupons ?? [];
+    const caps = applied.map((c) => couponPlans.get(c.code)?.maxOrderDiscount).filter((v): v is number => typeof v === 'number');
+    const groups = applied.map((c) => couponPlans.get(c.code)?.exclusiveGroup).filter((g) => g !== undefined);
+    const lonely = applied.some((c) => couponPlans.get(c.code)?.stackable === false) && applied.length > 1;
+    const sumOff = applied.reduce((n, c) => n + c.amountOff, 0);
+    if (discount < 0 || discount > subtotal || total !== subtotal - discount || sumOff !== discount || caps.some((cap) => discount > cap) || new Set(groups).size !== groups.length || lonely) {
+      promotionViolations.push(`${order.orderId}: subtotal ${subtotal}, discount ${discount}, total ${total}, applied ${applied.map((c) => `${c.code} ${c.amountOff}`).join(' + ') || 'none'}`);
+    }
+    if (caps.length) cappedOrders++;
+
+    if (order.paymentMethod === 'BALANCE') {
+      const customer = order.customerId as string;
+      if (order.payment?.status === 'SUCCEEDED') {
+        wallet.debited += total;
+        wallet.debitedOrders++;
+        if (kept) bump(keptDebits, customer, total);
+      } else if (status === 'PAYMENT_FAILED') wallet.declinedOrders++;
+      if (status === 'REFUNDED') {
+        wallet.creditedBack += total;
+        wallet.creditedOrders++;
+      }
+    }
   }
 
   check('every order reached a final status', settled.pending.length === 0, settled.pending.length ? `${settled.pending.length} still PENDING_PAYMENT: ${first(settled.pending)}` : `${stats.placed.size} orders, none pending after ${settled.ms} ms`);
@@ -189,7 +249,7 @@ export function verify(args: {
   check('inventory: available>=0, reserved>=0, available+reserved+sold=stocked', broken.length === 0, broken.length ? first(broken) : `${n} store x SKU`);
   if (inventory.some((r) => r.stocked !== undefined)) check('inventory: stocked = units put in', stockedWrong.length === 0, stockedWrong.length ? first(stockedWrong) : `${n} store x SKU`);
   check('inventory: reserved = 0 once every order is final', reservedLeft.length === 0, reservedLeft.length ? first(reservedLeft) : `${n} store x SKU`);
-  check('inventory: sold = units of PAID orders', soldWrong.length === 0, soldWrong.length ? first(soldWrong) : `${n} store x SKU, ${unitsSold} units`);
+  check('inventory: sold = units of PAID/FULFILLED orders (lines + gifts)', soldWrong.length === 0, soldWrong.length ? first(soldWrong) : `${n} store x SKU, ${unitsSold} units + gifts`);
   check('oversold units = 0', oversoldUnits === 0, `${oversoldUnits} units`);
 
   const flashRow = rows.get(stockKey(chain.flash.storeId, chain.flash.sku.sku));
@@ -207,10 +267,55 @@ export function verify(args: {
   check('each status at most once per order history (callbacks applied once, inv. 2/4)', repeatedHistory.length === 0, repeatedHistory.length ? first(repeatedHistory) : 'none repeated');
   if (coupons) {
     const over = coupons.filter((c) => c.maxRedemptions !== undefined && c.redemptions > c.maxRedemptions).map((c) => `${c.code} ${c.redemptions}/${c.maxRedemptions}`);
-    const counted = coupons.filter((c) => c.redemptions !== (couponUses.get(c.code) ?? 0)).map((c) => `${c.code}: counter ${c.redemptions}, used by PAID/REFUNDED orders ${couponUses.get(c.code) ?? 0}`);
+    const counted = coupons.filter((c) => c.redemptions !== (couponUses.get(c.code) ?? 0)).map((c) => `${c.code}: counter ${c.redemptions}, used by PAID/FULFILLED/REFUNDED orders ${couponUses.get(c.code) ?? 0}`);
     check('coupons: never beyond maxRedemptions (inv. 3)', over.length === 0, over.length ? first(over) : coupons.map((c) => `${c.code} ${c.redemptions}${c.maxRedemptions ? `/${c.maxRedemptions}` : ''}`).join(', '));
-    check('coupons: counter = uses by PAID/REFUNDED orders (released ones given back)', counted.length === 0, counted.length ? first(counted) : 'all match');
+    check('coupons: counter = uses by PAID/FULFILLED/REFUNDED orders (released ones given back)', counted.length === 0, counted.length ? first(counted) : 'all match');
   }
+  check(
+    'promotions: discount = applied amounts <= subtotal and <= every applied maxOrderDiscount; one per exclusive group; non-stackable alone',
+    promotionViolations.length === 0,
+    promotionViolations.length ? first(promotionViolations) : `${stats.placed.size} orders, ${cappedOrders} under a maxOrderDiscount cap`,
+  );
+
+  // Wallets: each balance = its top-ups - the totals of its PAID/FULFILLED BALANCE orders (a refund credits back), never negative.
+  const walletWrong: string[] = [];
+  let expectedBalances = 0;
+  for (const w of args.wallets) {
+    const topped = w.topups.reduce((a, t) => a + t.amount, 0);
+    wallet.topups += topped;
+    wallet.topupRequests += w.topups.length;
+    const expected = topped - (keptDebits.get(w.customerId) ?? 0);
+    expectedBalances += expected;
+    const balance = args.balances.get(w.customerId);
+    if (balance === undefined) walletWrong.push(`${w.customerId}: no wallet`);
+    else {
+      wallet.balances += balance;
+      wallet.lowest = Math.min(wallet.lowest, balance);
+      if (balance !== expected || balance < 0) walletWrong.push(`${w.customerId}: balance ${balance}, top-ups ${topped} - kept debits ${keptDebits.get(w.customerId) ?? 0} = ${expected}`);
+    }
+  }
+  const strays = [...keptDebits.keys()].filter((c) => !args.balances.has(c));
+  if (strays.length) walletWrong.push(`BALANCE orders PAID for customers without a planned wallet: ${first(strays)}`);
+  if (wallet.lowest === Infinity) wallet.lowest = 0;
+  check(
+    'wallets: sum of balances = top-ups - debits of PAID/FULFILLED BALANCE orders; each wallet likewise; none negative',
+    walletWrong.length === 0 && wallet.balances === expectedBalances && wallet.lowest >= 0,
+    walletWrong.length
+      ? first(walletWrong)
+      : `${args.wallets.length} wallets: ${wallet.balances} = ${wallet.topups} - ${wallet.debited - wallet.creditedBack} fen (debited ${wallet.debited}, credited back ${wallet.creditedBack}); lowest ${wallet.lowest}`,
+  );
+  const cancelAfter = [...stats.fulfilment.cancelAfter];
+  if (cancelAfter.length) {
+    const ok = cancelAfter.every(([k]) => k === '409 ORDER_NOT_CANCELLABLE');
+    check('fulfilment: cancelling a FULFILLED order is 409 ORDER_NOT_CANCELLABLE and it stays FULFILLED', ok, cancelAfter.map(([k, v]) => `${v} x ${k}`).join(', '));
+  }
+  check(
+    'reports count each event once (inv. 5): hourly sales, funnels, top SKUs and coupon report = the orders; an alert for every store x SKU at or below its threshold',
+    args.readSide.differences.length === 0,
+    args.readSide.differences.length
+      ? `${args.readSide.differences.length} differences after ${args.readSide.ms} ms: ${first(args.readSide.differences)}`
+      : `${args.readSide.summary}; agreed after ${args.readSide.rounds} read(s), ${args.readSide.ms} ms`,
+  );
   if (stats.idempotentReplays > 0) {
     check('same Idempotency-Key + body → same order (inv. 6)', stats.idempotentMismatches.length === 0, stats.idempotentMismatches.length ? first(stats.idempotentMismatches) : `${stats.idempotentReplays} replays`);
   }
@@ -224,18 +329,24 @@ export function verify(args: {
   check('no 5xx and no transport errors', stats.serverFailureCount === 0, stats.serverFailureCount ? `${stats.serverFailureCount}: ${first(stats.serverFailures.map((f) => `${f.what} ${f.status} ${f.detail}`))}` : '0');
   if (child?.stats) {
     const bus = child.stats.bus;
-    const errors = Object.entries(child.stats.functions).filter(([, f]) => f.errors > 0).map(([name, f]) => `${name} ${f.errors} of ${f.invocations}`);
+    // debitWallet fails by design with WalletDeclined for a wallet that cannot pay (the saga catches it →
+    // PAYMENT_FAILED): exactly one such error per declined BALANCE order is expected, anything else is not.
+    const declines = wallet.declinedOrders;
+    const errors = Object.entries(child.stats.functions)
+      .map(([name, f]) => ({ name, f, unexpected: f.errors - (name === 'debitWallet' ? declines : 0) }))
+      .filter((e) => e.unexpected !== 0)
+      .map((e) => `${e.name} ${e.f.errors} of ${e.f.invocations}${e.name === 'debitWallet' ? ` (${declines} declines expected)` : ''}`);
     const dead = bus.deadLettered ?? 0;
     check(
       'every event delivered (no dead letters, so reports can count each once, inv. 5) and no handler errors',
       dead === 0 && errors.length === 0,
-      `${bus.published ?? '?'} published, ${bus.delivered ?? '?'} delivered, ${bus.retried ?? 0} retried, ${dead} dead-lettered; handler errors: ${errors.join(', ') || '0'}`,
+      `${bus.published ?? '?'} published, ${bus.delivered ?? '?'} delivered, ${bus.retried ?? 0} retried, ${dead} dead-lettered; handler errors: ${errors.join(', ') || '0'}${declines ? ` besides ${declines} WalletDeclined from debitWallet, one per declined BALANCE order` : ''}`,
     );
   }
   if (child) {
     check('local system stopped cleanly on SIGTERM, DynamoDB Local gone', child.code === 0 && child.dynamoGone, `exit ${child.code ?? child.signal} in ${child.stopMs} ms, DynamoDB Local ${child.dynamoGone ? 'gone' : 'STILL LISTENING'}`);
   }
-  return { checks, lateCallbacks: lateCallbacks.length, flashPaid, byStatus, unitsSold, revenueFen, discountFen, refundedFen, oversoldUnits, flashSold, storeSkusChecked: n };
+  return { checks, lateCallbacks: lateCallbacks.length, flashPaid, byStatus, unitsSold, revenueFen, discountFen, refundedFen, oversoldUnits, flashSold, storeSkusChecked: n, wallet };
 }
 
 /** `12,345.67` from integer fen (no floating point). */
