@@ -17,12 +17,16 @@ interface PlacedDetail {
   storeId: string;
   region: string;
   items: { sku: string; quantity: number }[];
+  /** Lines plus FREE_ITEM gifts (absent in events from before it was added). */
+  reserved?: { sku: string; quantity: number }[];
 }
 
 export const handler = middy<EventBridgeEvent<'OrderPlaced', PlacedDetail>, void>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .handler(async (event) => {
-    const { storeId, region, items } = event.detail;
+    const { storeId, region } = event.detail;
+    // Gifts move stock too: check every reserved SKU, not only the priced lines.
+    const items = event.detail.reserved ?? event.detail.items;
     const alerts: DomainEvent[] = [];
     await Promise.all(
       items.map(async ({ sku }) => {

@@ -44,6 +44,10 @@ export const eventDetailSchemas = {
     ...money,
     subtotal: minor('Sum of line totals before discounts'),
     items: lines,
+    reserved: z
+      .array(z.object({ sku: id('SKU'), quantity: z.number().int().positive().describe('Units of stock') }))
+      .describe('Units reserved per SKU: the lines plus FREE_ITEM gifts, merged by SKU')
+      .optional(),
     couponCodes: z.array(z.string()).describe('Applied coupon codes'),
     paymentMethod: z.string().describe('WECHAT_PAY | ALIPAY | CARD | BALANCE'),
     expiresAt: utc('When the unpaid order expires'),

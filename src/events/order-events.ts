@@ -24,6 +24,7 @@ export const orderPlaced = (o: Order): DomainEvent =>
     eventId: `${o.orderId}:OrderPlaced`,
     occurredAt: o.createdAt,
     subtotal: o.pricing.subtotal,
+    reserved: o.reservation.map(({ sku, quantity }) => ({ sku, quantity })),
     couponCodes: o.appliedCoupons.map((c) => c.code),
     paymentMethod: o.paymentMethod,
     expiresAt: o.expiresAt,

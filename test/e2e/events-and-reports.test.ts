@@ -77,4 +77,18 @@ describe('events and reports', () => {
     expect(lows[0]!.detail).toMatchObject({ storeId: 'ev-store', sku: 'ev-sku', lowStockThreshold: 4 });
     expect((lows[0]!.detail as { available: number }).available).toBeLessThanOrEqual(4);
   });
+
+  it('emits InventoryLow for a gift SKU whose stock only FREE_ITEM coupons take down', async () => {
+    await api.put('/v1/catalog/ev-gift', { name: 'Keychain', unitPrice: 100, currency: 'CNY', category: 'gifts' });
+    await api.put('/v1/stores/ev-store/inventory/ev-gift', { available: 3, lowStockThreshold: 2 });
+    await api.put('/v1/coupons/EV-GIFT', { type: 'FREE_ITEM', sku: 'ev-gift', quantity: 1 });
+    const withGift = await api.createOrder({ storeId: 'ev-store', customerId: 'c5', items: [{ sku: 'ev-sku', quantity: 1 }], couponCodes: ['EV-GIFT'], paymentMethod: 'CARD' });
+    expect(withGift.status).toBe(201);
+    await system.bus.idle();
+    await new Promise((r) => setTimeout(r, 200));
+    await system.bus.idle();
+    const giftAlerts = events.filter((e) => e['detail-type'] === 'InventoryLow' && (e.detail as { sku: string }).sku === 'ev-gift');
+    expect(giftAlerts).toHaveLength(1);
+    expect(giftAlerts[0]!.detail).toMatchObject({ storeId: 'ev-store', available: 2, lowStockThreshold: 2 });
+  });
 });
