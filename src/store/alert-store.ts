@@ -4,7 +4,8 @@
  * list); sort key `<at>#<storeId>#<sku>` so a Query newest-first is the alert list. The `ALL` item also
  * records whether the alert was sent (`notifiedAt`), so a redelivery re-sends only an unsent alert.
  */
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { transactWrite } from './transact.ts';
 import { tableName } from '../config.ts';
 import { cancellationReasons } from './dynamo-errors.ts';
 
@@ -49,7 +50,7 @@ export class AlertStore {
       },
     });
     try {
-      await this.doc.send(new TransactWriteCommand({ TransactItems: [put('ALL'), put(`STORE#${alert.storeId}`)] }));
+      await transactWrite(this.doc, { TransactItems: [put('ALL'), put(`STORE#${alert.storeId}`)] });
       return { created: true, stored: item };
     } catch (e) {
       if (!cancellationReasons(e)?.some((r) => r.Code === 'ConditionalCheckFailed')) throw e;

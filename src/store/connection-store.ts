@@ -5,7 +5,8 @@
  * `sent` maps orderId → the last status version pushed to that connection (src/domain/live-status.ts).
  * Rows expire (TTL `expiresAt`) after API Gateway's 2 h connection limit, so lost `$disconnect`s clean up.
  */
-import { GetCommand, paginateQuery, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, paginateQuery, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { transactWrite } from './transact.ts';
 import { tableName } from '../config.ts';
 import { isConditionalCheckFailed } from './dynamo-errors.ts';
 
@@ -22,15 +23,13 @@ export class ConnectionStore {
     const TableName = tableName('connections');
     const expiresAt = Math.floor(now.getTime() / 1000) + CONNECTION_TTL_SECONDS;
     const connectedAt = now.toISOString();
-    await this.doc.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          // No condition: connection ids are unique and $connect runs once per connection; a repeat writes the same rows.
-          { Put: { TableName, Item: { subject, connectionId, connectedAt, expiresAt, sent: {} } } },
-          { Put: { TableName, Item: { subject: connectionRow(connectionId), connectionId, subscribedTo: subject, connectedAt, expiresAt } } },
-        ],
-      }),
-    );
+    await transactWrite(this.doc, {
+      TransactItems: [
+        // No condition: connection ids are unique and $connect runs once per connection; a repeat writes the same rows.
+        { Put: { TableName, Item: { subject, connectionId, connectedAt, expiresAt, sent: {} } } },
+        { Put: { TableName, Item: { subject: connectionRow(connectionId), connectionId, subscribedTo: subject, connectedAt, expiresAt } } },
+      ],
+    });
   }
 
   /** Removes the connection and its subscription; a no-op for an unknown (already removed) connection. */
@@ -45,15 +44,13 @@ export class ConnectionStore {
   /** Removes a connection subscribed to `subject` (both rows), e.g. one the management API says is gone. */
   async drop(subject: string, connectionId: string): Promise<void> {
     const TableName = tableName('connections');
-    await this.doc.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          // No conditions: deleting rows that are already gone is harmless ($disconnect and a 410 may race).
-          { Delete: { TableName, Key: { subject, connectionId } } },
-          { Delete: { TableName, Key: { subject: connectionRow(connectionId), connectionId } } },
-        ],
-      }),
-    );
+    await transactWrite(this.doc, {
+      TransactItems: [
+        // No conditions: deleting rows that are already gone is harmless ($disconnect and a 410 may race).
+        { Delete: { TableName, Key: { subject, connectionId } } },
+        { Delete: { TableName, Key: { subject: connectionRow(connectionId), connectionId } } },
+      ],
+    });
   }
 
   /** Connection ids subscribed to each of `subjects`, as `[subject, connectionId]` pairs. */

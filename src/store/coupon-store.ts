@@ -3,7 +3,8 @@
  * 'CUSTOMER#<id>'; and the index of automatic promotions (one item, key AUTOMATIC_INDEX_KEY, whose
  * string set `codes` lists every coupon stored with `automatic: true`).
  */
-import { BatchGetCommand, GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { transactWrite } from './transact.ts';
 import { tableName } from '../config.ts';
 import type { Coupon } from '../domain/types.ts';
 
@@ -45,31 +46,29 @@ export class CouponStore {
     }
     const table = tableName('coupons');
     const key = { code: coupon.code, scope: COUPON_SCOPE };
-    await this.doc.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            // No condition: a PUT replaces the definition; counters are kept by if_not_exists.
-            Update: {
-              TableName: table,
-              Key: key,
-              UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
-              ExpressionAttributeNames: names,
-              ExpressionAttributeValues: values,
-            },
+    await transactWrite(this.doc, {
+      TransactItems: [
+        {
+          // No condition: a PUT replaces the definition; counters are kept by if_not_exists.
+          Update: {
+            TableName: table,
+            Key: key,
+            UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
           },
-          {
-            // No condition: the index lists exactly the automatic coupons because it changes in the same transaction.
-            Update: {
-              TableName: table,
-              Key: AUTOMATIC_INDEX_KEY,
-              UpdateExpression: coupon.automatic === true ? 'ADD codes :code' : 'DELETE codes :code',
-              ExpressionAttributeValues: { ':code': new Set([coupon.code]) },
-            },
+        },
+        {
+          // No condition: the index lists exactly the automatic coupons because it changes in the same transaction.
+          Update: {
+            TableName: table,
+            Key: AUTOMATIC_INDEX_KEY,
+            UpdateExpression: coupon.automatic === true ? 'ADD codes :code' : 'DELETE codes :code',
+            ExpressionAttributeValues: { ':code': new Set([coupon.code]) },
           },
-        ],
-      }),
-    );
+        },
+      ],
+    });
     const out = await this.doc.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true }));
     const { scope: _scope, ...saved } = out.Item as Coupon & { scope: string };
     return saved;

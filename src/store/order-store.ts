@@ -10,6 +10,7 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
+import { transactWrite } from './transact.ts';
 import { tableName } from '../config.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { HistoryEntry, Order, OrderStatus, PaymentRecord, StockLine } from '../domain/types.ts';
@@ -113,7 +114,7 @@ export class OrderStore {
     }
     try {
       const token = attempt === 0 ? order.orderId.slice(0, 36) : `${order.orderId.slice(0, 30)}-r${attempt}`;
-      await this.doc.send(new TransactWriteCommand({ TransactItems: items, ClientRequestToken: token }));
+      await transactWrite(this.doc, { TransactItems: items, ClientRequestToken: token });
     } catch (e) {
       // Same ClientRequestToken (= order id) with other parameters: an earlier execution wrote this order.
       if ((e as Error).name === 'IdempotentParameterMismatchException') throw new OrderAlreadyExistsError(`Order ${order.orderId} already exists`);
@@ -369,7 +370,7 @@ export class OrderStore {
   /** Runs a movement transaction; if the order's own condition failed, re-reads to tell "already done" from "illegal". */
   private async runMovement(orderId: string, items: TransactItem[], done: (o: Order) => boolean): Promise<Movement> {
     try {
-      await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
+      await transactWrite(this.doc, { TransactItems: items });
       return { applied: true, order: await this.mustGet(orderId) };
     } catch (e) {
       const reasons = cancellationReasons(e);

@@ -4,7 +4,8 @@
  * update go in ONE transaction whose marker put is conditional, so a redelivered event changes nothing
  * (PRODUCT.md invariant 5).
  */
-import { QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { transactWrite } from './transact.ts';
 import { tableName } from '../config.ts';
 import type { CounterUpdate } from '../domain/reports.ts';
 import { cancellationReasons } from './dynamo-errors.ts';
@@ -42,31 +43,29 @@ export class ReportStore {
     if (rows.length > MAX_UPDATES_PER_EVENT) throw new Error(`Event ${eventId} updates ${rows.length} rows; one transaction takes ${MAX_UPDATES_PER_EVENT}`);
     const TableName = tableName('reports');
     try {
-      await this.doc.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName,
-                Item: { pk: `EVENT#${consumer}#${eventId}`, sk: 'EVENT', expiresAt: Math.floor(now.getTime() / 1000) + MARKER_TTL_SECONDS },
-                // Invariant 5: each event is counted once per consumer.
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
+      await transactWrite(this.doc, {
+        TransactItems: [
+          {
+            Put: {
+              TableName,
+              Item: { pk: `EVENT#${consumer}#${eventId}`, sk: 'EVENT', expiresAt: Math.floor(now.getTime() / 1000) + MARKER_TTL_SECONDS },
+              // Invariant 5: each event is counted once per consumer.
+              ConditionExpression: 'attribute_not_exists(pk)',
             },
-            ...rows.map((u) => {
-              const adds = Object.entries(u.add);
-              const sets = Object.entries(u.set);
-              const names = Object.fromEntries([...adds, ...sets].map(([k]) => [`#${k}`, k]));
-              const values = Object.fromEntries([...adds, ...sets].map(([k, v]) => [`:${k}`, v]));
-              const expression = [adds.length ? `ADD ${adds.map(([k]) => `#${k} :${k}`).join(', ')}` : '', sets.length ? `SET ${sets.map(([k]) => `#${k} = :${k}`).join(', ')}` : '']
-                .filter(Boolean)
-                .join(' ');
-              // No condition: counters only ever grow, and the marker above guards the whole transaction.
-              return { Update: { TableName, Key: { pk: u.pk, sk: u.sk }, UpdateExpression: expression, ExpressionAttributeNames: names, ExpressionAttributeValues: values } };
-            }),
-          ],
-        }),
-      );
+          },
+          ...rows.map((u) => {
+            const adds = Object.entries(u.add);
+            const sets = Object.entries(u.set);
+            const names = Object.fromEntries([...adds, ...sets].map(([k]) => [`#${k}`, k]));
+            const values = Object.fromEntries([...adds, ...sets].map(([k, v]) => [`:${k}`, v]));
+            const expression = [adds.length ? `ADD ${adds.map(([k]) => `#${k} :${k}`).join(', ')}` : '', sets.length ? `SET ${sets.map(([k]) => `#${k} = :${k}`).join(', ')}` : '']
+              .filter(Boolean)
+              .join(' ');
+            // No condition: counters only ever grow, and the marker above guards the whole transaction.
+            return { Update: { TableName, Key: { pk: u.pk, sk: u.sk }, UpdateExpression: expression, ExpressionAttributeNames: names, ExpressionAttributeValues: values } };
+          }),
+        ],
+      });
       return true;
     } catch (e) {
       if (cancellationReasons(e)?.[0]?.Code === 'ConditionalCheckFailed') return false;

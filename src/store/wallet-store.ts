@@ -4,7 +4,8 @@
  * are each one transaction with the order's `walletDebit` flag (absent → DEBITED → CREDITED), so a
  * wallet is debited at most once per order, credited back at most once, and never goes below zero.
  */
-import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { transactWrite } from './transact.ts';
 import { tableName } from '../config.ts';
 import { DomainError } from '../domain/errors.ts';
 import { MAX_MONEY } from '../domain/schemas.ts';
@@ -107,7 +108,7 @@ export class WalletStore {
       },
     ];
     try {
-      await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
+      await transactWrite(this.doc, { TransactItems: items });
     } catch (e) {
       const reasons = cancellationReasons(e);
       if (!reasons || !cancelledByConditionsOnly(reasons)) throw e;
@@ -128,32 +129,30 @@ export class WalletStore {
     if (order.walletDebit === 'CREDITED') return { applied: false };
     if (order.walletDebit !== 'DEBITED' || !order.payment) throw new IllegalOrderStateError(`Order ${orderId} was not paid from a wallet`);
     try {
-      await this.doc.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: tableName('orders'),
-                Key: { orderId },
-                // Money goes back at most once per order.
-                ConditionExpression: 'walletDebit = :debited',
-                UpdateExpression: 'SET walletDebit = :credited, updatedAt = :now',
-                ExpressionAttributeValues: { ':debited': 'DEBITED', ':credited': 'CREDITED', ':now': now },
-              },
+      await transactWrite(this.doc, {
+        TransactItems: [
+          {
+            Update: {
+              TableName: tableName('orders'),
+              Key: { orderId },
+              // Money goes back at most once per order.
+              ConditionExpression: 'walletDebit = :debited',
+              UpdateExpression: 'SET walletDebit = :credited, updatedAt = :now',
+              ExpressionAttributeValues: { ':debited': 'DEBITED', ':credited': 'CREDITED', ':now': now },
             },
-            {
-              Update: {
-                TableName: tableName('wallets'),
-                Key: { customerId: order.customerId },
-                // Only into the wallet the money came from (it exists: it was debited).
-                ConditionExpression: 'currency = :currency',
-                UpdateExpression: 'SET balance = balance + :amount, updatedAt = :now',
-                ExpressionAttributeValues: { ':currency': order.payment.currency, ':amount': order.payment.amount, ':now': now },
-              },
+          },
+          {
+            Update: {
+              TableName: tableName('wallets'),
+              Key: { customerId: order.customerId },
+              // Only into the wallet the money came from (it exists: it was debited).
+              ConditionExpression: 'currency = :currency',
+              UpdateExpression: 'SET balance = balance + :amount, updatedAt = :now',
+              ExpressionAttributeValues: { ':currency': order.payment.currency, ':amount': order.payment.amount, ':now': now },
             },
-          ],
-        }),
-      );
+          },
+        ],
+      });
       return { applied: true };
     } catch (e) {
       const reasons = cancellationReasons(e);
