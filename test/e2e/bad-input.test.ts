@@ -3,11 +3,11 @@
  * (PRODUCT.md API contract v1; the house rules).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { startLocalSystem } from '../../local/system.ts';
+import type { startLocalSystem } from '../../local/system.ts';
 import { tableName } from '../../src/config.ts';
-import { ApiClient } from '../helpers/api.ts';
+import type { ApiClient } from '../helpers/api.ts';
+import { startTestSystem } from '../helpers/local-system.ts';
 
 const SECRET = 'bad-input-secret';
 let system: Awaited<ReturnType<typeof startLocalSystem>>;
@@ -29,10 +29,7 @@ async function snapshot() {
 }
 
 beforeAll(async () => {
-  process.env.WANDIAN_PAYMENT_WEBHOOK_SECRET = SECRET;
-  system = await startLocalSystem({ port: 0, quiet: true });
-  api = new ApiClient(system.url, SECRET);
-  doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: system.dynamoEndpoint }));
+  ({ system, api, doc } = await startTestSystem(SECRET));
   await api.put(`/v1/stores/${storeId}`, { name: 'S', region: 'east', timezone: 'Asia/Shanghai' });
   await api.put(`/v1/catalog/${sku}`, { name: 'Tea', unitPrice: 900, currency: 'CNY', category: 'drinks' });
   await api.put(`/v1/stores/${storeId}/inventory/${sku}`, { available: 10, lowStockThreshold: 1 });

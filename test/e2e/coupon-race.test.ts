@@ -7,12 +7,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { startLocalSystem } from '../../local/system.ts';
+import type { startLocalSystem } from '../../local/system.ts';
 import { tableName } from '../../src/config.ts';
 import { COUPON_SCOPE } from '../../src/store/coupon-store.ts';
-import { ApiClient, type ApiResponse } from '../helpers/api.ts';
+import type { ApiClient, ApiResponse } from '../helpers/api.ts';
+import { startTestSystem } from '../helpers/local-system.ts';
 
 type System = Awaited<ReturnType<typeof startLocalSystem>>;
 let system: System;
@@ -28,11 +28,7 @@ async function redemptions(code: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  delete process.env.WANDIAN_PAYMENT_TIMEOUT_SECONDS; // 15 min: no order expires during the race
-  process.env.WANDIAN_PAYMENT_WEBHOOK_SECRET = SECRET;
-  system = await startLocalSystem({ port: 0, quiet: true });
-  api = new ApiClient(system.url, SECRET);
-  doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: system.dynamoEndpoint }));
+  ({ system, api, doc } = await startTestSystem(SECRET));
 });
 
 afterAll(async () => {

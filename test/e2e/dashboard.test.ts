@@ -9,8 +9,9 @@ import { randomUUID } from 'node:crypto';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { fromRepoRoot } from '../../lib/paths.ts';
-import { startLocalSystem } from '../../local/system.ts';
-import { ApiClient } from '../helpers/api.ts';
+import type { startLocalSystem } from '../../local/system.ts';
+import type { ApiClient } from '../helpers/api.ts';
+import { startTestSystem } from '../helpers/local-system.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -43,9 +44,7 @@ beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`The dashboard test needs headless Chromium at ${CHROMIUM}. Install the Debian package: apt-get install -y chromium (.ci/run does).`);
   }
-  process.env.WANDIAN_PAYMENT_WEBHOOK_SECRET = SECRET;
-  system = await startLocalSystem({ port: 0, quiet: true });
-  api = new ApiClient(system.url, SECRET);
+  ({ system, api } = await startTestSystem(SECRET));
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   page = await browser.newPage({ viewport: { width: 1440, height: 1100 } });
 });

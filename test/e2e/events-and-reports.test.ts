@@ -4,9 +4,10 @@
  * reordered (PRODUCT.md invariant 5); InventoryLow fires once per threshold crossing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalSystem } from '../../local/system.ts';
+import type { startLocalSystem } from '../../local/system.ts';
 import type { EventBridgeEvent } from '../../local/event-bus.ts';
-import { ApiClient } from '../helpers/api.ts';
+import type { ApiClient } from '../helpers/api.ts';
+import { startTestSystem } from '../helpers/local-system.ts';
 
 const SECRET = 'events-secret';
 let system: Awaited<ReturnType<typeof startLocalSystem>>;
@@ -23,9 +24,7 @@ async function hourRow(scope: string, at: string) {
 }
 
 beforeAll(async () => {
-  process.env.WANDIAN_PAYMENT_WEBHOOK_SECRET = SECRET;
-  system = await startLocalSystem({ port: 0, quiet: true, busOptions: { onEvent: (e) => events.push(e) } });
-  api = new ApiClient(system.url, SECRET);
+  ({ system, api } = await startTestSystem(SECRET, { busOptions: { onEvent: (e) => events.push(e) } }));
   await api.put('/v1/stores/ev-store', { name: 'S', region: 'north', timezone: 'Asia/Tokyo' });
   await api.put('/v1/catalog/ev-sku', { name: 'Rice ball', unitPrice: 450, currency: 'CNY', category: 'food' });
   await api.put('/v1/stores/ev-store/inventory/ev-sku', { available: 10, lowStockThreshold: 4 });

@@ -6,10 +6,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalSystem } from '../../local/system.ts';
+import type { startLocalSystem } from '../../local/system.ts';
 import type { EventBridgeEvent } from '../../local/event-bus.ts';
 import { eventEnvelopeSchema } from '../../src/events/catalog.ts';
-import { ApiClient } from '../helpers/api.ts';
+import type { ApiClient } from '../helpers/api.ts';
+import { startTestSystem } from '../helpers/local-system.ts';
 
 type System = Awaited<ReturnType<typeof startLocalSystem>>;
 let system: System;
@@ -45,10 +46,7 @@ async function order(paid = true, quantity = 1) {
 }
 
 beforeAll(async () => {
-  delete process.env.WANDIAN_PAYMENT_TIMEOUT_SECONDS;
-  process.env.WANDIAN_PAYMENT_WEBHOOK_SECRET = SECRET;
-  system = await startLocalSystem({ port: 0, quiet: true, busOptions: { onEvent: (e) => void events.push(e) } });
-  api = new ApiClient(system.url, SECRET);
+  ({ system, api } = await startTestSystem(SECRET, { busOptions: { onEvent: (e) => void events.push(e) } }));
 });
 
 afterAll(async () => {

@@ -5,12 +5,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { startLocalSystem } from '../../local/system.ts';
+import type { startLocalSystem } from '../../local/system.ts';
 import { tableName } from '../../src/config.ts';
 import { inventoryViolations } from '../../src/domain/inventory.ts';
-import { ApiClient } from '../helpers/api.ts';
+import type { ApiClient } from '../helpers/api.ts';
+import { startTestSystem } from '../helpers/local-system.ts';
 
 type System = Awaited<ReturnType<typeof startLocalSystem>>;
 let system: System;
@@ -37,11 +37,7 @@ async function allInventory(): Promise<any[]> {
 }
 
 beforeAll(async () => {
-  delete process.env.WANDIAN_PAYMENT_TIMEOUT_SECONDS;
-  process.env.WANDIAN_PAYMENT_WEBHOOK_SECRET = SECRET;
-  system = await startLocalSystem({ port: 0, quiet: true });
-  api = new ApiClient(system.url, SECRET);
-  doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: system.dynamoEndpoint }));
+  ({ system, api, doc } = await startTestSystem(SECRET));
 });
 
 afterAll(async () => {

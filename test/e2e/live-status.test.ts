@@ -5,15 +5,15 @@
  * The same $connect/$disconnect/push handlers as deployed; the management API is the local emulator.
  */
 import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
-import { startLocalSystem } from '../../local/system.ts';
+import type { startLocalSystem } from '../../local/system.ts';
 import { tableName } from '../../src/config.ts';
 import { orderSubject } from '../../src/domain/live-status.ts';
 import { ConnectionStore } from '../../src/store/connection-store.ts';
-import { ApiClient } from '../helpers/api.ts';
+import type { ApiClient } from '../helpers/api.ts';
+import { startTestSystem } from '../helpers/local-system.ts';
 
 const SECRET = 'live-status-secret';
 let system: Awaited<ReturnType<typeof startLocalSystem>>;
@@ -59,10 +59,7 @@ const subscriptionsOf = async (orderId: string) =>
     .Items ?? [];
 
 beforeAll(async () => {
-  process.env.WANDIAN_PAYMENT_WEBHOOK_SECRET = SECRET;
-  system = await startLocalSystem({ port: 0, quiet: true });
-  api = new ApiClient(system.url, SECRET);
-  doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: system.dynamoEndpoint }));
+  ({ system, api, doc } = await startTestSystem(SECRET));
   await api.put(`/v1/stores/${STORE}`, { name: 'Live', region: 'east', timezone: 'Asia/Shanghai' });
   await api.put(`/v1/catalog/${SKU}`, { name: 'Tea', unitPrice: 800, currency: 'CNY', category: 'drinks' });
   await api.put(`/v1/stores/${STORE}/inventory/${SKU}`, { available: 1000, lowStockThreshold: 0 });

@@ -6,8 +6,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalSystem } from '../../local/system.ts';
-import { ApiClient } from '../helpers/api.ts';
+import type { startLocalSystem } from '../../local/system.ts';
+import type { ApiClient } from '../helpers/api.ts';
+import { startTestSystem } from '../helpers/local-system.ts';
 
 type System = Awaited<ReturnType<typeof startLocalSystem>>;
 let system: System;
@@ -38,10 +39,7 @@ const putCoupon = async (code: string, body: Record<string, unknown>) => {
 const inventoryOf = async (storeId: string, sku: string) => (await api.get(`/v1/stores/${storeId}/inventory/${sku}`)).body;
 
 beforeAll(async () => {
-  delete process.env.WANDIAN_PAYMENT_TIMEOUT_SECONDS;
-  process.env.WANDIAN_PAYMENT_WEBHOOK_SECRET = SECRET;
-  system = await startLocalSystem({ port: 0, quiet: true });
-  api = new ApiClient(system.url, SECRET);
+  ({ system, api } = await startTestSystem(SECRET));
 });
 
 afterAll(async () => {

@@ -9,11 +9,12 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromRepoRoot } from '../../lib/paths.ts';
-import { startLocalSystem } from '../../local/system.ts';
+import type { startLocalSystem } from '../../local/system.ts';
 import type { EventBridgeEvent } from '../../local/event-bus.ts';
 import { eventEnvelopeSchema, eventTypes, type EventType } from '../../src/events/catalog.ts';
 import { schemaFileText, schemaPath } from '../../src/events/schema-files.ts';
-import { ApiClient } from '../helpers/api.ts';
+import type { ApiClient } from '../helpers/api.ts';
+import { startTestSystem } from '../helpers/local-system.ts';
 
 const SECRET = 'reports-secret';
 const uid = (p: string) => `${p}-${randomUUID().slice(0, 8)}`;
@@ -44,11 +45,8 @@ const query = (params: Record<string, string>) => new URLSearchParams(params).to
 const hourFloor = (ms: number) => new Date(Math.floor(ms / 3_600_000) * 3_600_000).toISOString();
 
 beforeAll(async () => {
-  process.env.WANDIAN_PAYMENT_TIMEOUT_SECONDS = '2';
-  process.env.WANDIAN_PAYMENT_WEBHOOK_SECRET = SECRET;
-  system = await startLocalSystem({ port: 0, quiet: true, busOptions: { onEvent: (e) => events.push(e) } });
+  ({ system, api } = await startTestSystem(SECRET, { paymentTimeoutSeconds: 2, busOptions: { onEvent: (e) => events.push(e) } }));
   system.bus.setFaults({ duplicate: true, reorder: true });
-  api = new ApiClient(system.url, SECRET);
   from = hourFloor(Date.now());
   await api.put(`/v1/stores/${storeId}`, { name: 'Reports store', region, timezone: 'Asia/Tokyo' });
   for (const sku of [tea, bun, low]) {

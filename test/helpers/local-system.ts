@@ -1,0 +1,26 @@
+/** One local system per end-to-end test file, started the same way everywhere. */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { startLocalSystem, type LocalSystem, type LocalSystemOptions } from '../../local/system.ts';
+import { ApiClient } from '../../local/api-client.ts';
+
+export interface TestSystem {
+  system: LocalSystem;
+  api: ApiClient;
+  /** Document client on the system's DynamoDB Local, for checks behind the API. */
+  doc: DynamoDBDocumentClient;
+}
+
+/**
+ * Starts the local system on a free port, quiet, with the webhook `secret` and the payment timeout in
+ * seconds (default: unset, i.e. the 900 s default, so nothing expires during a test). Test workers are
+ * reused across files, so both variables are always set here rather than inherited.
+ */
+export async function startTestSystem(secret: string, opts: LocalSystemOptions & { paymentTimeoutSeconds?: number } = {}): Promise<TestSystem> {
+  const { paymentTimeoutSeconds, ...systemOptions } = opts;
+  if (paymentTimeoutSeconds === undefined) delete process.env.WANDIAN_PAYMENT_TIMEOUT_SECONDS;
+  else process.env.WANDIAN_PAYMENT_TIMEOUT_SECONDS = String(paymentTimeoutSeconds);
+  process.env.WANDIAN_PAYMENT_WEBHOOK_SECRET = secret;
+  const system = await startLocalSystem({ port: 0, quiet: true, ...systemOptions });
+  return { system, api: new ApiClient(system.url, secret), doc: DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: system.dynamoEndpoint })) };
+}
