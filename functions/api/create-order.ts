@@ -87,7 +87,7 @@ export const handler = httpHandler(async (event) => {
   ]);
   crashPoint('after-saga-start');
   return json(201, orderView(order), { location: `/v1/orders/${order.orderId}` });
-}, flushMetrics(), ...idempotentByHeader('createOrder'));
+}, flushMetrics(), ...idempotentByHeader('createOrder', 'powertools_json(body).customerId'));
 
 /**
  * Writes the order `build` makes (stock, coupons and order in one transaction: OrderStore.place) and

@@ -17,4 +17,4 @@ export const handler = httpHandler(async (event) => {
   const body = jsonBody(event, walletTopupBodySchema);
   const wallet = await wallets.topUp(customerId, body.amount, body.currency, new Date().toISOString());
   return json(201, walletView(wallet));
-}, ...idempotentByHeader('walletTopup'));
+}, ...idempotentByHeader('walletTopup', 'pathParameters.customerId'));

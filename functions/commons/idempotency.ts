@@ -28,11 +28,15 @@ const requireKey: MiddlewareObj<HttpEvent, HttpResponse> = {
   },
 };
 
-/** Middlewares for an idempotent POST; `keyPrefix` scopes keys per operation (e.g. 'createOrder'). */
-export function idempotentByHeader(keyPrefix: string): MiddlewareObj<HttpEvent, HttpResponse>[] {
+/**
+ * Middlewares for an idempotent POST; `keyPrefix` scopes keys per operation (e.g. 'createOrder') and
+ * `customerPath` (JMESPath into the API Gateway event) per customer.
+ */
+export function idempotentByHeader(keyPrefix: string, customerPath: string): MiddlewareObj<HttpEvent, HttpResponse>[] {
   persistenceStore ??= new DynamoDBPersistenceLayer({ tableName: tableName('idempotency'), awsSdkV3Client: dynamo });
   const config = new IdempotencyConfig({
-    eventKeyJmesPath: 'headers."idempotency-key"',
+    // Keys are scoped by customer: two customers who happen to send the same key never share a record.
+    eventKeyJmesPath: `[headers."idempotency-key", ${customerPath}]`,
     payloadValidationJmesPath: 'powertools_json(body)',
     throwOnNoIdempotencyKey: true,
     expiresAfterSeconds: idempotencyTtlSeconds(),

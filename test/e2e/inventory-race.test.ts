@@ -84,4 +84,16 @@ describe('idempotency', () => {
     expect(other.body.code).toBe('IDEMPOTENCY_KEY_REUSED');
     expect(await inventoryOf(storeId, sku)).toMatchObject({ available: 4, reserved: 1 });
   });
+
+  it('scopes Idempotency-Keys by customer: two customers sending the same key get their own orders', async () => {
+    const sku = uid('sku');
+    const storeId = await seedStore({ [sku]: 5 });
+    const key = randomUUID();
+    const order = (customerId: string) => api.createOrder({ storeId, customerId, items: [{ sku, quantity: 1 }], paymentMethod: 'CARD' }, key);
+    const [a, b] = [await order('shared-key-a'), await order('shared-key-b')];
+    expect([a.status, b.status]).toEqual([201, 201]);
+    expect(a.body.orderId).not.toBe(b.body.orderId);
+    expect([a.body.customerId, b.body.customerId]).toEqual(['shared-key-a', 'shared-key-b']);
+    expect(await inventoryOf(storeId, sku)).toMatchObject({ available: 3, reserved: 2 });
+  });
 });
