@@ -86,6 +86,28 @@ export const tables = {
     envVar: 'TABLE_ALERTS',
     purpose: "Low-stock alerts, 30 days, newest first per scope ('ALL' and 'STORE#<id>').",
   },
+  staff: {
+    partitionKey: 'sub',
+    envVar: 'TABLE_STAFF',
+    purpose: "Staff assignments (PUT /v1/staff/{sub}, chainAdmin): which stores a storeStaff member (or a machine client) acts for, which sales region a regionManager acts for. Data, not token claims.",
+  },
+  audit: {
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    envVar: 'TABLE_AUDIT',
+    purpose: "Append-only audit log of operator writes (actor, role, action, target, before/after, request id, time), written in the same transaction as the change; no API updates or deletes a record.",
+  },
+  topups: {
+    partitionKey: 'topupId',
+    envVar: 'TABLE_TOPUPS',
+    purpose: 'Wallet top-ups: created PENDING by the customer, credited to the wallet exactly once when the provider webhook confirms the payment.',
+  },
+  rateLimits: {
+    partitionKey: 'pk',
+    ttlAttribute: 'expiresAt',
+    envVar: 'TABLE_RATE_LIMITS',
+    purpose: "Per-principal request counters per minute window ('<limit>#<sub>#<minute>'), conditional increments; expire after the window.",
+  },
   connections: {
     partitionKey: 'subject',
     sortKey: 'connectionId',
@@ -121,53 +143,93 @@ export interface FunctionSpec {
   postsToConnections?: boolean;
   timeoutSeconds?: number;
   memoryMb?: number;
+  /** Reserved concurrency in AWS: caps the function so a flood cannot starve the rest of the account (and guarantees it this much). */
+  reservedConcurrency?: number;
 }
 
 export const functions = {
   // --- HTTP API ---
-  putStore: { entry: 'functions/api/put-store.ts', description: 'PUT /v1/stores/{storeId}', tables: { stores: 'readWrite' } },
-  putCatalogItem: { entry: 'functions/api/put-catalog-item.ts', description: 'PUT /v1/catalog/{sku}', tables: { catalog: 'readWrite' } },
+  putStore: {
+    entry: 'functions/api/put-store.ts',
+    description: 'PUT /v1/stores/{storeId} (audited)',
+    tables: { stores: 'readWrite', staff: 'read', audit: 'readWrite' },
+  },
+  putCatalogItem: {
+    entry: 'functions/api/put-catalog-item.ts',
+    description: 'PUT /v1/catalog/{sku} (audited)',
+    tables: { catalog: 'readWrite', audit: 'readWrite' },
+  },
   putInventory: {
     entry: 'functions/api/put-inventory.ts',
-    description: 'PUT /v1/stores/{storeId}/inventory/{sku}',
-    tables: { stores: 'read', catalog: 'read', inventory: 'readWrite' },
+    description: 'PUT /v1/stores/{storeId}/inventory/{sku} (audited)',
+    tables: { stores: 'read', catalog: 'read', inventory: 'readWrite', staff: 'read', audit: 'readWrite' },
   },
-  getInventory: { entry: 'functions/api/get-inventory.ts', description: 'GET /v1/stores/{storeId}/inventory/{sku}', tables: { inventory: 'read' } },
-  putCoupon: { entry: 'functions/api/put-coupon.ts', description: 'PUT /v1/coupons/{code}', tables: { coupons: 'readWrite' } },
+  getInventory: {
+    entry: 'functions/api/get-inventory.ts',
+    description: 'GET /v1/stores/{storeId}/inventory/{sku}',
+    tables: { inventory: 'read', stores: 'read', staff: 'read' },
+  },
+  putCoupon: {
+    entry: 'functions/api/put-coupon.ts',
+    description: 'PUT /v1/coupons/{code} (audited)',
+    tables: { coupons: 'readWrite', staff: 'read', audit: 'readWrite' },
+  },
   createOrder: {
     entry: 'functions/api/create-order.ts',
     description: 'POST /v1/orders: price, reserve stock + redeem coupons + write order in one transaction, start the saga',
-    tables: { stores: 'read', catalog: 'read', coupons: 'readWrite', inventory: 'readWrite', orders: 'readWrite', idempotency: 'readWrite' },
+    tables: {
+      stores: 'read',
+      catalog: 'read',
+      coupons: 'readWrite',
+      inventory: 'readWrite',
+      orders: 'readWrite',
+      idempotency: 'readWrite',
+      rateLimits: 'readWrite',
+    },
     startsStateMachines: ['orderSaga'],
     publishesEvents: true,
+    reservedConcurrency: 200,
   },
-  getOrder: { entry: 'functions/api/get-order.ts', description: 'GET /v1/orders/{orderId}', tables: { orders: 'read' } },
+  getOrder: { entry: 'functions/api/get-order.ts', description: 'GET /v1/orders/{orderId}', tables: { orders: 'read', staff: 'read' } },
   cancelOrder: {
     entry: 'functions/api/cancel-order.ts',
-    description: 'POST /v1/orders/{orderId}/cancel: cancel before payment, refund after',
-    tables: { orders: 'readWrite' },
+    description: 'POST /v1/orders/{orderId}/cancel: cancel before payment, refund after (an operator refund is audited)',
+    tables: { orders: 'readWrite', staff: 'read', audit: 'readWrite' },
     startsStateMachines: ['refundSaga'],
     sendsTaskResults: true,
   },
   fulfilOrder: {
     entry: 'functions/api/fulfil-order.ts',
-    description: 'POST /v1/orders/{orderId}/fulfil: the store hands a PAID order over (FULFILLED), OrderFulfilled',
-    tables: { orders: 'readWrite' },
+    description: 'POST /v1/orders/{orderId}/fulfil: the store hands a PAID order over (FULFILLED), OrderFulfilled (audited)',
+    tables: { orders: 'readWrite', staff: 'read', audit: 'readWrite' },
     publishesEvents: true,
   },
   topUpWallet: {
     entry: 'functions/api/top-up-wallet.ts',
-    description: 'POST /v1/customers/{customerId}/wallet/topups: add money to the wallet (Idempotency-Key)',
-    tables: { wallets: 'readWrite', idempotency: 'readWrite' },
+    description: 'POST /v1/customers/{customerId}/wallet/topups: open a PENDING top-up, paid through the provider (Idempotency-Key)',
+    tables: { topups: 'readWrite', wallets: 'read', idempotency: 'readWrite', rateLimits: 'readWrite' },
   },
   getWallet: { entry: 'functions/api/get-wallet.ts', description: 'GET /v1/customers/{customerId}/wallet', tables: { wallets: 'read' } },
+  getTopup: { entry: 'functions/api/get-topup.ts', description: 'GET /v1/customers/{customerId}/wallet/topups/{topupId}', tables: { topups: 'read' } },
+  adjustWallet: {
+    entry: 'functions/api/adjust-wallet.ts',
+    description: 'POST /v1/customers/{customerId}/wallet/adjustments: chainAdmin moves money without a provider, audited, never below zero',
+    tables: { wallets: 'readWrite', audit: 'readWrite' },
+  },
   paymentWebhook: {
     entry: 'functions/api/payment-webhook.ts',
-    description: 'POST /v1/payments/webhook: verify signature, record the payment once, resume the saga',
-    tables: { orders: 'readWrite', payments: 'readWrite' },
+    description: 'POST /v1/payments/webhook/{provider}: verify the timed signature, record the payment once, resume the saga or credit the top-up',
+    tables: { orders: 'readWrite', payments: 'readWrite', topups: 'readWrite', wallets: 'readWrite' },
     sendsTaskResults: true,
     readsWebhookSecret: true,
+    reservedConcurrency: 100,
   },
+  putStaff: {
+    entry: 'functions/api/put-staff.ts',
+    description: 'PUT /v1/staff/{sub}: which stores or sales region a staff member acts for (chainAdmin, audited)',
+    tables: { staff: 'readWrite', audit: 'readWrite' },
+  },
+  getAudit: { entry: 'functions/api/get-audit.ts', description: 'GET /v1/audit: operator writes, filtered and paginated (chainAdmin)', tables: { audit: 'read' } },
   // --- Saga tasks (names match the ASL states) ---
   createPaymentIntent: {
     entry: 'functions/saga/create-payment-intent.ts',
@@ -258,11 +320,11 @@ export const functions = {
     publishesAlerts: true,
   },
   // --- Reports and alerts API ---
-  getSalesReport: { entry: 'functions/api/get-sales-report.ts', description: 'GET /v1/reports/sales', tables: { reports: 'read' } },
-  getTopSkusReport: { entry: 'functions/api/get-top-skus-report.ts', description: 'GET /v1/reports/top-skus', tables: { reports: 'read' } },
-  getFunnelReport: { entry: 'functions/api/get-funnel-report.ts', description: 'GET /v1/reports/funnel', tables: { reports: 'read' } },
-  getCouponReport: { entry: 'functions/api/get-coupon-report.ts', description: 'GET /v1/reports/coupons', tables: { reports: 'read' } },
-  listAlerts: { entry: 'functions/api/list-alerts.ts', description: 'GET /v1/alerts', tables: { alerts: 'read' } },
+  getSalesReport: { entry: 'functions/api/get-sales-report.ts', description: 'GET /v1/reports/sales', tables: { reports: 'read', stores: 'read', staff: 'read' } },
+  getTopSkusReport: { entry: 'functions/api/get-top-skus-report.ts', description: 'GET /v1/reports/top-skus', tables: { reports: 'read', stores: 'read', staff: 'read' } },
+  getFunnelReport: { entry: 'functions/api/get-funnel-report.ts', description: 'GET /v1/reports/funnel', tables: { reports: 'read', stores: 'read', staff: 'read' } },
+  getCouponReport: { entry: 'functions/api/get-coupon-report.ts', description: 'GET /v1/reports/coupons', tables: { reports: 'read', stores: 'read', staff: 'read' } },
+  listAlerts: { entry: 'functions/api/list-alerts.ts', description: 'GET /v1/alerts', tables: { alerts: 'read', stores: 'read', staff: 'read' } },
   detectLowStock: {
     entry: 'functions/events/detect-low-stock.ts',
     description: 'On OrderPlaced: flag stock that crossed its low-stock threshold and emit InventoryLow once per crossing',
@@ -272,8 +334,13 @@ export const functions = {
   // --- Live order status (WebSocket API) ---
   connectLiveStatus: {
     entry: 'functions/live/connect.ts',
-    description: 'WebSocket $connect: subscribe a connection to an order (?orderId, refused for an unknown order) or a customer (?customerId)',
-    tables: { orders: 'read', connections: 'readWrite' },
+    description: "WebSocket $connect: subscribe the caller to their order (?orderId), their own orders (?customerId) or, for staff, a store's orders (?storeId)",
+    tables: { orders: 'read', connections: 'readWrite', staff: 'read' },
+  },
+  authorizeLiveStatus: {
+    entry: 'functions/live/authorize.ts',
+    description: 'WebSocket $connect REQUEST authorizer: verifies ?token= (aws-jwt-verify, same rules as the HTTP JWT authorizer)',
+    tables: {},
   },
   disconnectLiveStatus: {
     entry: 'functions/live/disconnect.ts',
@@ -301,33 +368,128 @@ export const functions = {
 export type FunctionId = keyof typeof functions;
 
 export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'DELETE';
+
+/** Roles are Cognito groups (the token's `cognito:groups`); contract v1.1, shared/brief/PRODUCT.md "Identity and access". */
+export const roles = ['customer', 'storeStaff', 'regionManager', 'chainAdmin'] as const;
+export type Role = (typeof roles)[number];
+
+/**
+ * OAuth scopes of the resource server for machine clients (client-credentials tokens, e.g. a POS pushing
+ * stock). A machine client acts for the stores its staff assignment (`PUT /v1/staff/{client id}`) names.
+ */
+export const RESOURCE_SERVER_ID = 'wandian';
+export const machineScopes = {
+  inventoryRead: `${RESOURCE_SERVER_ID}/inventory.read`,
+  inventoryWrite: `${RESOURCE_SERVER_ID}/inventory.write`,
+} as const;
+export type MachineScope = (typeof machineScopes)[keyof typeof machineScopes];
+
+/**
+ * Who may call a route. `jwt`: a valid access token (issuer, audience, expiry, RS256) is checked at the
+ * gateway (401 otherwise); then the handler's policy (src/auth/policy.ts) allows the listed `roles` (or a
+ * machine token with one of `scopes`) and checks the resource (403 / 404). `signature`: no token, the
+ * payment provider's HMAC signature only.
+ */
+export type RouteAuth = { kind: 'jwt'; roles: readonly Role[]; scopes?: readonly MachineScope[] } | { kind: 'signature' };
+
+/** API Gateway route throttling (token bucket): steady requests/s and bucket size, per region. */
+export interface Throttle {
+  rateLimit: number;
+  burstLimit: number;
+}
+
+/**
+ * Per-route throttles by kind of traffic. Sized from the brief's 1,000 orders/s per region (create + pay):
+ * order creation and webhooks get 2x headroom, reads more; operator writes are rare and tight.
+ */
+export const throttles = {
+  orderWrite: { rateLimit: 2_000, burstLimit: 4_000 },
+  webhook: { rateLimit: 2_000, burstLimit: 4_000 },
+  customerRead: { rateLimit: 3_000, burstLimit: 5_000 },
+  customerWrite: { rateLimit: 500, burstLimit: 1_000 },
+  operatorWrite: { rateLimit: 100, burstLimit: 200 },
+  operatorRead: { rateLimit: 200, burstLimit: 400 },
+} as const satisfies Record<string, Throttle>;
+
+/** Per-principal limits (requests per minute per token `sub`), answered 429 RATE_LIMITED with Retry-After. */
+export const principalLimits = {
+  orderCreations: { perMinuteEnv: 'WANDIAN_CUSTOMER_ORDERS_PER_MINUTE', defaultPerMinute: 20 },
+  topups: { perMinuteEnv: 'WANDIAN_CUSTOMER_TOPUPS_PER_MINUTE', defaultPerMinute: 20 },
+} as const;
+export type PrincipalLimitId = keyof typeof principalLimits;
+
 export interface RouteSpec {
   method: HttpMethod;
   /** API Gateway route path with `{param}` placeholders. */
   path: string;
   function: FunctionId;
+  auth: RouteAuth;
+  throttle: Throttle;
+  /** Counted against this per-principal limit before any write. */
+  principalLimit?: PrincipalLimitId;
 }
 
-/** API contract v1 (shared/brief/PRODUCT.md). */
+const anyOperator = ['storeStaff', 'regionManager', 'chainAdmin'] as const satisfies readonly Role[];
+const jwt = (roles: readonly Role[], scopes?: readonly MachineScope[]): RouteAuth => ({ kind: 'jwt', roles, ...(scopes ? { scopes } : {}) });
+
+/** API contract v1.1 (shared/brief/PRODUCT.md): every route names who may call it. */
 export const routes: readonly RouteSpec[] = [
-  { method: 'PUT', path: '/v1/stores/{storeId}', function: 'putStore' },
-  { method: 'PUT', path: '/v1/catalog/{sku}', function: 'putCatalogItem' },
-  { method: 'PUT', path: '/v1/stores/{storeId}/inventory/{sku}', function: 'putInventory' },
-  { method: 'GET', path: '/v1/stores/{storeId}/inventory/{sku}', function: 'getInventory' },
-  { method: 'PUT', path: '/v1/coupons/{code}', function: 'putCoupon' },
-  { method: 'POST', path: '/v1/orders', function: 'createOrder' },
-  { method: 'GET', path: '/v1/orders/{orderId}', function: 'getOrder' },
-  { method: 'POST', path: '/v1/orders/{orderId}/cancel', function: 'cancelOrder' },
-  { method: 'POST', path: '/v1/payments/webhook', function: 'paymentWebhook' },
-  { method: 'POST', path: '/v1/orders/{orderId}/fulfil', function: 'fulfilOrder' },
-  { method: 'POST', path: '/v1/customers/{customerId}/wallet/topups', function: 'topUpWallet' },
-  { method: 'GET', path: '/v1/customers/{customerId}/wallet', function: 'getWallet' },
-  { method: 'GET', path: '/v1/reports/sales', function: 'getSalesReport' },
-  { method: 'GET', path: '/v1/reports/top-skus', function: 'getTopSkusReport' },
-  { method: 'GET', path: '/v1/reports/funnel', function: 'getFunnelReport' },
-  { method: 'GET', path: '/v1/reports/coupons', function: 'getCouponReport' },
-  { method: 'GET', path: '/v1/alerts', function: 'listAlerts' },
+  { method: 'PUT', path: '/v1/stores/{storeId}', function: 'putStore', auth: jwt(['chainAdmin', 'regionManager']), throttle: throttles.operatorWrite },
+  { method: 'PUT', path: '/v1/catalog/{sku}', function: 'putCatalogItem', auth: jwt(['chainAdmin']), throttle: throttles.operatorWrite },
+  {
+    method: 'PUT',
+    path: '/v1/stores/{storeId}/inventory/{sku}',
+    function: 'putInventory',
+    auth: jwt(anyOperator, [machineScopes.inventoryWrite]),
+    throttle: throttles.operatorWrite,
+  },
+  {
+    method: 'GET',
+    path: '/v1/stores/{storeId}/inventory/{sku}',
+    function: 'getInventory',
+    auth: jwt(anyOperator, [machineScopes.inventoryRead, machineScopes.inventoryWrite]),
+    throttle: throttles.operatorRead,
+  },
+  { method: 'PUT', path: '/v1/coupons/{code}', function: 'putCoupon', auth: jwt(['chainAdmin', 'regionManager']), throttle: throttles.operatorWrite },
+  { method: 'POST', path: '/v1/orders', function: 'createOrder', auth: jwt(['customer']), throttle: throttles.orderWrite, principalLimit: 'orderCreations' },
+  { method: 'GET', path: '/v1/orders/{orderId}', function: 'getOrder', auth: jwt(['customer', ...anyOperator]), throttle: throttles.customerRead },
+  { method: 'POST', path: '/v1/orders/{orderId}/cancel', function: 'cancelOrder', auth: jwt(['customer', ...anyOperator]), throttle: throttles.customerWrite },
+  { method: 'POST', path: '/v1/payments/webhook/{provider}', function: 'paymentWebhook', auth: { kind: 'signature' }, throttle: throttles.webhook },
+  { method: 'POST', path: '/v1/orders/{orderId}/fulfil', function: 'fulfilOrder', auth: jwt(anyOperator), throttle: throttles.operatorWrite },
+  {
+    method: 'POST',
+    path: '/v1/customers/{customerId}/wallet/topups',
+    function: 'topUpWallet',
+    auth: jwt(['customer']),
+    throttle: throttles.customerWrite,
+    principalLimit: 'topups',
+  },
+  { method: 'GET', path: '/v1/customers/{customerId}/wallet', function: 'getWallet', auth: jwt(['customer', 'chainAdmin']), throttle: throttles.customerRead },
+  {
+    method: 'GET',
+    path: '/v1/customers/{customerId}/wallet/topups/{topupId}',
+    function: 'getTopup',
+    auth: jwt(['customer', 'chainAdmin']),
+    throttle: throttles.customerRead,
+  },
+  {
+    method: 'POST',
+    path: '/v1/customers/{customerId}/wallet/adjustments',
+    function: 'adjustWallet',
+    auth: jwt(['chainAdmin']),
+    throttle: throttles.operatorWrite,
+  },
+  { method: 'GET', path: '/v1/reports/sales', function: 'getSalesReport', auth: jwt(anyOperator), throttle: throttles.operatorRead },
+  { method: 'GET', path: '/v1/reports/top-skus', function: 'getTopSkusReport', auth: jwt(anyOperator), throttle: throttles.operatorRead },
+  { method: 'GET', path: '/v1/reports/funnel', function: 'getFunnelReport', auth: jwt(anyOperator), throttle: throttles.operatorRead },
+  { method: 'GET', path: '/v1/reports/coupons', function: 'getCouponReport', auth: jwt(anyOperator), throttle: throttles.operatorRead },
+  { method: 'GET', path: '/v1/alerts', function: 'listAlerts', auth: jwt(anyOperator), throttle: throttles.operatorRead },
+  { method: 'PUT', path: '/v1/staff/{sub}', function: 'putStaff', auth: jwt(['chainAdmin']), throttle: throttles.operatorWrite },
+  { method: 'GET', path: '/v1/audit', function: 'getAudit', auth: jwt(['chainAdmin']), throttle: throttles.operatorRead },
 ];
+
+/** The route serving an API Gateway `routeKey` ("METHOD /path"), or undefined. */
+export const routeByKey = (routeKey: string): RouteSpec | undefined => routes.find((r) => `${r.method} ${r.path}` === routeKey);
 
 export interface StateMachineSpec {
   /** ASL in JSONPath (aws-local-stepfunctions ignores JSONata). */
@@ -443,6 +605,20 @@ export const webSocketRoutes = {
   $connect: 'connectLiveStatus',
   $disconnect: 'disconnectLiveStatus',
 } as const satisfies Record<string, FunctionId>;
+
+/**
+ * The WebSocket `$connect` REQUEST authorizer: the token travels as `?token=` (browsers cannot set headers on
+ * a WebSocket), verified with the same rules as the HTTP JWT authorizer (src/auth/jwt-verifier.ts).
+ */
+export const webSocketAuthorizer = { function: 'authorizeLiveStatus', identitySource: 'route.request.querystring.token' } as const satisfies {
+  function: FunctionId;
+  identitySource: string;
+};
+
+/** Token verification settings for every verifier (HTTP JWT authorizer, WebSocket authorizer, local layers). */
+export const JWT_ISSUER_ENV = 'WANDIAN_JWT_ISSUER';
+/** Comma-separated app client ids; a token's `aud` (ID tokens) or `client_id` (access tokens) must be one. */
+export const JWT_AUDIENCE_ENV = 'WANDIAN_JWT_AUDIENCE';
 
 /** Environment variable that carries the WebSocket management API endpoint to `postsToConnections` functions. */
 export const WEBSOCKET_ENDPOINT_ENV = 'WEBSOCKET_MANAGEMENT_ENDPOINT';

@@ -12,8 +12,11 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { routes as wiredRoutes, type RouteSpec } from '../lib/wiring.ts';
 import { LOCAL_ACCOUNT, type LambdaRuntime } from './lambda-runtime.ts';
 
-/** A route: the wiring's RouteSpec, or a test fixture's (any function id). */
-export type LocalRoute = Omit<RouteSpec, 'function'> & { function: string };
+/**
+ * A route: the wiring's RouteSpec, or a test fixture's (any function id). Only fixtures may omit `auth`
+ * (the wiring's type requires it); such a route is served without a token check.
+ */
+export type LocalRoute = Pick<RouteSpec, 'method' | 'path'> & Partial<Pick<RouteSpec, 'auth' | 'throttle' | 'principalLimit'>> & { function: string };
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 

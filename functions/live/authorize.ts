@@ -1,0 +1,2 @@
+/** Placeholder until the WebSocket REQUEST authorizer lands: denies every connect. */
+export const handler = async (): Promise<{ isAuthorized: boolean }> => ({ isAuthorized: false });
