@@ -323,7 +323,11 @@ export const functions = {
   getSalesReport: { entry: 'functions/api/get-sales-report.ts', description: 'GET /v1/reports/sales', tables: { reports: 'read', stores: 'read', staff: 'read' } },
   getTopSkusReport: { entry: 'functions/api/get-top-skus-report.ts', description: 'GET /v1/reports/top-skus', tables: { reports: 'read', stores: 'read', staff: 'read' } },
   getFunnelReport: { entry: 'functions/api/get-funnel-report.ts', description: 'GET /v1/reports/funnel', tables: { reports: 'read', stores: 'read', staff: 'read' } },
-  getCouponReport: { entry: 'functions/api/get-coupon-report.ts', description: 'GET /v1/reports/coupons', tables: { reports: 'read', stores: 'read', staff: 'read' } },
+  getCouponReport: {
+    entry: 'functions/api/get-coupon-report.ts',
+    description: 'GET /v1/reports/coupons',
+    tables: { reports: 'read', coupons: 'read', staff: 'read' },
+  },
   listAlerts: { entry: 'functions/api/list-alerts.ts', description: 'GET /v1/alerts', tables: { alerts: 'read', stores: 'read', staff: 'read' } },
   detectLowStock: {
     entry: 'functions/events/detect-low-stock.ts',

@@ -1,7 +1,13 @@
 /**
- * A small HTTP client for wandian's API contract v1 (shared/brief/PRODUCT.md), used by the tests, the demo
+ * A small HTTP client for wandian's API contract v1.1 (shared/brief/PRODUCT.md), used by the tests, the demo
  * and the bench: JSON in, `{status, body, headers}` out. Money is integer minor units; no retries, no
  * timeouts of its own (the caller decides).
+ *
+ * Identity: tokens come from the local issuer (`POST /local/token`). A client either sends one fixed token
+ * (`as(token)`, `asUser(sub, groups)`), none (`anonymous()`), or, by default, acts as the principal the
+ * contract expects for each call ('auto'): the customer of the body's `customerId` for `POST /v1/orders`, the
+ * path's customer for their wallet, a chain admin for everything else. 'auto' is a convenience for tests and
+ * the demo that exercise other behaviour; authorization itself is tested with explicit tokens.
  */
 import { randomUUID } from 'node:crypto';
 import { signBody } from '../src/payments/signature.ts';
@@ -13,15 +19,88 @@ export interface ApiResponse<T = any> {
   headers: Headers;
 }
 
+/** What a local token is issued for (local/identity.ts `POST /local/token`). */
+export interface TokenRequest {
+  sub: string;
+  groups?: Array<'customer' | 'storeStaff' | 'regionManager' | 'chainAdmin'>;
+  scope?: string;
+  clientId?: string;
+  expiresInSeconds?: number;
+}
+
+/** How a client authenticates: a fixed bearer token, none, or the principal each call expects ('auto'). */
+export type ClientAuth = { token: string } | 'none' | 'auto';
+
+/** The chain admin the 'auto' client uses for operator calls. */
+export const AUTO_ADMIN_SUB = 'local-chain-admin';
+
 /** Client for one API base URL (`http://127.0.0.1:<port>`); `webhookSecret` signs payment callbacks. */
 export class ApiClient {
-  constructor(readonly baseUrl: string, private readonly webhookSecret: string) {}
+  private readonly tokens: Map<string, Promise<string>>;
+
+  constructor(
+    readonly baseUrl: string,
+    private readonly webhookSecret: string,
+    readonly auth: ClientAuth = 'auto',
+    tokens?: Map<string, Promise<string>>,
+  ) {
+    this.tokens = tokens ?? new Map();
+  }
+
+  /** A client sending `token` on every call. */
+  as(token: string): ApiClient {
+    return new ApiClient(this.baseUrl, this.webhookSecret, { token }, this.tokens);
+  }
+
+  /** A client sending no token. */
+  anonymous(): ApiClient {
+    return new ApiClient(this.baseUrl, this.webhookSecret, 'none', this.tokens);
+  }
+
+  /** A client acting as `sub` with `groups` (default customer). */
+  async asUser(sub: string, groups: TokenRequest['groups'] = ['customer']): Promise<ApiClient> {
+    return this.as(await this.token({ sub, groups }));
+  }
+
+  /** An access token from the local issuer (cached per request shape for this client family; 1 h lifetime). */
+  token(req: TokenRequest): Promise<string> {
+    const key = JSON.stringify(req);
+    let token = this.tokens.get(key);
+    if (!token) {
+      token = fetch(`${this.baseUrl}/local/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: key }).then(async (res) => {
+        if (!res.ok) throw new Error(`POST /local/token answered ${res.status}: ${await res.text()}`);
+        return ((await res.json()) as { access_token: string }).access_token;
+      });
+      token.catch(() => this.tokens.delete(key));
+      if (req.expiresInSeconds === undefined) this.tokens.set(key, token);
+    }
+    return token;
+  }
+
+  /** The principal an 'auto' client acts as for this call. */
+  private autoPrincipal(method: string, path: string, body: unknown): TokenRequest {
+    if (method === 'POST' && path === '/v1/orders') {
+      const customerId = typeof body === 'object' && body !== null ? (body as { customerId?: unknown }).customerId : undefined;
+      if (typeof customerId === 'string' && customerId) return { sub: customerId, groups: ['customer'] };
+    }
+    const wallet = /^\/v1\/customers\/([^/]+)\/wallet(?:$|\/topups)/.exec(path);
+    if (wallet) return { sub: decodeURIComponent(wallet[1]!), groups: ['customer'] };
+    return { sub: AUTO_ADMIN_SUB, groups: ['chainAdmin'] };
+  }
+
+  /** The Authorization header for a call, per this client's `auth`. */
+  private async authorization(method: string, path: string, body: unknown): Promise<Record<string, string>> {
+    if (this.auth === 'none' || path.startsWith('/v1/payments/webhook')) return {};
+    const token = this.auth === 'auto' ? await this.token(this.autoPrincipal(method, path, body)) : this.auth.token;
+    return { authorization: `Bearer ${token}` };
+  }
 
   /** Sends `body` as JSON (a string is sent verbatim) and parses the JSON answer. */
   async request<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
+    const auth = 'authorization' in headers ? {} : await this.authorization(method, path.split('?')[0]!, typeof body === 'string' ? safeParse(body) : body);
     const res = await fetch(`${this.baseUrl}${path}`, {
       method,
-      headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+      headers: body === undefined ? { ...auth, ...headers } : { 'content-type': 'application/json', ...auth, ...headers },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await res.text();
@@ -67,7 +146,7 @@ export class ApiClient {
   /** Signs and sends a provider callback (or sends `signature` as given). */
   webhook(payload: Record<string, unknown>, signature?: string) {
     const raw = JSON.stringify(payload);
-    return this.request('POST', '/v1/payments/webhook', raw, { 'x-signature': signature ?? signBody(raw, this.webhookSecret) });
+    return this.request('POST', '/v1/payments/webhook/card', raw, { 'x-signature': signature ?? signBody(raw, this.webhookSecret) });
   }
 
   /** Pays `order` in full through the webhook (status SUCCEEDED unless told otherwise); amount in minor units. */
@@ -93,5 +172,13 @@ export class ApiClient {
       await new Promise((r) => setTimeout(r, 50));
     }
     throw new Error(`Order ${orderId} did not reach ${statuses.join('|')} in ${timeoutMs} ms; last status ${last?.status}`);
+  }
+}
+
+function safeParse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }

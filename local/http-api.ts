@@ -122,11 +122,24 @@ export function toApiGatewayEvent(
   };
 }
 
-function problem(res: ServerResponse, status: number, code: string, title: string, detail: string): void {
+function problem(res: ServerResponse, status: number, code: string, title: string, detail: string, headers: Record<string, string> = {}): void {
   const body = JSON.stringify({ type: `https://wandian.dev/problems/${code.toLowerCase().replaceAll('_', '-')}`, title, status, code, detail });
-  res.writeHead(status, { 'content-type': 'application/problem+json', 'content-length': Buffer.byteLength(body) });
+  res.writeHead(status, { ...headers, 'content-type': 'application/problem+json', 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }
+
+/**
+ * What API Gateway's HTTP JWT authorizer hands the integration: `requestContext.authorizer.jwt` with every
+ * claim as a string (arrays as `"[a b]"`) and the token's scopes.
+ */
+export function jwtAuthorizerContext(claims: Record<string, unknown>): { jwt: { claims: Record<string, string>; scopes: string[] | null } } {
+  const asString = (v: unknown) => (Array.isArray(v) ? `[${v.join(' ')}]` : typeof v === 'string' ? v : JSON.stringify(v));
+  const scopes = typeof claims.scope === 'string' ? claims.scope.split(' ').filter(Boolean) : [];
+  return { jwt: { claims: Object.fromEntries(Object.entries(claims).map(([k, v]) => [k, asString(v)])), scopes: scopes.length ? scopes : null } };
+}
+
+/** The bearer token of an `Authorization` header, if any. */
+const bearerToken = (header: string | undefined): string | undefined => /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1];
 
 /** Writes a handler result the way API Gateway maps payload-2.0 responses (a bare value becomes a 200 JSON body). */
 function writeResult(res: ServerResponse, result: unknown, requestId: string): void {
@@ -165,6 +178,11 @@ export async function startHttpApi(opts: {
   log?: (line: string, error?: unknown) => void;
   /** Serves local-only pages; returns true when it answered the request. */
   localHandler?: (req: IncomingMessage, res: ServerResponse, url: URL) => boolean;
+  /**
+   * Verifies a bearer token as the deployed JWT authorizer does (returns its claims, throws when invalid);
+   * required by routes whose `auth.kind` is 'jwt'. Without it such routes answer 401.
+   */
+  verifyToken?: (token: string | undefined) => Promise<Record<string, unknown>>;
 }): Promise<HttpApi> {
   const routes = opts.routes ?? wiredRoutes;
   const server = createServer(async (req, res) => {
@@ -192,6 +210,15 @@ export async function startHttpApi(opts: {
       return;
     }
     const event = toApiGatewayEvent(req, url, match.route, match.pathParameters, body);
+    if (match.route.auth?.kind === 'jwt') {
+      // The gateway's job: no handler runs for a missing or invalid token.
+      const claims = await Promise.resolve(opts.verifyToken?.(bearerToken(req.headers.authorization))).catch(() => undefined);
+      if (!claims) {
+        problem(res, 401, 'UNAUTHENTICATED', 'A valid bearer token is required', 'Send Authorization: Bearer <access token>', { 'www-authenticate': 'Bearer' });
+        return;
+      }
+      (event.requestContext as { authorizer?: unknown }).authorizer = jwtAuthorizerContext(claims);
+    }
     try {
       const result = await opts.runtime.invoke(match.route.function, event);
       writeResult(res, result, event.requestContext.requestId);

@@ -16,7 +16,10 @@ import {
   stateMachines as wiredStateMachines,
   webSocketRoutes as wiredWebSocketRoutes,
   WEBSOCKET_ENDPOINT_ENV,
+  JWT_AUDIENCE_ENV,
+  JWT_ISSUER_ENV,
 } from '../lib/wiring.ts';
+import { createLocalIdentity, LOCAL_AUDIENCE, type LocalIdentity } from './identity.ts';
 import { LOCAL_WEBHOOK_SECRET_DEFAULT } from '../src/config.ts';
 import { startAwsEmulator, type AwsEmulator } from './aws-emulator.ts';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.ts';
@@ -90,6 +93,8 @@ export interface LocalSystem {
   webSocket: LocalWebSocket | undefined;
   /** The ops dashboard's figures (served at `/dashboard`). */
   dashboard: OpsDashboard;
+  /** The local OpenID issuer (`/local/idp`, `POST /local/token`); the API accepts only its tokens. */
+  identity: LocalIdentity;
   /** Invocations per function, bus counters, executions per status. */
   stats(): LocalSystemStats;
   /** Stops the API, the bus, the executions, the emulator and DynamoDB Local (waits for its exit); idempotent. */
@@ -192,13 +197,17 @@ export async function startLocalSystem(opts: LocalSystemOptions = {}): Promise<L
       }),
     );
 
+    const identity = await createLocalIdentity();
     const http = await startHttpApi({
       runtime,
       routes: w.routes ?? wiredRoutes,
       port: opts.port ?? Number(process.env.PORT || 3000),
       log,
-      localHandler: (req, res, url) => dashboard.handle(req, res, url),
+      localHandler: (req, res, url) => identity.handle(req, res, url) || dashboard.handle(req, res, url),
+      verifyToken: (token) => identity.verifier.verify(token),
     });
+    identity.bind(http.url);
+    restores.push(setEnv({ [JWT_ISSUER_ENV]: identity.issuer, [JWT_AUDIENCE_ENV]: LOCAL_AUDIENCE.join(',') }));
     // Stops run in reverse: the WebSocket closes before the HTTP server (whose close waits for every
     // socket, upgraded ones included), and before the bus and DynamoDB (its $disconnect handlers still run).
     stops.push(() => http.close());
@@ -223,6 +232,7 @@ export async function startLocalSystem(opts: LocalSystemOptions = {}): Promise<L
       http,
       webSocket,
       dashboard,
+      identity,
       stats: () => {
         const executions: Partial<Record<ExecutionStatus, number>> = {};
         for (const e of stepFunctions.list()) executions[e.status] = (executions[e.status] ?? 0) + 1;

@@ -7,6 +7,7 @@
  * Errors: 400 VALIDATION_FAILED (id); 404 ORDER_NOT_FOUND; 409 ORDER_NOT_CANCELLABLE.
  */
 import { ExecutionAlreadyExists, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { authorize, orderTarget } from '../commons/auth.ts';
 import { httpHandler, json, pathId } from '../commons/http.ts';
 import { orders } from '../commons/stores.ts';
 import { sfn } from '../commons/clients.ts';
@@ -17,8 +18,10 @@ import { resumeSaga } from '../../src/saga/resume.ts';
 
 export const handler = httpHandler(async (event) => {
   const orderId = pathId(event, 'orderId');
+  const notFound = () => new DomainError('ORDER_NOT_FOUND', `Order ${orderId} does not exist`, { orderId });
   const order = await orders.get(orderId);
-  if (!order) throw new DomainError('ORDER_NOT_FOUND', `Order ${orderId} does not exist`, { orderId });
+  if (!order) throw notFound();
+  await authorize(event, orderTarget(order), notFound);
   const notCancellable = () =>
     new DomainError('ORDER_NOT_CANCELLABLE', `Order ${orderId} is ${order.status}`, { orderId, status: order.status });
 

@@ -1,5 +1,5 @@
 /**
- * POST /v1/orders — header `Idempotency-Key`; body `{storeId, customerId, items:[{sku, quantity}],
+ * POST /v1/orders (customer) — header `Idempotency-Key`; body `{storeId, customerId?, items:[{sku, quantity}],
  * couponCodes?, paymentMethod}` → 201 `{orderId, status: PENDING_PAYMENT, items, pricing (minor units),
  * appliedCoupons, rejectedCoupons, expiresAt, ...}` + Location. Prices the order (pure domain), then
  * reserves stock, redeems coupons and writes the order in ONE conditional transaction, then starts the
@@ -13,6 +13,7 @@
  * IDEMPOTENCY_KEY_REUSED. Same key + same body → the same response.
  */
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { callerOf } from '../commons/auth.ts';
 import { httpHandler, json, jsonBody } from '../commons/http.ts';
 import { idempotentByHeader } from '../commons/idempotency.ts';
 import { eventBridge, sfn } from '../commons/clients.ts';
@@ -35,7 +36,13 @@ import { crashPoint } from '../../src/faults.ts';
 const rules = new RuleCache();
 
 export const handler = httpHandler(async (event) => {
-  const body = jsonBody(event, createOrderBodySchema);
+  const parsed = jsonBody(event, createOrderBodySchema);
+  // The customer is the token's sub; a body customerId is only a consistency check (contract v1.1).
+  const { sub } = callerOf(event).principal;
+  if (parsed.customerId !== undefined && parsed.customerId !== sub) {
+    throw new DomainError('FORBIDDEN', 'customerId must be the caller\'s own (the token\'s sub)');
+  }
+  const body = { ...parsed, customerId: sub };
   const codes = body.couponCodes ?? [];
   const [store, entered, automatic, catalog] = await Promise.all([
     masterData.getStore(body.storeId),

@@ -6,6 +6,7 @@
  * for any order that is not PAID (or whose refund has begun) — FULFILLED included, after re-announcing
  * OrderFulfilled (same eventId), so a retry after a lost response still gets the event out.
  */
+import { authorize, orderTarget } from '../commons/auth.ts';
 import { httpHandler, json, pathId } from '../commons/http.ts';
 import { orders } from '../commons/stores.ts';
 import { eventBridge } from '../commons/clients.ts';
@@ -16,8 +17,12 @@ import { orderFulfilled } from '../../src/events/order-events.ts';
 
 export const handler = httpHandler(async (event) => {
   const orderId = pathId(event, 'orderId');
+  const notFound = () => new DomainError('ORDER_NOT_FOUND', `Order ${orderId} does not exist`, { orderId });
+  const current = await orders.get(orderId);
+  if (!current) throw notFound();
+  await authorize(event, orderTarget(current), notFound);
   const result = await orders.fulfil(orderId, new Date().toISOString());
-  if (!result) throw new DomainError('ORDER_NOT_FOUND', `Order ${orderId} does not exist`, { orderId });
+  if (!result) throw notFound();
   const { applied, order } = result;
   if (applied || order.status === 'FULFILLED') await publishEvents(eventBridge, [orderFulfilled(order)]);
   if (!applied) {

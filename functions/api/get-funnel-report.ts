@@ -5,6 +5,7 @@
  * ("X% paid within pX s"; null = none paid, or slower than the last bound); bounds in src/domain/reports.ts.
  * Errors: 400 VALIDATION_FAILED (parameters, both or neither of storeId/region), 400 INVALID_RANGE.
  */
+import { authorize, outOfScope, scopeTarget } from '../commons/auth.ts';
 import { httpHandler, json } from '../commons/http.ts';
 import { doc } from '../commons/clients.ts';
 import { parseWith } from '../../src/domain/schemas.ts';
@@ -16,6 +17,7 @@ const reports = new ReportStore(doc);
 export const handler = httpHandler(async (event) => {
   const q = parseWith(funnelQuerySchema, event.queryStringParameters ?? {});
   const scope = reportScope(q);
+  await authorize(event, await scopeTarget(scope), outOfScope);
   const { fromHour, toHour } = hourRange(q.from, q.to, 'utc');
   return json(200, funnelSummary(await reports.rows(readKeys('FUNNEL', scope), 'UTC#', fromHour, toHour)));
 });

@@ -7,6 +7,7 @@
  * Errors: 400 VALIDATION_FAILED (unknown parameter, bad id, both or neither of storeId/region),
  * 400 INVALID_RANGE (from/to missing or malformed, to <= from, more than 31 days).
  */
+import { authorize, outOfScope, scopeTarget } from '../commons/auth.ts';
 import { httpHandler, json } from '../commons/http.ts';
 import { doc } from '../commons/clients.ts';
 import { parseWith } from '../../src/domain/schemas.ts';
@@ -18,6 +19,7 @@ const reports = new ReportStore(doc);
 export const handler = httpHandler(async (event) => {
   const q = parseWith(salesQuerySchema, event.queryStringParameters ?? {});
   const scope = reportScope(q);
+  await authorize(event, await scopeTarget(scope), outOfScope);
   const clock = q.timezone === 'store' ? 'local' : 'utc';
   const { fromHour, toHour } = hourRange(q.from, q.to, clock);
   const items = await reports.rows(readKeys('SALES', scope), clock === 'utc' ? 'UTC#' : 'LOCAL#', fromHour, toHour);

@@ -4,6 +4,7 @@
  * `limit` (1-100). Errors: 400 VALIDATION_FAILED (parameters, both or neither of storeId/region),
  * 400 INVALID_RANGE (from/to missing or malformed, to <= from, more than 31 days).
  */
+import { authorize, outOfScope, scopeTarget } from '../commons/auth.ts';
 import { httpHandler, json } from '../commons/http.ts';
 import { doc } from '../commons/clients.ts';
 import { parseWith } from '../../src/domain/schemas.ts';
@@ -15,6 +16,7 @@ const reports = new ReportStore(doc);
 export const handler = httpHandler(async (event) => {
   const q = parseWith(topSkusQuerySchema, event.queryStringParameters ?? {});
   const scope = reportScope(q);
+  await authorize(event, await scopeTarget(scope), outOfScope);
   const { fromHour, toHour } = hourRange(q.from, q.to, 'utc');
   const items = await reports.rows(readKeys('SKUS', scope), 'UTC#', fromHour, toHour);
   const perSku = sumBy(items, (r) => r.sku as string, ['units']).map(({ key, units }) => ({ sku: key, units }));

@@ -2,6 +2,7 @@
  * GET /v1/customers/{customerId}/wallet → 200 `{customerId, balance (minor units), currency, updatedAt}`.
  * Errors: 400 VALIDATION_FAILED (id); 404 WALLET_NOT_FOUND (never topped up).
  */
+import { authorize } from '../commons/auth.ts';
 import { httpHandler, json, pathId } from '../commons/http.ts';
 import { wallets } from '../commons/stores.ts';
 import { walletView } from '../commons/views.ts';
@@ -9,6 +10,8 @@ import { DomainError } from '../../src/domain/errors.ts';
 
 export const handler = httpHandler(async (event) => {
   const customerId = pathId(event, 'customerId');
+  const notFound = () => new DomainError('WALLET_NOT_FOUND', `Customer ${customerId} has no wallet`, { customerId });
+  await authorize(event, { kind: 'customer', customerId }, notFound);
   const wallet = await wallets.get(customerId);
   if (!wallet) throw new DomainError('WALLET_NOT_FOUND', `Customer ${customerId} has no wallet`, { customerId });
   return json(200, walletView(wallet));

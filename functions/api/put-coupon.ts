@@ -6,6 +6,8 @@
  * every PUT). `automatic: true` makes it apply to every eligible order without a code.
  * Errors: 400 VALIDATION_FAILED / MALFORMED_JSON.
  */
+import { authorize } from '../commons/auth.ts';
+import { DomainError } from '../../src/domain/errors.ts';
 import { httpHandler, json, jsonBody, pathId } from '../commons/http.ts';
 import { coupons } from '../commons/stores.ts';
 import { couponBodySchema } from '../../src/domain/schemas.ts';
@@ -13,6 +15,11 @@ import { couponBodySchema } from '../../src/domain/schemas.ts';
 export const handler = httpHandler(async (event) => {
   const code = pathId(event, 'code');
   const body = jsonBody(event, couponBodySchema);
+  // A regionManager defines only coupons scoped to their region, and cannot take over another's.
+  const forbidden = () => new DomainError('FORBIDDEN', 'This coupon is outside the caller\'s scope', { code });
+  await authorize(event, { kind: 'region', region: body.region }, forbidden);
+  const [existing] = (await coupons.getMany([code])).values();
+  if (existing && existing.region !== body.region) await authorize(event, { kind: 'region', region: existing.region }, forbidden);
   const saved = await coupons.put({ ...body, code, updatedAt: new Date().toISOString() });
   return json(200, saved);
 });

@@ -3,6 +3,7 @@
  * restocks; `stocked` moves by the same delta (invariant 1). → 200 `{available, reserved, sold, lowStockThreshold}`.
  * Errors: 400 VALIDATION_FAILED; 404 STORE_NOT_FOUND, SKU_NOT_FOUND; 409 CONCURRENT_UPDATE.
  */
+import { authorize, storeTarget } from '../commons/auth.ts';
 import { httpHandler, json, jsonBody, pathId } from '../commons/http.ts';
 import { inventory, masterData } from '../commons/stores.ts';
 import { inventoryViolations } from '../../src/domain/inventory.ts';
@@ -13,6 +14,7 @@ import { inventoryView } from '../commons/views.ts';
 export const handler = httpHandler(async (event) => {
   const storeId = pathId(event, 'storeId');
   const sku = pathId(event, 'sku');
+  await authorize(event, await storeTarget(storeId), () => new DomainError('STORE_NOT_FOUND', `Store ${storeId} does not exist`, { storeId }));
   const body = jsonBody(event, inventoryBodySchema);
   const [store, catalog] = await Promise.all([masterData.getStore(storeId), masterData.getCatalogItems([sku])]);
   if (!store) throw new DomainError('STORE_NOT_FOUND', `Store ${storeId} does not exist`, { storeId });

@@ -14,6 +14,7 @@ import { DomainError, errorCatalog, isDomainError } from '../../src/domain/error
 import { idSchema, parseJsonBody, parseWith } from '../../src/domain/schemas.ts';
 import type { z } from 'zod';
 import { logger } from './powertools.ts';
+import { routeGuard } from './auth.ts';
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export interface HttpResponse {
@@ -69,7 +70,8 @@ const problemOnError: MiddlewareObj<HttpEvent, HttpResponse> = {
 };
 
 /**
- * Wraps a thin handler `(event, context) => HttpResponse`. DomainErrors thrown inside become
+ * Wraps a thin handler `(event, context) => HttpResponse`. The route's owner (lib/wiring.ts `auth`) is checked
+ * first: 401 UNAUTHENTICATED / 403 FORBIDDEN before anything else runs. DomainErrors thrown inside become
  * problem responses *returned* by the handler, so the idempotency layer stores them like any result.
  * `extra` middlewares (e.g. idempotency) run inside logging and error mapping.
  */
@@ -79,7 +81,9 @@ export function httpHandler(
 ) {
   const handler = middy<HttpEvent, HttpResponse>()
     .use(problemOnError)
-    .use(injectLambdaContext(logger, { correlationIdPath: 'requestContext.requestId' }));
+    .use(injectLambdaContext(logger, { correlationIdPath: 'requestContext.requestId' }))
+    // Who may call: checked before any other middleware (rate limits, idempotency) does work or writes.
+    .use(routeGuard as unknown as MiddlewareObj<HttpEvent, HttpResponse>);
   for (const m of extra) handler.use(m);
   return handler.handler(async (event, context) => {
     try {

@@ -6,6 +6,7 @@ import { CouponStore } from '../../src/store/coupon-store.ts';
 import { OrderStore } from '../../src/store/order-store.ts';
 import { WalletStore } from '../../src/store/wallet-store.ts';
 import { ConnectionStore } from '../../src/store/connection-store.ts';
+import { StaffStore } from '../../src/store/staff-store.ts';
 
 export const masterData = new MasterDataStore(doc);
 export const inventory = new InventoryStore(doc);
@@ -13,3 +14,4 @@ export const coupons = new CouponStore(doc);
 export const orders = new OrderStore(doc);
 export const connections = new ConnectionStore(doc);
 export const wallets = new WalletStore(doc);
+export const staff = new StaffStore(doc);

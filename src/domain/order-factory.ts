@@ -11,7 +11,7 @@ import type { Coupon, Order, StockLine, Store } from './types.ts';
  */
 export function buildOrder(args: {
   orderId: string;
-  body: CreateOrderBody;
+  body: CreateOrderBody & { customerId: string };
   store: Store;
   priced: PricedOrder;
   coupons: ReadonlyMap<string, Coupon>;

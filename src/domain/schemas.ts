@@ -138,12 +138,12 @@ function noDuplicates<T>(values: T[], field: string | undefined, ctx: z.Refineme
 }
 
 /**
- * POST /v1/orders: `{storeId, customerId, items: 1..25 of {sku, quantity 1..999} (no duplicate sku),
+ * POST /v1/orders: `{storeId, customerId? (contract v1.1: the token's sub; if sent it must equal it), items: 1..25 of {sku, quantity 1..999} (no duplicate sku),
  * couponCodes?: 0..5 unique codes, paymentMethod}`.
  */
 export const createOrderBodySchema = z.strictObject({
   storeId: idSchema,
-  customerId: idSchema,
+  customerId: idSchema.optional(),
   items: z
     .array(z.strictObject({ sku: idSchema, quantity: z.int().min(1).max(999) }))
     .min(1)

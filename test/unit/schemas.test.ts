@@ -96,7 +96,8 @@ describe('createOrderBodySchema', () => {
     ['a non-object body', 'x', ['']],
     ['an array body', [], ['']],
     ['null', null, ['']],
-    ['an empty object', {}, ['storeId', 'customerId', 'items', 'paymentMethod']],
+    // customerId is optional since contract v1.1: the token's sub is the customer.
+    ['an empty object', {}, ['storeId', 'items', 'paymentMethod']],
     ['a missing storeId', order({ storeId: undefined }), ['storeId']],
     ['quantity 0', item({ quantity: 0 }), ['items.0.quantity']],
     ['quantity -1', item({ quantity: -1 }), ['items.0.quantity']],
