@@ -12,6 +12,7 @@ import { principalFromClaims, type Principal } from '../../src/auth/principal.ts
 import { decide, NO_ASSIGNMENT, routeRoles, type Assignment, type Target } from '../../src/auth/policy.ts';
 import { masterData, staff } from './stores.ts';
 import type { Order } from '../../src/domain/types.ts';
+import type { AuditActor } from '../../src/domain/audit.ts';
 
 /** How long a staff assignment is trusted per container (ms): a changed assignment applies within this. */
 export const ASSIGNMENT_CACHE_MS = 10_000;
@@ -101,3 +102,10 @@ export async function scopeTarget(scope: { storeId: string } | { region: string 
 
 /** The 403 for a resource outside the caller's scope (the policy never hides stores, regions or reports). */
 export const outOfScope = (): DomainError => new DomainError('FORBIDDEN', "This resource is outside the caller's scope");
+
+/** The audit actor of a request by `caller`: their sub, the role they acted under (most powerful first), the request id. */
+export function auditActor(event: Pick<APIGatewayProxyEventV2, 'requestContext'>, caller: Caller): AuditActor {
+  const order: readonly Role[] = ['chainAdmin', 'regionManager', 'storeStaff', 'customer'];
+  const role = order.find((r) => caller.principal.roles.includes(r) && caller.roles.includes(r)) ?? 'machine';
+  return { actor: caller.principal.sub, role, requestId: event.requestContext.requestId };
+}
