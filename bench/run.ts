@@ -27,8 +27,13 @@ const SKUS = ['bench-sku-1', 'bench-sku-2', 'bench-sku-3', 'bench-sku-4'];
 const HUGE_STOCK = 10_000_000; // MAX_STOCK of the API (units)
 const PUSH_CONCURRENCY = 8;
 
-/** autocannon run of POST /v1/orders for `seconds` at `connections`; each request a fresh key and body. */
-async function measureApi(url: string, connections: number, seconds: number): Promise<ApiCell> {
+const BENCH_CUSTOMERS = 1000;
+
+/**
+ * autocannon run of POST /v1/orders for `seconds` at `connections`; each request a fresh key and body, sent
+ * by one of the bench customers with their own access token (`tokens[i]` is customer `bench-<i>`'s).
+ */
+async function measureApi(url: string, connections: number, seconds: number, tokens: readonly string[]): Promise<ApiCell> {
   let n = 0;
   const result = await autocannon({
     url,
@@ -42,8 +47,8 @@ async function measureApi(url: string, connections: number, seconds: number): Pr
           const i = n++;
           return {
             ...req,
-            headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },
-            body: JSON.stringify({ storeId: STORE, customerId: `bench-${i % 1000}`, items: [{ sku: SKUS[i % SKUS.length], quantity: 1 }], paymentMethod: 'WECHAT_PAY' }),
+            headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID(), authorization: `Bearer ${tokens[i % tokens.length]}` },
+            body: JSON.stringify({ storeId: STORE, customerId: `bench-${i % tokens.length}`, items: [{ sku: SKUS[i % SKUS.length], quantity: 1 }], paymentMethod: 'WECHAT_PAY' }),
           };
         },
       },
@@ -82,7 +87,11 @@ async function main(): Promise<number> {
   let child: LocalChild | undefined;
   process.once('SIGINT', () => void (child?.stop() ?? Promise.resolve()).finally(() => process.exit(130)));
   try {
-    child = await startLocalChild({ env: { WANDIAN_PAYMENT_WEBHOOK_SECRET: SECRET }, logName: 'wandian-bench-local' });
+    // The per-customer limit (20 orders a minute) guards against abuse; the bench measures throughput, so it is lifted.
+    child = await startLocalChild({
+      env: { WANDIAN_PAYMENT_WEBHOOK_SECRET: SECRET, WANDIAN_CUSTOMER_ORDERS_PER_MINUTE: '1000000', WANDIAN_CUSTOMER_TOPUPS_PER_MINUTE: '1000000' },
+      logName: 'wandian-bench-local',
+    });
     if (!child.dynamoEndpoint) throw new Error('the ready line names no DynamoDB Local endpoint; the raw comparison needs it');
     console.error(`bench: ready at ${child.url} in ${(child.startMs / 1000).toFixed(1)} s; seeding one store with ${SKUS.length} SKUs of ${HUGE_STOCK} units`);
     const api = new ApiClient(child.url, SECRET);
@@ -99,13 +108,14 @@ async function main(): Promise<number> {
     await prepareRaw(doc, SKUS, HUGE_STOCK);
 
     console.error('bench: warm-up (3 s API, 2 s raw)');
-    await measureApi(child.url, 8, 3);
+    const tokens = await Promise.all(Array.from({ length: BENCH_CUSTOMERS }, (_, i) => api.token({ sub: `bench-${i}`, groups: ['customer'] })));
+    await measureApi(child.url, 8, 3, tokens);
     await measureRaw(doc, SKUS, 8, 2000);
 
     const rows: { api: ApiCell; raw: RawCell }[] = [];
     for (const c of levels) {
       console.error(`bench: concurrency ${c}: API ${seconds} s...`);
-      const apiCell = await measureApi(child.url, c, seconds);
+      const apiCell = await measureApi(child.url, c, seconds, tokens);
       console.error(`bench: concurrency ${c}: raw TransactWriteItems ${seconds} s...`);
       const rawCell = await measureRaw(doc, SKUS, c, seconds * 1000);
       rows.push({ api: apiCell, raw: rawCell });

@@ -18,7 +18,9 @@ import { startLocalChild, type ChildExit, type LocalChild } from './demo/child.t
 import { Rng } from './demo/random.ts';
 import { awaitReadSide, busiest, expectedReadSide, orderFacts, readWallets, scopeName, sumSales, type Scope } from './demo/reports.ts';
 import { planChain, seedChain, REGIONS, type Region } from './demo/seed.ts';
-import { percentiles, readFinalState, table, verify, yuan } from './demo/summary.ts';
+import { tryUnauthorized } from './demo/intrusions.ts';
+import { percentiles, readFinalState, scanTable, table, verify, yuan } from './demo/summary.ts';
+import { TABLE_PREFIX } from './system.ts';
 import { clock, driveDay, planDay, planWallets, settle, SCENARIOS, expectedStatus, type Scenario } from './demo/traffic.ts';
 
 const USAGE = `usage: npm run demo -- [--stores N] [--skus N] [--orders N] [--concurrency N] [--seed N]
@@ -153,6 +155,13 @@ async function main(): Promise<number> {
     const expected = expectedReadSide(facts, scopes, finalState.inventory);
     const readSide = await awaitReadSide(api, chain, scopes, range, expected, { concurrency: cfg.concurrency, deadlineMs: 20_000 });
     const balances = await readWallets(api, wallets, cfg.concurrency);
+    // Unauthorized attempts at a real order, store and wallet, once the day's traffic is over.
+    const victimOrder = [...settled.orders.values()].find((o) => o?.customerId && o.items?.length);
+    const intrusions = victimOrder
+      ? await tryUnauthorized(api, chain, { orderId: victimOrder.orderId, customerId: victimOrder.customerId, storeId: victimOrder.storeId, sku: victimOrder.items[0].sku }, async (sku) =>
+          child!.dynamoEndpoint ? (await scanTable(child!.dynamoEndpoint, `${TABLE_PREFIX}catalog`)).find((i) => i.sku === sku) : undefined,
+        )
+      : undefined;
     const readMs = Date.now() - readStart;
 
     const logCounts = child.logCounts();
@@ -169,6 +178,7 @@ async function main(): Promise<number> {
       child: exit,
       wallets,
       balances,
+      intrusions,
       readSide: { differences: readSide.differences, ms: readSide.ms, rounds: readSide.rounds, summary: `${readSide.read.sales.length} sales reports, ${readSide.read.funnels.length} funnels, ${readSide.read.skuUnits.size} SKUs, ${readSide.read.coupons.size} coupon codes, ${alertSummary}` },
     });
     const totalMs = Date.now() - t0;

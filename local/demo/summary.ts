@@ -10,6 +10,7 @@ import { inventoryViolations } from '../../src/domain/inventory.ts';
 import type { ApiClient } from '../api-client.ts';
 import { TABLE_PREFIX } from '../system.ts';
 import type { ChildExit } from './child.ts';
+import type { IntrusionResult } from './intrusions.ts';
 import { forEachLimited, stockKey, type ChainPlan, type WalletPlan } from './seed.ts';
 import { expectedStatus, type SettleResult, type TrafficStats } from './traffic.ts';
 
@@ -131,6 +132,8 @@ export function verify(args: {
   wallets: readonly WalletPlan[];
   balances: ReadonlyMap<string, number | undefined>;
   readSide: { differences: string[]; ms: number; rounds: number; summary: string };
+  /** The unauthorized attempts made after the day (local/demo/intrusions.ts). */
+  intrusions?: IntrusionResult;
 }): Verdict {
   const { chain, stats, settled, inventory, coupons, child } = args;
   const couponPlans = new Map(chain.coupons.map((c) => [c.code, c.body]));
@@ -326,6 +329,17 @@ export function verify(args: {
     mismatchCount === 0,
     mismatchCount ? `${mismatchCount}: ${[...mismatches].map(([k, v]) => `${k} ${v}`).join(', ')}; e.g. ${first(mismatchSamples)}${late}` : `${stats.placed.size} orders${late}`,
   );
+  if (args.intrusions) {
+    const { attempts, unexpected, changed } = args.intrusions;
+    const byWho = [...new Set(attempts.map((a) => a.who))].map((w) => `${w} ${attempts.filter((a) => a.who === w).length}`).join(', ');
+    check(
+      'every unauthorized attempt refused (401/403/404) and nothing changed',
+      attempts.length > 0 && unexpected.length === 0 && changed.length === 0,
+      unexpected.length || changed.length
+        ? first([...unexpected.map((a) => `${a.who}: ${a.what} answered ${a.status}, expected ${a.expected}`), ...changed.map((c) => `changed ${c}`)])
+        : `${attempts.length} attempts (${byWho}) refused; order, stock, catalog and wallet unchanged`,
+    );
+  }
   check('no 5xx and no transport errors', stats.serverFailureCount === 0, stats.serverFailureCount ? `${stats.serverFailureCount}: ${first(stats.serverFailures.map((f) => `${f.what} ${f.status} ${f.detail}`))}` : '0');
   if (child?.stats) {
     const bus = child.stats.bus;
