@@ -43,7 +43,7 @@ let defaultCounter: RateLimitCounter | undefined;
  */
 export function principalRateLimit(options: PrincipalRateLimitOptions = {}): MiddlewareObj<HttpEvent, HttpResponse> {
   const limitPerMinute = options.limitPerMinute ?? principalLimitPerMinute;
-  const now = options.now ?? Date.now;
+  const now = options.now ?? (() => Date.now());
   return {
     before: async (request) => {
       const limitId = routeByKey(request.event.routeKey)?.principalLimit;
