@@ -404,15 +404,16 @@ export interface Throttle {
 
 /**
  * Per-route throttles by kind of traffic. Sized from the brief's 1,000 orders/s per region (create + pay):
- * order creation and webhooks get 2x headroom, reads more; operator writes are rare and tight.
+ * order creation and webhooks get 2x headroom, reads more; operator writes (consoles, POS stock pushes of up to 10,000
+ * stores) 500/s, far below what a flood would need to hurt the order path.
  */
 export const throttles = {
   orderWrite: { rateLimit: 2_000, burstLimit: 4_000 },
   webhook: { rateLimit: 2_000, burstLimit: 4_000 },
   customerRead: { rateLimit: 3_000, burstLimit: 5_000 },
   customerWrite: { rateLimit: 500, burstLimit: 1_000 },
-  operatorWrite: { rateLimit: 100, burstLimit: 200 },
-  operatorRead: { rateLimit: 200, burstLimit: 400 },
+  operatorWrite: { rateLimit: 500, burstLimit: 1_000 },
+  operatorRead: { rateLimit: 500, burstLimit: 1_000 },
 } as const satisfies Record<string, Throttle>;
 
 /** Per-principal limits (requests per minute per token `sub`), answered 429 RATE_LIMITED with Retry-After. */

@@ -8,9 +8,11 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { routes as wiredRoutes, type RouteSpec } from '../lib/wiring.ts';
 import { LOCAL_ACCOUNT, type LambdaRuntime } from './lambda-runtime.ts';
+import { RouteThrottle, writeThrottled } from './route-throttle.ts';
 
 /**
  * A route: the wiring's RouteSpec, or a test fixture's (any function id). Only fixtures may omit `auth`
@@ -141,6 +143,36 @@ export function jwtAuthorizerContext(claims: Record<string, unknown>): { jwt: { 
 /** The bearer token of an `Authorization` header, if any. */
 const bearerToken = (header: string | undefined): string | undefined => /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1];
 
+/**
+ * `clientError` listener of the server. node:http answers a request it cannot parse itself, in plain
+ * text; an oversized header block (HPE_HEADER_OVERFLOW: over node's 16 KiB default, `--max-http-header-size`)
+ * is answered here 431 HEADERS_TOO_LARGE as application/problem+json like every other API error (issue 7).
+ * Other parse errors get node's own answers (408 for a request timeout, else 400); nothing is written when
+ * the socket is gone or a response on it has already started. The connection is closed in every case.
+ */
+export function clientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  // node's default handler makes the same check: `_httpMessage` is the response in progress on this socket.
+  const started = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent;
+  if (err.code === 'ECONNRESET' || !socket.writable || started) {
+    socket.destroy();
+    return;
+  }
+  if (err.code === 'HPE_HEADER_OVERFLOW') {
+    const body = JSON.stringify({
+      type: 'https://wandian.dev/problems/headers-too-large',
+      title: 'Request header fields too large',
+      status: 431,
+      code: 'HEADERS_TOO_LARGE',
+      detail: 'The request headers exceed the size limit',
+    });
+    socket.end(
+      `HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
+    return;
+  }
+  socket.end(err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'HTTP/1.1 408 Request Timeout\r\nconnection: close\r\n\r\n' : 'HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+}
+
 /** Writes a handler result the way API Gateway maps payload-2.0 responses (a bare value becomes a 200 JSON body). */
 function writeResult(res: ServerResponse, result: unknown, requestId: string): void {
   const structured = typeof result === 'object' && result !== null && 'statusCode' in result;
@@ -183,8 +215,11 @@ export async function startHttpApi(opts: {
    * required by routes whose `auth.kind` is 'jwt'. Without it such routes answer 401.
    */
   verifyToken?: (token: string | undefined) => Promise<Record<string, unknown>>;
+  /** Per-route token buckets (local/route-throttle.ts); default: a fresh one on the real clock. */
+  throttle?: RouteThrottle;
 }): Promise<HttpApi> {
   const routes = opts.routes ?? wiredRoutes;
+  const throttle = opts.throttle ?? new RouteThrottle();
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const method = req.method ?? 'GET';
@@ -199,6 +234,8 @@ export async function startHttpApi(opts: {
       problem(res, 404, 'ROUTE_NOT_FOUND', 'Route not found', `No route for ${method} ${url.pathname}`);
       return;
     }
+    const retryAfterSeconds = throttle.take(match.route);
+    if (retryAfterSeconds > 0) return writeThrottled(res, retryAfterSeconds);
     let body: Buffer | undefined;
     try {
       body = await readBody(req);
@@ -228,6 +265,7 @@ export async function startHttpApi(opts: {
       else res.destroy();
     }
   });
+  server.on('clientError', clientError);
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {

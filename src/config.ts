@@ -2,7 +2,17 @@
  * Typed configuration: the one place that reads process.env. Table names, state machine ARNs and the
  * bus name come from the variables that lib/wiring.ts names and the CDK stack (or the local runtime) sets.
  */
-import { tables, stateMachines, ALERT_TOPIC_ENV, EVENT_BUS_ENV, WEBSOCKET_ENDPOINT_ENV, type TableId, type StateMachineId } from '../lib/wiring.ts';
+import {
+  tables,
+  stateMachines,
+  principalLimits,
+  ALERT_TOPIC_ENV,
+  EVENT_BUS_ENV,
+  WEBSOCKET_ENDPOINT_ENV,
+  type PrincipalLimitId,
+  type TableId,
+  type StateMachineId,
+} from '../lib/wiring.ts';
 import type { ReconcileSettings } from './domain/reconcile.ts';
 
 function required(name: string): string {
@@ -35,6 +45,14 @@ export const paymentTimeoutSeconds = (): number => positiveInt('WANDIAN_PAYMENT_
 
 /** Idempotency records live this long (seconds); 24 h like common payment APIs. */
 export const idempotencyTtlSeconds = (): number => positiveInt('WANDIAN_IDEMPOTENCY_TTL_SECONDS', 86_400);
+
+/**
+ * Requests a principal (token `sub`) may make per minute under a per-principal limit: the variable the
+ * wiring names (WANDIAN_CUSTOMER_ORDERS_PER_MINUTE, WANDIAN_CUSTOMER_TOPUPS_PER_MINUTE), default 20 (the
+ * contract's default, PRODUCT.md "Identity and access"). Throws when the variable is not a positive integer.
+ */
+export const principalLimitPerMinute = (id: PrincipalLimitId): number =>
+  positiveInt(principalLimits[id].perMinuteEnv, principalLimits[id].defaultPerMinute);
 
 /** Documented default for local runs only; a deployed stack reads the secret from Secrets Manager. */
 export const LOCAL_WEBHOOK_SECRET_DEFAULT = 'wandian-local-webhook-secret';

@@ -16,6 +16,7 @@ import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { callerOf } from '../commons/auth.ts';
 import { httpHandler, json, jsonBody } from '../commons/http.ts';
 import { idempotentByHeader } from '../commons/idempotency.ts';
+import { principalRateLimit } from '../commons/rate-limit.ts';
 import { eventBridge, sfn } from '../commons/clients.ts';
 import { coupons, masterData, orders } from '../commons/stores.ts';
 import { logger } from '../commons/powertools.ts';
@@ -94,7 +95,7 @@ export const handler = httpHandler(async (event) => {
   ]);
   crashPoint('after-saga-start');
   return json(201, orderView(order), { location: `/v1/orders/${order.orderId}` });
-}, flushMetrics(), ...idempotentByHeader('createOrder', 'powertools_json(body).customerId'));
+}, flushMetrics(), principalRateLimit(), ...idempotentByHeader('createOrder'));
 
 /**
  * Writes the order `build` makes (stock, coupons and order in one transaction: OrderStore.place) and

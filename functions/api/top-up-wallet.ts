@@ -8,6 +8,7 @@
  */
 import { httpHandler, json, jsonBody, pathId } from '../commons/http.ts';
 import { idempotentByHeader } from '../commons/idempotency.ts';
+import { principalRateLimit } from '../commons/rate-limit.ts';
 import { wallets } from '../commons/stores.ts';
 import { walletView } from '../commons/views.ts';
 import { walletTopupBodySchema } from '../../src/domain/schemas.ts';
@@ -17,4 +18,4 @@ export const handler = httpHandler(async (event) => {
   const body = jsonBody(event, walletTopupBodySchema);
   const wallet = await wallets.topUp(customerId, body.amount, body.currency, new Date().toISOString());
   return json(201, walletView(wallet));
-}, ...idempotentByHeader('walletTopup', 'pathParameters.customerId'));
+}, principalRateLimit(), ...idempotentByHeader('walletTopup'));

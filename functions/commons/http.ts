@@ -28,12 +28,12 @@ export function json(statusCode: number, body: unknown, headers: Record<string, 
   return { statusCode, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
 }
 
-/** problem+json document for a DomainError: {type, title, status, code, detail, ...extra}. */
+/** problem+json document for a DomainError: {type, title, status, code, detail, ...extra}; headers: the error's own (e.g. Retry-After), then `headers`. */
 export function problem(error: DomainError, headers: Record<string, string> = {}): HttpResponse {
   const { title } = errorCatalog[error.code];
   return {
     statusCode: error.status,
-    headers: { 'content-type': 'application/problem+json', ...headers },
+    headers: { 'content-type': 'application/problem+json', ...error.headers, ...headers },
     body: JSON.stringify({
       type: `https://wandian.dev/problems/${error.code.toLowerCase().replaceAll('_', '-')}`,
       title,
@@ -107,13 +107,30 @@ export function pathId(event: HttpEvent, name: string): string {
   return result.data;
 }
 
-/** Parses and validates the JSON body; throws UNSUPPORTED_MEDIA_TYPE, MALFORMED_JSON, PAYLOAD_TOO_LARGE or VALIDATION_FAILED. */
-export function jsonBody<S extends z.ZodType>(event: HttpEvent, schema: S): z.infer<S> {
-  const contentType = event.headers?.['content-type'];
-  if (contentType && !/^application\/(.+\+)?json\b/i.test(contentType)) {
-    throw new DomainError('UNSUPPORTED_MEDIA_TYPE', `Content-Type ${contentType} is not JSON`);
+/** JSON media types: `application/json` or `application/<x>+json`, parameters (`; charset=utf-8`) allowed. */
+const JSON_MEDIA_TYPE = /^application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i;
+
+/**
+ * The request body parsed as JSON, still unvalidated; cheap checks first, so it is safe to call before
+ * anything that hashes or walks the payload (the idempotency middleware does). A request WITH a body must
+ * declare a JSON Content-Type (contract v1.1, issue 7). Throws DomainError UNSUPPORTED_MEDIA_TYPE (415:
+ * body without a JSON Content-Type), PAYLOAD_TOO_LARGE (413: over 64 KiB), VALIDATION_FAILED (400: nested
+ * deeper than MAX_JSON_DEPTH = 32) or MALFORMED_JSON (400: missing, blank, not UTF-8, not JSON) — see
+ * parseJsonBody. Never echoes the parser's message or the sent Content-Type.
+ */
+export function requestJson(event: HttpEvent): unknown {
+  if (event.body !== undefined && event.body !== null && event.body !== '') {
+    const contentType = event.headers?.['content-type'];
+    if (!contentType || !JSON_MEDIA_TYPE.test(contentType)) {
+      throw new DomainError('UNSUPPORTED_MEDIA_TYPE', 'Send the request body as JSON with Content-Type: application/json');
+    }
   }
-  return parseWith(schema, parseJsonBody(event.body, event.isBase64Encoded));
+  return parseJsonBody(event.body, event.isBase64Encoded);
+}
+
+/** The JSON body validated against `schema`: requestJson's errors, then VALIDATION_FAILED (400) with `errors`. */
+export function jsonBody<S extends z.ZodType>(event: HttpEvent, schema: S): z.infer<S> {
+  return parseWith(schema, requestJson(event));
 }
 
 /** The raw request body as sent (for signatures). */

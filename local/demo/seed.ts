@@ -160,6 +160,20 @@ export async function forEachLimited<T>(items: readonly T[], concurrency: number
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
 }
 
+/**
+ * PUT `path` as a well-behaved client of a throttled API: a 429 (the local route throttle mirrors API
+ * Gateway's, lib/wiring.ts `throttles.operatorWrite`: 100 requests/s, burst 200 per route) is retried after
+ * its Retry-After seconds, at most `attempts` times; any other answer is returned as is. Seeding thousands
+ * of stock levels therefore runs at the route's rate (about 100 a second).
+ */
+async function putPatiently(api: ApiClient, path: string, body: unknown, attempts = 120) {
+  for (let attempt = 1; ; attempt++) {
+    const res = await api.put(path, body);
+    if (res.status !== 429 || attempt >= attempts) return res;
+    await new Promise((r) => setTimeout(r, Math.max(1, Number(res.headers.get('retry-after')) || 1) * 1000));
+  }
+}
+
 /** Seeding counts: requests made (replays included), ms taken, wallet top-ups and how many were sent twice. */
 export interface SeedReport {
   requests: number;
@@ -206,7 +220,7 @@ export async function seedChain(
   let done = 0;
   for (const phase of puts) {
     await forEachLimited(phase, opts.concurrency, async ([path, body]) => {
-      const res = await api.put(path, body);
+      const res = await putPatiently(api, path, body);
       if (res.status !== 200) throw new Error(`seed PUT ${path} answered ${res.status}: ${JSON.stringify(res.body)}`);
       opts.onProgress?.(++done, total);
     });

@@ -39,13 +39,17 @@ export const errorCatalog = {
 
 export type ErrorCode = keyof typeof errorCatalog;
 
-/** A failure the caller can act on; `extra` fields are added to the problem document (e.g. `shortages`). */
+/**
+ * A failure the caller can act on; `extra` fields are added to the problem document (e.g. `shortages`),
+ * `headers` to the response (e.g. `retry-after` for RATE_LIMITED; lower-case names).
+ */
 export class DomainError extends Error {
   readonly status: number;
   constructor(
     readonly code: ErrorCode,
     readonly detail: string,
     readonly extra: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {},
   ) {
     super(`${code}: ${detail}`);
     this.name = 'DomainError';

@@ -218,10 +218,41 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.out
 }
 
 /**
+ * Deepest nesting of arrays/objects accepted in a request body (a top-level object is depth 1).
+ * Our deepest legitimate body is 3 levels (order → items → line); 32 leaves ample room while staying far
+ * from the recursion that hashing (Powertools idempotency), JMESPath and zod do per level: a 6,000-deep
+ * array (12 KB) used to crash the idempotency hashing with a 500 (issue 7, item 7).
+ */
+export const MAX_JSON_DEPTH = 32;
+
+/**
+ * True when `text` nests arrays/objects more than `maxDepth` levels. One O(n) pass over the characters,
+ * no allocation: brackets inside JSON strings (escapes honoured) do not count. Meant to run BEFORE
+ * JSON.parse and anything recursive; on malformed text the answer is only a hint (JSON.parse decides).
+ */
+export function exceedsJsonDepth(text: string, maxDepth: number = MAX_JSON_DEPTH): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: the next character is escaped, whatever it is
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > maxDepth) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
+/**
  * Decodes an HTTP body (API Gateway style: a string, possibly base64) and parses it as JSON.
- * Returns the parsed value (still unvalidated). Throws DomainError PAYLOAD_TOO_LARGE (413) when the
- * body exceeds 64 KiB (bytes after decoding), MALFORMED_JSON (400) when it is missing, blank,
- * not UTF-8 or not JSON. Source: PRODUCT.md API contract v1.
+ * Returns the parsed value (still unvalidated). Checks run cheapest first, before JSON.parse: throws
+ * DomainError PAYLOAD_TOO_LARGE (413) when the body exceeds MAX_BODY_BYTES (64 KiB, bytes after
+ * decoding), VALIDATION_FAILED (400, `errors: [{path: 'body', ...}]`) when it nests deeper than
+ * MAX_JSON_DEPTH (32), MALFORMED_JSON (400) when it is missing, blank, not UTF-8 or not JSON. The parser's
+ * own message is never echoed (it can quote the input). Source: PRODUCT.md API contract v1; issue 7.
  */
 export function parseJsonBody(raw: string | undefined | null, isBase64 = false): unknown {
   if (raw === undefined || raw === null || raw === '') throw new DomainError('MALFORMED_JSON', 'Request body is empty');
@@ -236,10 +267,16 @@ export function parseJsonBody(raw: string | undefined | null, isBase64 = false):
     throw new DomainError('MALFORMED_JSON', 'Request body is not valid UTF-8');
   }
   if (text.trim() === '') throw new DomainError('MALFORMED_JSON', 'Request body is empty');
+  if (exceedsJsonDepth(text)) {
+    throw new DomainError('VALIDATION_FAILED', `Request body nests deeper than ${MAX_JSON_DEPTH} levels`, {
+      errors: [{ path: 'body', message: `nesting deeper than ${MAX_JSON_DEPTH} levels of arrays/objects` }],
+      limitDepth: MAX_JSON_DEPTH,
+    });
+  }
   try {
     return JSON.parse(text) as unknown;
-  } catch (e) {
-    throw new DomainError('MALFORMED_JSON', `Request body is not valid JSON: ${(e as Error).message}`);
+  } catch {
+    throw new DomainError('MALFORMED_JSON', 'Request body is not valid JSON');
   }
 }
 

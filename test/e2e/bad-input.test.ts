@@ -41,10 +41,22 @@ afterAll(async () => {
 });
 
 const longId = 'x'.repeat(65);
+/** A JSON array nested `depth` levels deep (2 bytes a level: 6,000 levels = 12 KB). */
+const deepArray = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
+/** POST with the body as raw bytes, so that fetch adds no Content-Type of its own; JSON answer parsed. */
+async function postWithoutContentType(path: string, body: string, headers: Record<string, string>) {
+  const res = await fetch(`${api.baseUrl}${path}`, { method: 'POST', headers, body: new TextEncoder().encode(body) });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
+}
 type Case = [name: string, send: () => Promise<{ status: number; body: any; headers: Headers }>, status: number, code: string];
 
 const cases: Case[] = [
   ['non-JSON order body', () => api.request('POST', '/v1/orders', '{not json', { 'idempotency-key': 'k-nonjson' }), 400, 'MALFORMED_JSON'],
+  ['order body without a Content-Type', () => postWithoutContentType('/v1/orders', JSON.stringify(validOrder), { 'idempotency-key': 'k-no-ctype' }), 415, 'UNSUPPORTED_MEDIA_TYPE'],
+  ['order body sent as text/plain', () => api.request('POST', '/v1/orders', validOrder, { 'idempotency-key': 'k-text', 'content-type': 'text/plain' }), 415, 'UNSUPPORTED_MEDIA_TYPE'],
+  ['6,000-deep array as an order', () => api.request('POST', '/v1/orders', deepArray(6_000), { 'idempotency-key': 'k-deep-6000' }), 400, 'VALIDATION_FAILED'],
+  ['30,000-deep array as an order', () => api.request('POST', '/v1/orders', deepArray(30_000), { 'idempotency-key': 'k-deep-30000' }), 400, 'VALIDATION_FAILED'],
   ['empty order body', () => api.request('POST', '/v1/orders', '', { 'idempotency-key': 'k-empty', 'content-type': 'application/json' }), 400, 'MALFORMED_JSON'],
   ['order without Idempotency-Key', () => api.request('POST', '/v1/orders', validOrder), 400, 'IDEMPOTENCY_KEY_REQUIRED'],
   ['order missing items', () => api.createOrder({ storeId, customerId: 'c1', paymentMethod: 'CARD' }), 400, 'VALIDATION_FAILED'],
@@ -63,6 +75,9 @@ const cases: Case[] = [
   ['wallet top-up with a negative amount', () => topUp(walletOwner, { amount: -100, currency: 'CNY' }, 'k-topup-negative'), 400, 'VALIDATION_FAILED'],
   ['wallet top-up of zero', () => topUp(walletOwner, { amount: 0, currency: 'CNY' }, 'k-topup-zero'), 400, 'VALIDATION_FAILED'],
   ['wallet top-up with a fractional amount', () => topUp(walletOwner, { amount: 10.5, currency: 'CNY' }, 'k-topup-float'), 400, 'VALIDATION_FAILED'],
+  ['wallet top-up without a Content-Type', () => postWithoutContentType(`/v1/customers/${walletOwner}/wallet/topups`, '{"amount":100,"currency":"CNY"}', { 'idempotency-key': 'k-topup-no-ctype' }), 415, 'UNSUPPORTED_MEDIA_TYPE'],
+  ['6,000-deep array as a wallet top-up', () => topUp(walletOwner, deepArray(6_000), 'k-topup-deep-6000'), 400, 'VALIDATION_FAILED'],
+  ['30,000-deep array as a wallet top-up', () => topUp(walletOwner, deepArray(30_000), 'k-topup-deep-30000'), 400, 'VALIDATION_FAILED'],
   ['wallet top-up without Idempotency-Key', () => topUp(walletOwner, { amount: 100, currency: 'CNY' }), 400, 'IDEMPOTENCY_KEY_REQUIRED'],
   ['wallet top-up in another currency than the wallet', () => topUp(walletOwner, { amount: 100, currency: 'USD' }, 'k-topup-usd'), 422, 'CURRENCY_MISMATCH'],
   ['wallet top-up for a bad customer id', () => topUp('bad%20id', { amount: 100, currency: 'CNY' }, 'k-topup-badid'), 400, 'VALIDATION_FAILED'],
@@ -86,6 +101,40 @@ const cases: Case[] = [
   ['webhook with a float amount', () => api.webhook({ paymentId: 'p1', orderId: 'ord_nope', status: 'SUCCEEDED', amount: 1.5, currency: 'CNY', occurredAt: '2026-11-23T08:00:00Z' }), 400, 'VALIDATION_FAILED'],
   ['unknown route', () => api.get('/v1/nothing-here'), 404, 'ROUTE_NOT_FOUND'],
 ];
+
+describe('bodies refused before the idempotency layer', () => {
+  const idempotencyRecords = async () => (await doc.send(new ScanCommand({ TableName: tableName('idempotency'), ConsistentRead: true }))).Items ?? [];
+  it.each([
+    ['a 6,000-deep array', deepArray(6_000), 400, 'VALIDATION_FAILED'],
+    ['a 30,000-deep array', deepArray(30_000), 400, 'VALIDATION_FAILED'],
+    ['a body without a Content-Type', undefined, 415, 'UNSUPPORTED_MEDIA_TYPE'],
+  ] as const)('%s leaves no idempotency record; the same key then places a good order', async (_name, body, status, code) => {
+    const key = `k-pre-${status}-${body?.length ?? 0}`;
+    const before = await idempotencyRecords();
+    const res = body === undefined ? await postWithoutContentType('/v1/orders', JSON.stringify(validOrder), { 'idempotency-key': key }) : await api.createOrder(body, key);
+    expect(res.status).toBe(status);
+    expect(res.body).toMatchObject({ status, code });
+    expect(await idempotencyRecords()).toEqual(before);
+    const good = await api.createOrder(validOrder, key);
+    expect(good.status).toBe(201);
+    expect(good.body).toMatchObject({ status: 'PENDING_PAYMENT', customerId: validOrder.customerId });
+  });
+
+  it('answers a 20 KB header 431 HEADERS_TOO_LARGE as problem+json', async () => {
+    const before = await snapshot();
+    const res = await fetch(`${api.baseUrl}/v1/orders`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': 'k-431', 'x-padding': 'a'.repeat(20 * 1024) }, body: JSON.stringify(validOrder) });
+    expect(res.status).toBe(431);
+    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(await res.json()).toMatchObject({ status: 431, code: 'HEADERS_TOO_LARGE' });
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('never echoes the JSON parser message', async () => {
+    const res = await api.request('POST', '/v1/orders', '{"storeId": tru', { 'idempotency-key': 'k-parser-message' });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ code: 'MALFORMED_JSON', detail: 'Request body is not valid JSON' });
+  });
+});
 
 describe('bad input', () => {
   it.each(cases)('%s → %i %s, nothing changed', async (_name, send, status, code) => {

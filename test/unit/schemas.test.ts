@@ -9,6 +9,8 @@ import {
   isValidTimeZone,
   MAX_BODY_BYTES,
   parseJsonBody,
+  exceedsJsonDepth,
+  MAX_JSON_DEPTH,
   parseWith,
   paymentWebhookBodySchema,
   storeBodySchema,
@@ -72,6 +74,34 @@ describe('parseJsonBody', () => {
     expect(caught(() => parseJsonBody(`"${'点'.repeat(30_000)}"`)).code).toBe('PAYLOAD_TOO_LARGE');
     const big = Buffer.from(`"${'x'.repeat(MAX_BODY_BYTES)}"`).toString('base64');
     expect(caught(() => parseJsonBody(big, true)).code).toBe('PAYLOAD_TOO_LARGE');
+  });
+});
+
+describe('parseJsonBody: nesting depth (checked before JSON.parse)', () => {
+  const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
+  it(`accepts ${MAX_JSON_DEPTH} levels and rejects ${MAX_JSON_DEPTH + 1} with VALIDATION_FAILED`, () => {
+    expect(() => parseJsonBody(nested(MAX_JSON_DEPTH))).not.toThrow();
+    const e = caught(() => parseJsonBody('{"a":'.repeat(MAX_JSON_DEPTH) + '[1]' + '}'.repeat(MAX_JSON_DEPTH)));
+    expect(e.code).toBe('VALIDATION_FAILED');
+    expect(e.status).toBe(400);
+  });
+  it.each([6_000, 30_000])('rejects a %i-deep array as VALIDATION_FAILED, even when truncated', (depth) => {
+    expect(caught(() => parseJsonBody(nested(depth))).code).toBe('VALIDATION_FAILED');
+    expect(caught(() => parseJsonBody('['.repeat(depth))).code).toBe('VALIDATION_FAILED');
+  });
+  it('ignores brackets inside strings, escaped quotes included', () => {
+    const text = JSON.stringify({ note: '[[[[' + '{'.repeat(100) + '\\"[[[' });
+    expect(exceedsJsonDepth(text)).toBe(false);
+    expect(parseJsonBody(text)).toEqual(JSON.parse(text));
+  });
+  it('counts objects and arrays alike', () => {
+    expect(exceedsJsonDepth('{"a":[{"b":[1]}]}', 4)).toBe(false);
+    expect(exceedsJsonDepth('{"a":[{"b":[1]}]}', 3)).toBe(true);
+  });
+  it('never echoes the parser message (it can quote the input)', () => {
+    const e = caught(() => parseJsonBody('{"secret": tru'));
+    expect(e.code).toBe('MALFORMED_JSON');
+    expect(e.detail).toBe('Request body is not valid JSON');
   });
 });
 
