@@ -1,10 +1,11 @@
 /**
- * The local ops dashboard (`npm run local` → /dashboard) in headless Chromium (Debian package `chromium`,
- * driven by playwright-core): orders placed, paid and cancelled through the API move its charts. Asserts on
+ * The local ops dashboard (`npm run local` → /dashboard) in headless Chromium (the npm package
+ * `@sparticuz/chromium`, from the lockfile: no system browser needed; driven by playwright-core): orders placed, paid and cancelled through the API move its charts. Asserts on
  * the data the Chart.js charts hold and on the DOM counters, never on pixels.
  * `WANDIAN_SCREENSHOT=1` also writes docs/dashboard.png (committed; normal runs leave it alone).
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import sparticuz from '@sparticuz/chromium';
 import { randomUUID } from 'node:crypto';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -13,8 +14,6 @@ import type { startLocalSystem } from '../../local/system.ts';
 import type { ApiClient } from '../helpers/api.ts';
 import { startTestSystem } from '../helpers/local-system.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const SECRET = 'dashboard-secret';
 let system: Awaited<ReturnType<typeof startLocalSystem>> | undefined;
 let browser: Browser | undefined;
@@ -41,11 +40,9 @@ function chartTotals(p: Page) {
 const counter = (id: string) => page.locator(`#${id}`).getAttribute('data-value').then(Number);
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`The dashboard test needs headless Chromium at ${CHROMIUM}. Install the Debian package: apt-get install -y chromium (.ci/run does).`);
-  }
   ({ system, api } = await startTestSystem(SECRET));
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  // The package unpacks its Chromium build into the temp directory on first use; no network involved.
+  browser = await chromium.launch({ executablePath: await sparticuz.executablePath(), args: sparticuz.args, headless: true });
   page = await browser.newPage({ viewport: { width: 1440, height: 1100 } });
 });
 
