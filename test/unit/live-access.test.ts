@@ -4,6 +4,7 @@ import { authorizerContext, liveAccess, livePrincipal, needsStoreRegion, type Li
 import { NO_ASSIGNMENT, type Assignment } from '../../src/auth/policy.ts';
 import type { Principal } from '../../src/auth/principal.ts';
 import type { Role } from '../../lib/wiring.ts';
+import { toWebSocketEvent } from '../../local/websocket.ts';
 
 const who = (sub: string, ...roles: Role[]): Principal => ({ sub, roles, scopes: [] });
 const alice = who('alice', 'customer');
@@ -108,5 +109,12 @@ describe('authorizer context', () => {
     expect(livePrincipal(undefined)).toBeUndefined();
     expect(livePrincipal({ principalId: 'x', groups: 'chainAdmin' })).toBeUndefined();
     expect(livePrincipal({ sub: '', groups: 'chainAdmin' })).toBeUndefined();
+  });
+
+  it('rides on every route event of the connection locally, as API Gateway passes a REQUEST authorizer’s context', () => {
+    const authorizer = { principalId: 'alice', ...authorizerContext({ sub: 'alice', 'cognito:groups': ['customer'] }) };
+    const disconnect = toWebSocketEvent('$disconnect', 'conn=', 0, undefined, { statusCode: 1000, reason: '' }, authorizer) as { requestContext: { authorizer?: unknown } };
+    expect(disconnect.requestContext.authorizer).toEqual({ principalId: 'alice', sub: 'alice', groups: 'customer', scope: '' });
+    expect(livePrincipal(disconnect.requestContext.authorizer)).toEqual({ sub: 'alice', roles: ['customer'], scopes: [] });
   });
 });
