@@ -162,7 +162,7 @@ ${lat}
   to its threshold) to the first \`GET /v1/alerts\` that lists the alert. Polling every 5 ms, so each figure
   includes up to ~5 ms of polling slack plus one GET.
 - **Status push** (\`measureStatusPush\`, bench/status-push.ts): after a 20-order warm-up, ${l.statusPush.orders} order lifecycles by
-  ${l.statusPush.concurrency} concurrent clients, each subscribed by WebSocket (\`/ws?customerId=\`) before it places its order and pays it
+  ${l.statusPush.concurrency} concurrent clients, each subscribed by WebSocket (\`/ws?token=&customerId=\`, their own customer token) before it places its order and pays it
   through the signed webhook; ${Math.round(l.statusPush.ms / 1000)} s, 1-min load average ${l.statusPush.load1} when it began. Latency = message arrival minus
   the message's \`at\` (when the handler stamped the new status, just before writing it), so it covers the
   DynamoDB write, the event, the bus, the push Lambda and the management API; same machine, same clock.

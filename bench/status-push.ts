@@ -2,7 +2,7 @@
  * Status push latency (PRODUCT.md: status update to the client <= 500 ms end to end), on the local system:
  * `npx tsx bench/status-push.ts [--orders 300] [--concurrency 8]`. Starts the local system as a child process
  * (like `npm run bench`); each worker subscribes a WebSocket client to a fresh customer
- * (`ws://.../ws?customerId=`), places an order, waits for PENDING_PAYMENT, pays it through the signed webhook
+ * (`ws://.../ws?token=<that customer's access token>&customerId=`, the token from `POST /local/token`), places an order, waits for PENDING_PAYMENT, pays it through the signed webhook
  * and waits for PAID. Figures, in ms:
  * - status change → message: message arrival minus the message's `at` (when the handler stamped the new
  *   status, just before writing it), so it covers the DynamoDB write, the event, the bus, the push Lambda and
@@ -62,7 +62,8 @@ export async function measureStatusPush(opts: { baseUrl: string; webhookSecret: 
     while (next < opts.orders) {
       next++;
       const customerId = `push-${randomUUID().slice(0, 12)}`;
-      const ws = new WebSocket(`${wsBase}/ws?customerId=${customerId}`);
+      const token = await api.token({ sub: customerId, groups: ['customer'] });
+      const ws = new WebSocket(`${wsBase}/ws?token=${encodeURIComponent(token)}&customerId=${customerId}`);
       const waiters = new Map<string, (receivedAt: number, at: string) => void>();
       ws.on('message', (data) => {
         const receivedAt = Date.now();

@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   }
   if (stopping) return; // a signal arrived during startup
   console.log(`wandian local ready at ${system.url} (DynamoDB Local ${system.dynamoEndpoint}, AWS emulator ${system.awsEndpoint})`);
-  console.log(`ops dashboard ${system.url}/dashboard; live order status ws://127.0.0.1:${system.port}/ws?orderId=<id> (or ?customerId=<id>)`);
+  console.log(`ops dashboard ${system.url}/dashboard; live order status ws://127.0.0.1:${system.port}/ws?token=<access token>&orderId=<id> (or customerId=, storeId=)`);
 }
 
 void main();

@@ -181,7 +181,10 @@ export async function startLocalSystem(opts: LocalSystemOptions = {}): Promise<L
     );
     stops.push(() => emulator.close(), () => bus.stop(), () => stepFunctions.stop());
     const wsRoutes = w.webSocketRoutes ?? (Object.values(wiredWebSocketRoutes).every((id) => runtime.has(id)) ? wiredWebSocketRoutes : {});
-    const webSocket = Object.keys(wsRoutes).length > 0 ? await startLocalWebSocket({ runtime, routes: wsRoutes, log }) : undefined;
+    // One issuer for the HTTP API and the WebSocket; `identity.verifier` follows its bind() to the API's URL.
+    const identity = await createLocalIdentity();
+    const verifyToken = (token: string | undefined) => identity.verifier.verify(token);
+    const webSocket = Object.keys(wsRoutes).length > 0 ? await startLocalWebSocket({ runtime, routes: wsRoutes, log, verifyToken }) : undefined;
 
     restores.push(
       setEnv({
@@ -197,14 +200,13 @@ export async function startLocalSystem(opts: LocalSystemOptions = {}): Promise<L
       }),
     );
 
-    const identity = await createLocalIdentity();
     const http = await startHttpApi({
       runtime,
       routes: w.routes ?? wiredRoutes,
       port: opts.port ?? Number(process.env.PORT || 3000),
       log,
       localHandler: (req, res, url) => identity.handle(req, res, url) || dashboard.handle(req, res, url),
-      verifyToken: (token) => identity.verifier.verify(token),
+      verifyToken,
     });
     identity.bind(http.url);
     restores.push(setEnv({ [JWT_ISSUER_ENV]: identity.issuer, [JWT_AUDIENCE_ENV]: LOCAL_AUDIENCE.join(',') }));

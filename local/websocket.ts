@@ -1,9 +1,16 @@
 /**
  * The local WebSocket API: what API Gateway (WebSocket API) does in front of the live-status handlers.
- * `ws://127.0.0.1:<port>/ws?orderId=...` upgrades on the local HTTP server (library `ws`, `noServer`):
- * the `$connect` function of `routes` (lib/wiring.ts `webSocketRoutes`) gets an API Gateway WebSocket
- * event (`requestContext.routeKey`, `connectionId`, `queryStringParameters`, headers) and a non-2xx answer
- * refuses the handshake with that status and body; a closed socket invokes `$disconnect`. Client messages
+ * `ws://127.0.0.1:<port>/ws?token=<access token>&orderId=...` upgrades on the local HTTP server (library
+ * `ws`, `noServer`). First the REQUEST authorizer's job (lib/wiring.ts `webSocketAuthorizer`, identity
+ * source `route.request.querystring.token`; contract v1.1): a missing token, or one `verifyToken` rejects
+ * (the deployed authorizer's rules: issuer, audience, expiry, RS256), refuses the handshake with 401
+ * UNAUTHENTICATED (problem+json, `WWW-Authenticate: Bearer`) and no `$connect` runs. A valid token's
+ * authorizer context `{principalId: sub, sub, groups, scope}` (src/live/access.ts `authorizerContext`, what
+ * functions/live/authorize.ts returns deployed) is `requestContext.authorizer` of `$connect` and of every
+ * later route event of that connection. Then the `$connect` function of `routes` (lib/wiring.ts
+ * `webSocketRoutes`) gets an API Gateway WebSocket event (`requestContext.routeKey`, `connectionId`,
+ * `queryStringParameters` (with `token`, as API Gateway passes it), headers) and a non-2xx answer refuses
+ * the handshake with that status and body; a closed socket invokes `$disconnect`. Client messages
  * are ignored (no `$default` route). The management API is emulated on its own loopback port:
  * `POST /@connections/{id}` sends the body as a text frame (200) or answers 410 GoneException for an
  * unknown connection, `GET` describes one, `DELETE` closes one. The push Lambda reaches it through
@@ -15,6 +22,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { webSocketRoutes as wiredRoutes } from '../lib/wiring.ts';
+import { authorizerContext } from '../src/live/access.ts';
 import { LOCAL_ACCOUNT, type LambdaRuntime } from './lambda-runtime.ts';
 
 /** Local stage name, as `requestContext.stage`. */
@@ -28,7 +36,15 @@ export interface LocalWebSocketOptions {
   /** Upgrade path on the HTTP server; default `/ws`. */
   path?: string;
   log?: (line: string, error?: unknown) => void;
+  /**
+   * Verifies the `?token=` of a connect as the deployed REQUEST authorizer does (returns its claims, throws
+   * when invalid). Without it every connect is refused with 401 (fail closed, like local/http-api.ts).
+   */
+  verifyToken?: (token: string | undefined) => Promise<Record<string, unknown>>;
 }
+
+/** What a Lambda REQUEST authorizer hands the routes of a connection: its `principalId` and its context (strings). */
+export type WebSocketAuthorizer = Record<string, string> & { principalId: string };
 
 export interface LocalWebSocket {
   /** `http://127.0.0.1:<port>` of the emulated management API (WEBSOCKET_MANAGEMENT_ENDPOINT). */
@@ -49,13 +65,17 @@ function clfTime(d: Date): string {
   return `${day!.padStart(2, '0')}/${mon}/${year}:${time} +0000`;
 }
 
-/** The event API Gateway sends a WebSocket route integration; `$connect` also carries the handshake's headers and query. */
+/**
+ * The event API Gateway sends a WebSocket route integration; `$connect` also carries the handshake's headers
+ * and query; `authorizer` (the REQUEST authorizer's principal and context) is on every route of the connection.
+ */
 export function toWebSocketEvent(
   routeKey: string,
   connectionId: string,
   connectedAt: number,
   handshake?: { req: IncomingMessage; url: URL },
   disconnect?: { statusCode: number; reason: string },
+  authorizer?: WebSocketAuthorizer,
 ): Record<string, unknown> {
   const now = new Date();
   const eventType = routeKey === '$connect' ? 'CONNECT' : routeKey === '$disconnect' ? 'DISCONNECT' : 'MESSAGE';
@@ -78,6 +98,7 @@ export function toWebSocketEvent(
     apiId: 'local',
     accountId: LOCAL_ACCOUNT,
     ...(disconnect ? { disconnectStatusCode: disconnect.statusCode, disconnectReason: disconnect.reason } : {}),
+    ...(authorizer ? { authorizer: { ...authorizer } } : {}),
   };
   if (!handshake) return { requestContext, isBase64Encoded: false };
   const headers: Record<string, string> = {};
@@ -154,13 +175,35 @@ export async function startLocalWebSocket(opts: LocalWebSocketOptions): Promise<
     return fnId ? opts.runtime.invoke(fnId, event) : undefined;
   };
 
+  /** The REQUEST authorizer: the verified token's principal and context, or undefined (→ 401). */
+  const authorize = async (url: URL): Promise<WebSocketAuthorizer | undefined> => {
+    const token = url.searchParams.getAll('token').at(-1); // API Gateway keeps the last value
+    if (!token || !opts.verifyToken) return undefined;
+    const claims = await opts.verifyToken(token).catch(() => undefined);
+    const context = claims && authorizerContext(claims);
+    return context?.sub ? { principalId: context.sub, ...context } : undefined;
+  };
+
   const handshake = async (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): Promise<void> => {
+    const authorizer = await authorize(url);
+    if (!authorizer) {
+      const code = 'UNAUTHENTICATED';
+      const body = JSON.stringify({
+        type: `https://wandian.dev/problems/${code.toLowerCase()}`,
+        title: 'A valid access token is required',
+        status: 401,
+        code,
+        detail: 'Connect with ?token=<access token>',
+      });
+      refuse(socket, 401, { 'content-type': 'application/problem+json', 'www-authenticate': 'Bearer' }, body);
+      return;
+    }
     const connectionId = newConnectionId();
     const connectedAt = Date.now();
     connecting.set(connectionId, []);
     let answer: ReturnType<typeof connectAnswer>;
     try {
-      answer = connectAnswer(await invoke('$connect', toWebSocketEvent('$connect', connectionId, connectedAt, { req, url })));
+      answer = connectAnswer(await invoke('$connect', toWebSocketEvent('$connect', connectionId, connectedAt, { req, url }, undefined, authorizer)));
     } catch (error) {
       opts.log?.(`$connect (${routes.$connect}) failed`, error);
       answer = { status: 500, headers: { 'content-type': 'application/json' }, body: '{"message":"Internal server error"}' };
@@ -172,7 +215,7 @@ export async function startLocalWebSocket(opts: LocalWebSocketOptions): Promise<
       return;
     }
     if (socket.destroyed) {
-      track(invoke('$disconnect', toWebSocketEvent('$disconnect', connectionId, connectedAt, undefined, { statusCode: 1006, reason: 'Going away' })).catch(() => {}));
+      track(invoke('$disconnect', toWebSocketEvent('$disconnect', connectionId, connectedAt, undefined, { statusCode: 1006, reason: 'Going away' }, authorizer)).catch(() => {}));
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
@@ -186,7 +229,7 @@ export async function startLocalWebSocket(opts: LocalWebSocketOptions): Promise<
       ws.on('error', () => ws.terminate());
       ws.on('close', (code, reason) => {
         open.delete(connectionId);
-        const event = toWebSocketEvent('$disconnect', connectionId, connectedAt, undefined, { statusCode: code, reason: reason.toString('utf8') });
+        const event = toWebSocketEvent('$disconnect', connectionId, connectedAt, undefined, { statusCode: code, reason: reason.toString('utf8') }, authorizer);
         track(invoke('$disconnect', event).catch((error) => opts.log?.(`$disconnect (${routes.$disconnect}) failed`, error)));
       });
     });

@@ -59,8 +59,11 @@ export const routeGuard: MiddlewareObj<ClaimsEvent> = {
 
 const assignments = new Map<string, { value: Assignment; at: number }>();
 
-/** The caller's staff assignment (cached per container); customers and chain admins need none. */
-async function assignmentOf(caller: Caller): Promise<Assignment> {
+/**
+ * The caller's staff assignment (staff table, cached per container for {@link ASSIGNMENT_CACHE_MS});
+ * `{stores: []}` for customers and chain admins (they need none) and for staff without one.
+ */
+export async function assignmentOf(caller: Caller): Promise<Assignment> {
   if (!caller.roles.some((r) => r === 'storeStaff' || r === 'regionManager')) return NO_ASSIGNMENT;
   const sub = caller.principal.sub;
   const cached = assignments.get(sub);

@@ -1,7 +1,7 @@
 /**
  * EventBridge consumer (rule statusToLivePush): OrderPlaced / OrderPaid / OrderCancelled / OrderRefunded /
  * OrderFulfilled / OrderNeedsAttention `{orderId, ...}` → the order's *current* status pushed to the WebSocket subscribers
- * of the order and of its customer, at most once per status per connection and never older after newer
+ * of the order, of its customer and of its store (`order#`, `customer#`, `store#` subjects), at most once per status per connection and never older after newer
  * (src/domain/live-status.ts); connections answering 410 Gone are dropped. Returns `{sent, skipped, gone}`.
  * Throws (→ EventBridge retry) when a post fails otherwise, after giving back that subscriber's claim.
  */

@@ -1,6 +1,6 @@
 /**
- * Live order status (PRODUCT.md, WebSocket row): what a subscriber asks for, who hears about an order,
- * and the message it receives, `{type: "order.status", orderId, status, at}`. Pure.
+ * Live order status (PRODUCT.md, WebSocket row): what a subscriber asks for (an order, a customer's orders
+ * or a store's orders; who may ask is src/live/access.ts), who hears about an order, and the message it receives, `{type: "order.status", orderId, status, at}`. Pure.
  *
  * Ordering rule: events arrive at least once and maybe out of order, so a push never sends the status an
  * event carried but the order's *current* status, versioned by the length of its history (each status
@@ -25,29 +25,42 @@ export interface OrderStatusMessage {
 export const orderSubject = (orderId: string): string => `order#${orderId}`;
 /** Connections-table partition of a customer's subscribers (every order of that customer). */
 export const customerSubject = (customerId: string): string => `customer#${customerId}`;
+/** Connections-table partition of a store's subscribers (every order placed at that store; staff). */
+export const storeSubject = (storeId: string): string => `store#${storeId}`;
 
-export type Subscription = { kind: 'order'; orderId: string; subject: string } | { kind: 'customer'; customerId: string; subject: string };
+export type Subscription =
+  | { kind: 'order'; orderId: string; subject: string }
+  | { kind: 'customer'; customerId: string; subject: string }
+  | { kind: 'store'; storeId: string; subject: string };
 
-const querySchema = z.strictObject({ orderId: idSchema.optional(), customerId: idSchema.optional() });
+/** `token` is the access token the authorizer (or the local WebSocket layer) already verified; it is not a subject. */
+const querySchema = z.strictObject({ orderId: idSchema.optional(), customerId: idSchema.optional(), storeId: idSchema.optional(), token: z.string().optional() });
 
 /**
- * The subscription a `$connect` asks for, from its query string: exactly one of `orderId` or `customerId`
- * (ids validated like path ids). Throws DomainError VALIDATION_FAILED otherwise (400).
+ * The subscription a `$connect` asks for, from its query string: exactly one of `orderId`, `customerId` or
+ * `storeId` (ids validated like path ids); `token` (contract v1.1, verified before `$connect` runs) is
+ * allowed and ignored. Throws DomainError VALIDATION_FAILED otherwise (400). Who may follow what is decided
+ * separately (src/live/access.ts).
  */
 export function subscriptionFrom(query: Record<string, string | undefined> | null | undefined): Subscription {
   const q = parseWith(querySchema, query ?? {});
-  if ((q.orderId === undefined) === (q.customerId === undefined)) {
-    throw new DomainError('VALIDATION_FAILED', 'Connect with exactly one of ?orderId= or ?customerId=', {
-      errors: [{ path: 'query', message: 'exactly one of orderId, customerId' }],
+  const given = [q.orderId, q.customerId, q.storeId].filter((v) => v !== undefined).length;
+  if (given !== 1) {
+    throw new DomainError('VALIDATION_FAILED', 'Connect with exactly one of ?orderId=, ?customerId= or ?storeId=', {
+      errors: [{ path: 'query', message: 'exactly one of orderId, customerId, storeId' }],
     });
   }
-  return q.orderId !== undefined
-    ? { kind: 'order', orderId: q.orderId, subject: orderSubject(q.orderId) }
-    : { kind: 'customer', customerId: q.customerId!, subject: customerSubject(q.customerId!) };
+  if (q.orderId !== undefined) return { kind: 'order', orderId: q.orderId, subject: orderSubject(q.orderId) };
+  if (q.customerId !== undefined) return { kind: 'customer', customerId: q.customerId, subject: customerSubject(q.customerId) };
+  return { kind: 'store', storeId: q.storeId!, subject: storeSubject(q.storeId!) };
 }
 
-/** Partitions whose subscribers hear about `order`: the order's and its customer's. */
-export const subjectsOf = (order: Pick<Order, 'orderId' | 'customerId'>): string[] => [orderSubject(order.orderId), customerSubject(order.customerId)];
+/** Partitions whose subscribers hear about `order`: the order's, its customer's and its store's. */
+export const subjectsOf = (order: Pick<Order, 'orderId' | 'customerId' | 'storeId'>): string[] => [
+  orderSubject(order.orderId),
+  customerSubject(order.customerId),
+  storeSubject(order.storeId),
+];
 
 /**
  * The order's current status as a message, with its version (history length, 1 for PENDING_PAYMENT,

@@ -36,7 +36,7 @@ export interface PushOutcome {
 
 /**
  * Pushes `order`'s current status `{type: "order.status", orderId, status, at}` (JSON) to every connection
- * subscribed to the order or to its customer, once per (connection, status version); removes connections
+ * subscribed to the order, to its customer or to its store, once per (connection, status version); removes connections
  * that answer 410 Gone. Throws the first other post failure after giving back its claim, so that the
  * event's redelivery sends it again.
  */

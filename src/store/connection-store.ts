@@ -1,6 +1,7 @@
 /**
  * Live-status subscriptions (connections table, lib/wiring.ts). Two rows per WebSocket connection:
- * the subscription `{subject: 'order#<id>' | 'customer#<id>', connectionId, sent}` found by the push,
+ * the subscription `{subject: 'order#<id>' | 'customer#<id>' | 'store#<id>', connectionId, sent}` found by the
+ * push (src/domain/live-status.ts names the subjects; any subject string works the same way),
  * and `{subject: 'connection#<connectionId>', connectionId, subscribedTo}` found by `$disconnect`.
  * `sent` maps orderId → the last status version pushed to that connection (src/domain/live-status.ts).
  * Rows expire (TTL `expiresAt`) after API Gateway's 2 h connection limit, so lost `$disconnect`s clean up.

@@ -16,7 +16,8 @@ it('stops while a WebSocket subscriber is connected and a saga waits, closing th
   const created = await api.createOrder({ storeId: 'sd-store', customerId: 'c1', items: [{ sku: 'sd-sku', quantity: 1 }], paymentMethod: 'CARD' });
   expect(created.status).toBe(201);
 
-  const ws = new WebSocket(`${system.url.replace('http', 'ws')}/ws?orderId=${created.body.orderId}`);
+  const token = await api.token({ sub: 'c1', groups: ['customer'] });
+  const ws = new WebSocket(`${system.url.replace('http', 'ws')}/ws?token=${encodeURIComponent(token)}&orderId=${created.body.orderId}`);
   await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
   const closed = new Promise((resolve) => ws.once('close', resolve));
 

@@ -6,6 +6,7 @@ import { DomainError } from '../../src/domain/errors.ts';
 const order = {
   orderId: 'ord_1',
   customerId: 'c1',
+  storeId: 's1',
   status: 'PAID' as const,
   updatedAt: '2026-11-23T10:00:05.000Z',
   history: [
@@ -15,12 +16,27 @@ const order = {
 };
 
 describe('subscriptionFrom', () => {
-  it('subscribes to one order with ?orderId= and to every order of a customer with ?customerId=', () => {
+  it('subscribes to one order with ?orderId=, to every order of a customer with ?customerId= and of a store with ?storeId=', () => {
     expect(subscriptionFrom({ orderId: 'ord_1' })).toEqual({ kind: 'order', orderId: 'ord_1', subject: 'order#ord_1' });
     expect(subscriptionFrom({ customerId: 'c1' })).toEqual({ kind: 'customer', customerId: 'c1', subject: 'customer#c1' });
+    expect(subscriptionFrom({ storeId: 's1' })).toEqual({ kind: 'store', storeId: 's1', subject: 'store#s1' });
   });
 
-  it.each([[undefined], [{}], [{ orderId: 'a', customerId: 'b' }], [{ orderId: 'bad id!' }], [{ orderId: 'ord_1', extra: 'x' }]])(
+  it('ignores the ?token= the authorizer verified', () => {
+    expect(subscriptionFrom({ orderId: 'ord_1', token: 'eyJ.x.y' })).toEqual({ kind: 'order', orderId: 'ord_1', subject: 'order#ord_1' });
+  });
+
+  it.each([
+    [undefined],
+    [{}],
+    [{ token: 'eyJ.x.y' }],
+    [{ orderId: 'a', customerId: 'b' }],
+    [{ orderId: 'a', storeId: 'b' }],
+    [{ customerId: 'a', storeId: 'b' }],
+    [{ orderId: 'bad id!' }],
+    [{ storeId: 'bad id!' }],
+    [{ orderId: 'ord_1', extra: 'x' }],
+  ])(
     'refuses %j with VALIDATION_FAILED',
     (query) => {
       expect(() => subscriptionFrom(query as Record<string, string>)).toThrowError(DomainError);
@@ -48,8 +64,8 @@ describe('currentStatus', () => {
 });
 
 describe('subjectsOf / isNewer', () => {
-  it('tells an order’s subscribers and its customer’s subscribers', () => {
-    expect(subjectsOf(order)).toEqual(['order#ord_1', 'customer#c1']);
+  it('tells an order’s subscribers, its customer’s and its store’s', () => {
+    expect(subjectsOf(order)).toEqual(['order#ord_1', 'customer#c1', 'store#s1']);
   });
 
   it('lets a client keep only messages later than the last one it showed', () => {
