@@ -113,7 +113,7 @@ export const tables = {
     sortKey: 'connectionId',
     ttlAttribute: 'expiresAt',
     envVar: 'TABLE_CONNECTIONS',
-    purpose: "Live status subscriptions: subject 'order#<id>' or 'customer#<id>' x WebSocket connectionId, plus one 'connection#<id>' row per connection naming its subject (for $disconnect); expire after API Gateway's 2 h connection limit.",
+    purpose: "Live status subscriptions: subject 'order#<id>', 'customer#<id>' or 'store#<id>' x WebSocket connectionId, plus one 'connection#<id>' row per connection naming its subject (for $disconnect); expire after API Gateway's 2 h connection limit.",
   },
 } as const satisfies Record<string, TableSpec>;
 
@@ -339,7 +339,7 @@ export const functions = {
   connectLiveStatus: {
     entry: 'functions/live/connect.ts',
     description: "WebSocket $connect: subscribe the caller to their order (?orderId), their own orders (?customerId) or, for staff, a store's orders (?storeId)",
-    tables: { orders: 'read', connections: 'readWrite', staff: 'read' },
+    tables: { orders: 'read', connections: 'readWrite', staff: 'read', stores: 'read' },
   },
   authorizeLiveStatus: {
     entry: 'functions/live/authorize.ts',
@@ -584,7 +584,7 @@ export const rules = {
     target: 'recordLowStockAlert',
   },
   statusToLivePush: {
-    description: 'Every order status change is pushed to the WebSocket subscribers of the order and its customer',
+    description: 'Every order status change is pushed to the WebSocket subscribers of the order, its customer and its store',
     eventPattern: {
       source: [eventSources.orders],
       'detail-type': ['OrderPlaced', 'OrderPaid', 'OrderCancelled', 'OrderRefunded', 'OrderFulfilled', 'OrderNeedsAttention'],
