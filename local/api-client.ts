@@ -84,7 +84,11 @@ export class ApiClient {
       if (typeof customerId === 'string' && customerId) return { sub: customerId, groups: ['customer'] };
     }
     const wallet = /^\/v1\/customers\/([^/]+)\/wallet(?:$|\/topups)/.exec(path);
-    if (wallet) return { sub: decodeURIComponent(wallet[1]!), groups: ['customer'] };
+    if (wallet) {
+      // A malformed id cannot be anyone's sub: send some customer, so the API's own validation answers.
+      const sub = decodeURIComponent(wallet[1]!);
+      return { sub: /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$/.test(sub) ? sub : 'auto-customer', groups: ['customer'] };
+    }
     return { sub: AUTO_ADMIN_SUB, groups: ['chainAdmin'] };
   }
 

@@ -16,11 +16,18 @@ export interface TestSystem {
  * seconds (default: unset, i.e. the 900 s default, so nothing expires during a test). Test workers are
  * reused across files, so both variables are always set here rather than inherited.
  */
-export async function startTestSystem(secret: string, opts: LocalSystemOptions & { paymentTimeoutSeconds?: number } = {}): Promise<TestSystem> {
-  const { paymentTimeoutSeconds, ...systemOptions } = opts;
+export async function startTestSystem(
+  secret: string,
+  opts: LocalSystemOptions & { paymentTimeoutSeconds?: number; customerLimitPerMinute?: number } = {},
+): Promise<TestSystem> {
+  const { paymentTimeoutSeconds, customerLimitPerMinute, ...systemOptions } = opts;
   if (paymentTimeoutSeconds === undefined) delete process.env.WANDIAN_PAYMENT_TIMEOUT_SECONDS;
   else process.env.WANDIAN_PAYMENT_TIMEOUT_SECONDS = String(paymentTimeoutSeconds);
   process.env.WANDIAN_PAYMENT_WEBHOOK_SECRET = secret;
+  // Tests race one customer's orders and top-ups far beyond 20 a minute; the limit itself is tested on its own
+  // (test/integration/api-idempotency-and-limits.test.ts) and with `customerLimitPerMinute`.
+  process.env.WANDIAN_CUSTOMER_ORDERS_PER_MINUTE = String(customerLimitPerMinute ?? 10_000);
+  process.env.WANDIAN_CUSTOMER_TOPUPS_PER_MINUTE = String(customerLimitPerMinute ?? 10_000);
   const system = await startLocalSystem({ port: 0, quiet: true, ...systemOptions });
   return { system, api: new ApiClient(system.url, secret), doc: DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: system.dynamoEndpoint })) };
 }

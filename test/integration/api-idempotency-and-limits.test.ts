@@ -42,7 +42,8 @@ function apiEvent(o: { routeKey: string; path: string; body: string; key?: strin
     stage: '$default',
     time: '23/Nov/2026:08:00:00 +0000',
     timeEpoch: Date.now(),
-    ...(o.sub ? { authorizer: { jwt: { claims: { sub: o.sub }, scopes: [] } } } : {}),
+    // As the HTTP JWT authorizer passes a customer's claims (arrays as "[a b]"); the route guard needs the role.
+    ...(o.sub ? { authorizer: { jwt: { claims: { sub: o.sub, 'cognito:groups': '[customer]' }, scopes: null } } } : {}),
   };
   return {
     version: '2.0',
@@ -85,10 +86,10 @@ describe('two idempotent handlers in one process', () => {
       ...idempotencyMiddlewares(`${prefix}-topup`, '[headers."idempotency-key", pathParameters.customerId]'),
     );
     const order = (customerId: string, key: string) =>
-      orderLike(apiEvent({ routeKey: 'POST /v1/orders', path: '/v1/orders', key, body: JSON.stringify({ customerId, items: 1 }) }), context);
+      orderLike(apiEvent({ routeKey: 'POST /v1/orders', path: '/v1/orders', key, sub: customerId, body: JSON.stringify({ customerId, items: 1 }) }), context);
     const topup = (customerId: string, key: string) =>
       topupLike(
-        apiEvent({ routeKey: 'POST /v1/customers/{customerId}/wallet/topups', path: `/v1/customers/${customerId}/wallet/topups`, key, pathParameters: { customerId }, body: '{"amount":100,"currency":"CNY"}' }),
+        apiEvent({ routeKey: 'POST /v1/customers/{customerId}/wallet/topups', path: `/v1/customers/${customerId}/wallet/topups`, key, sub: customerId, pathParameters: { customerId }, body: '{"amount":100,"currency":"CNY"}' }),
         context,
       );
     return { order, topup };
