@@ -186,6 +186,18 @@ describe('wallet top-ups (contract v1.1: top-ups are payments)', () => {
     expect((await api.get(`/v1/customers/${customerId}/wallet`)).body).toMatchObject({ balance: 100, currency: 'CNY' });
   });
 
+  it('refunds a confirmed top-up that would take the wallet past its maximum balance', async () => {
+    const customerId = uid('cust');
+    const half = 600_000_000_000; // two of them pass the 10^12 minor-unit maximum
+    const [a, b] = [await openTopup(customerId, half), await openTopup(customerId, half)];
+    expect((await api.payTopup(a)).body.disposition).toBe('APPLIED');
+    expect((await api.payTopup(b)).body.disposition).toBe('REFUNDED');
+    expect(await topupOf(customerId, b.topupId)).toMatchObject({ status: 'FAILED', failureReason: 'WALLET_LIMIT_EXCEEDED' });
+    expect(await balanceOf(customerId)).toBe(half);
+    // A third cannot even be opened now: it could never be credited.
+    expect((await api.topUp(customerId, half, 'CNY')).body.code).toBe('WALLET_LIMIT_EXCEEDED');
+  });
+
   it("hides another customer's top-ups (404) and lets a chainAdmin read any", async () => {
     const owner = uid('cust');
     const topup = await openTopup(owner, 100);
