@@ -1,37 +1,75 @@
 /**
- * POST /v1/payments/webhook — provider callback `{paymentId, orderId, status, amount, currency,
- * occurredAt}` with `X-Signature: sha256=<hex HMAC-SHA256 of the raw body>` → 200 `{received, disposition}`
- * (duplicates too). The first callback for an order is recorded on it (invariant 4) and resumes the
- * saga; a repeat of it is a no-op; any other successful payment for an order that already has one, or
- * that is already closed, or that is paid from the wallet (BALANCE), is refunded once per paymentId
- * (late or double payment).
- * Errors: 401 INVALID_SIGNATURE; 400 VALIDATION_FAILED; 404 ORDER_NOT_FOUND.
+ * POST /v1/payments/webhook/{provider} (contract v1.1; PRODUCT.md "Webhook signature", "Wallet top-ups are
+ * payments") — `provider` one of wechat-pay, alipay, card; no token, signature only: header
+ * `X-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">` with that provider's secret
+ * (current or, during a rotation, previous; functions/commons/secrets.ts; rules in src/payments/signature.ts).
+ * Body `{paymentId, orderId | topupId (exactly one), status: SUCCEEDED | FAILED, amount (minor units),
+ * currency, occurredAt}` → 200 `{received, disposition}` (duplicates too).
+ *
+ * Orders: the first callback for an order is recorded on it (invariant 4) and resumes the saga (APPLIED); a
+ * repeat of it is DUPLICATE; any other successful payment for an order that already has one, or that is
+ * already closed, or that is paid from the wallet (BALANCE), is REFUNDED once per paymentId (late or double
+ * payment); another FAILED one is IGNORED.
+ * Top-ups: settled in one transaction with the payments record (src/store/topup-store.ts): APPLIED (credited
+ * once / FAILED once), DUPLICATE, REFUNDED (double or late money, or money the wallet cannot take: refunded
+ * once per paymentId), REJECTED (amount, currency or provider differ from the top-up: never credited, the
+ * top-up ends FAILED with PAYMENT_MISMATCH and the captured money is refunded), IGNORED.
+ *
+ * Errors: 404 ROUTE_NOT_FOUND (unknown provider: checked first, no secret exists for it); 401
+ * INVALID_SIGNATURE (missing, malformed or wrong), STALE_SIGNATURE (genuine but `t` more than 300 s from now:
+ * a replay); 400 VALIDATION_FAILED, MALFORMED_JSON; 404 ORDER_NOT_FOUND, TOPUP_NOT_FOUND. A refused callback
+ * changes nothing.
  */
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { httpHandler, json, jsonBody, rawBody } from '../commons/http.ts';
 import { doc, sfn } from '../commons/clients.ts';
-import { orders } from '../commons/stores.ts';
+import { orders, topups } from '../commons/stores.ts';
 import { logger } from '../commons/powertools.ts';
-import { webhookSecret } from '../commons/secrets.ts';
+import { assertWebhookSecretsConfigured, webhookSecrets } from '../commons/secrets.ts';
 import { DomainError } from '../../src/domain/errors.ts';
-import { paymentWebhookBodySchema } from '../../src/domain/schemas.ts';
-import { verifySignature } from '../../src/payments/signature.ts';
+import { paymentWebhookBodySchema, type PaymentWebhookBody } from '../../src/domain/schemas.ts';
+import { verify } from '../../src/payments/signature.ts';
+import { paymentProviders, type PaymentProviderId } from '../../src/payments/webhook-secret-env.ts';
 import { paymentProvider } from '../../src/payments/provider.ts';
 import { resumeSaga } from '../../src/saga/resume.ts';
 import { tableName } from '../../src/config.ts';
 import { isConditionalCheckFailed } from '../../src/store/dynamo-errors.ts';
 import { crashPoint } from '../../src/faults.ts';
 
-export const handler = httpHandler(async (event) => {
-  if (!verifySignature(rawBody(event), event.headers?.['x-signature'], await webhookSecret())) {
-    throw new DomainError('INVALID_SIGNATURE', 'X-Signature does not match the body');
-  }
-  const body = jsonBody(event, paymentWebhookBodySchema);
-  logger.appendKeys({ orderId: body.orderId, paymentId: body.paymentId });
-  const order = await orders.get(body.orderId);
-  if (!order) throw new DomainError('ORDER_NOT_FOUND', `Order ${body.orderId} does not exist`, { orderId: body.orderId });
+// Deployed without a secret ARN per provider: fail at cold start, not on the first callback.
+assertWebhookSecretsConfigured();
 
-  const payment = { ...body, receivedAt: new Date().toISOString() };
+const isProvider = (p: string | undefined): p is PaymentProviderId => (paymentProviders as readonly string[]).includes(p ?? '');
+
+export const handler = httpHandler(async (event) => {
+  const provider = event.pathParameters?.provider;
+  if (!isProvider(provider)) throw new DomainError('ROUTE_NOT_FOUND', `No payment provider ${String(provider).slice(0, 64)}; one of ${paymentProviders.join(', ')}`);
+  const verdict = verify(event.headers?.['x-signature'], rawBody(event), await webhookSecrets(provider), Math.floor(Date.now() / 1000));
+  if (verdict === 'INVALID') throw new DomainError('INVALID_SIGNATURE', `X-Signature is missing or does not match the body for ${provider}`);
+  if (verdict === 'STALE') throw new DomainError('STALE_SIGNATURE', 'X-Signature timestamp t is more than 300 s away from now');
+  const body = jsonBody(event, paymentWebhookBodySchema);
+  logger.appendKeys({ provider, paymentId: body.paymentId, ...(body.topupId ? { topupId: body.topupId } : { orderId: body.orderId }) });
+  return body.topupId ? topupCallback(provider, body, body.topupId) : orderCallback(provider, body, body.orderId!);
+});
+
+/** A callback confirming (or failing) a wallet top-up. */
+async function topupCallback(provider: PaymentProviderId, body: PaymentWebhookBody, topupId: string) {
+  const topup = await topups.get(topupId);
+  if (!topup) throw new DomainError('TOPUP_NOT_FOUND', `Top-up ${topupId} does not exist`, { topupId });
+  const result = await topups.settle(topup, { ...body, topupId, provider }, new Date().toISOString());
+  if (result.refund) {
+    await paymentProvider().refund({ topupId, customerId: topup.customerId, paymentId: body.paymentId, amount: body.amount, currency: body.currency });
+    logger.warn('Refunded a top-up payment', { disposition: result.disposition, topupStatus: result.topup.status });
+  }
+  return json(200, { received: true, disposition: result.disposition });
+}
+
+/** A callback paying an order (contract v1 semantics, unchanged). */
+async function orderCallback(provider: PaymentProviderId, body: PaymentWebhookBody, orderId: string) {
+  const order = await orders.get(orderId);
+  if (!order) throw new DomainError('ORDER_NOT_FOUND', `Order ${orderId} does not exist`, { orderId });
+
+  const payment = { ...body, provider, receivedAt: new Date().toISOString() };
   // A BALANCE order is paid from the wallet only: a provider payment for it is handled like a late one.
   const recorded = order.paymentMethod !== 'BALANCE' && await orders.recordPayment(order.orderId, { paymentId: body.paymentId, status: body.status, amount: body.amount, currency: body.currency, occurredAt: body.occurredAt, receivedAt: payment.receivedAt });
   if (recorded) {
@@ -52,7 +90,7 @@ export const handler = httpHandler(async (event) => {
     logger.warn('Refunded a late or duplicate payment', { status: current.status });
   }
   return json(200, { received: true, disposition: 'REFUNDED' });
-});
+}
 
 /** One record per paymentId; returns false when this paymentId was already recorded. */
 async function savePayment(item: Record<string, unknown>): Promise<boolean> {

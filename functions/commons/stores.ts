@@ -7,6 +7,7 @@ import { OrderStore } from '../../src/store/order-store.ts';
 import { WalletStore } from '../../src/store/wallet-store.ts';
 import { ConnectionStore } from '../../src/store/connection-store.ts';
 import { StaffStore } from '../../src/store/staff-store.ts';
+import { TopupStore } from '../../src/store/topup-store.ts';
 
 export const masterData = new MasterDataStore(doc);
 export const inventory = new InventoryStore(doc);
@@ -15,3 +16,4 @@ export const orders = new OrderStore(doc);
 export const connections = new ConnectionStore(doc);
 export const wallets = new WalletStore(doc);
 export const staff = new StaffStore(doc);
+export const topups = new TopupStore(doc);

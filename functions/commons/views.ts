@@ -1,5 +1,6 @@
 /** Public JSON views: what the API shows of stored records (internal saga fields stay inside). */
 import type { Coupon, InventoryLevel, Order } from '../../src/domain/types.ts';
+import type { Topup } from '../../src/domain/topup.ts';
 
 /** Order as returned by GET /v1/orders/{orderId} and POST /v1/orders. */
 export function orderView(o: Order) {
@@ -40,4 +41,22 @@ export const couponView = (c: Coupon) => c;
 /** Wallet as returned by GET /v1/customers/{customerId}/wallet and its top-ups: balance in minor units of `currency`. */
 export function walletView(w: { customerId: string; balance: number; currency: string; updatedAt: string }) {
   return { customerId: w.customerId, balance: w.balance, currency: w.currency, updatedAt: w.updatedAt };
+}
+
+/**
+ * Top-up as returned by POST and GET /v1/customers/{customerId}/wallet/topups[/{topupId}]: amount in minor
+ * units of `currency`; `failureReason` only when FAILED.
+ */
+export function topupView(t: Topup) {
+  return {
+    topupId: t.topupId,
+    customerId: t.customerId,
+    status: t.status,
+    amount: t.amount,
+    currency: t.currency,
+    paymentMethod: t.paymentMethod,
+    createdAt: t.createdAt,
+    updatedAt: t.updatedAt,
+    ...(t.failureReason ? { failureReason: t.failureReason } : {}),
+  };
 }

@@ -2,7 +2,8 @@
  * The demo chain: stores in four sales regions, a catalog priced in CNY fen, stock per store x SKU,
  * coupons and stacked promotions (automatic ones too), a gift item, one flash-sale item, and customer
  * wallets, planned from a seeded Rng and written through the HTTP API (PUT /v1/stores, /v1/catalog,
- * /v1/stores/{id}/inventory, /v1/coupons; POST /v1/customers/{id}/wallet/topups).
+ * /v1/stores/{id}/inventory, /v1/coupons; POST /v1/customers/{id}/wallet/topups, each confirmed by the
+ * provider's signed webhook, POST /v1/payments/webhook/card).
  */
 import type { ApiClient } from '../api-client.ts';
 import type { Rng } from './random.ts';
@@ -190,8 +191,9 @@ export interface WalletPlan {
 
 /**
  * Writes `plan` through the API with `concurrency` requests in flight: stores, catalog (incl. the flash
- * and gift items), coupons, then every stock level, then the `wallets`' top-ups (201 expected; a replayed
- * key must answer the same balance). `onProgress(done, total)` after each request. Throws on the first
+ * and gift items), coupons, then every stock level, then the `wallets`' top-ups (201 PENDING expected; a
+ * replayed key must answer the same top-up) each confirmed through the webhook (a replayed callback:
+ * DUPLICATE). `onProgress(done, total)` after each request. Throws on the first
  * unexpected answer (a seed that fails makes the rest of the demo meaningless).
  */
 export async function seedChain(
@@ -226,18 +228,30 @@ export async function seedChain(
     });
   }
   let replays = 0;
+  let confirmations = 0;
   await forEachLimited(topups, opts.concurrency, async (t) => {
+    // Contract v1.1: a top-up opens PENDING and the provider's signed webhook credits it, exactly once.
     const path = `/v1/customers/${t.customerId}/wallet/topups`;
-    const body = { amount: t.amount, currency: 'CNY' };
-    const res = await api.request('POST', path, body, { 'idempotency-key': t.key });
+    const res = await api.topUp(t.customerId, t.amount, 'CNY', 'CARD', t.key);
     if (res.status !== 201) throw new Error(`seed POST ${path} answered ${res.status}: ${JSON.stringify(res.body)}`);
+    const paymentId = `pay_seed_${t.key}`;
     if (t.replay) {
-      // A client retry with the same key and body: same answer, money added once (invariant 6; checked at the end).
-      const again = await api.request('POST', path, body, { 'idempotency-key': t.key });
-      if (again.status !== 201 || again.body?.balance !== res.body.balance) throw new Error(`top-up replay ${path} answered ${again.status}: ${JSON.stringify(again.body)}, first ${JSON.stringify(res.body)}`);
+      // A client retry with the same key and body: the same top-up (invariant 6); the provider's callback
+      // is delivered twice too: the money is added once (checked at the end).
+      const again = await api.topUp(t.customerId, t.amount, 'CNY', 'CARD', t.key);
+      if (again.status !== 201 || again.body?.topupId !== res.body.topupId) throw new Error(`top-up replay ${path} answered ${again.status}: ${JSON.stringify(again.body)}, first ${JSON.stringify(res.body)}`);
+      const repeat = await api.payTopup(res.body, { paymentId });
+      if (repeat.status !== 200) throw new Error(`top-up confirmation of ${t.customerId} answered ${repeat.status}: ${JSON.stringify(repeat.body)}`);
       replays++;
     }
+    const confirmed = await api.payTopup(res.body, { paymentId });
+    const expected = t.replay ? 'DUPLICATE' : 'APPLIED';
+    if (confirmed.status !== 200 || confirmed.body?.disposition !== expected) {
+      throw new Error(`top-up confirmation of ${t.customerId} answered ${confirmed.status}: ${JSON.stringify(confirmed.body)}, expected ${expected}`);
+    }
+    confirmations++;
     opts.onProgress?.(++done, total);
   });
-  return { requests: total + replays, ms: Date.now() - t0, topups: topups.length, topupReplays: replays };
+  // Per replayed top-up: the second POST and the repeated callback; plus one confirmation per top-up.
+  return { requests: total + 2 * replays + confirmations, ms: Date.now() - t0, topups: topups.length, topupReplays: replays };
 }

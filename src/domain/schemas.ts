@@ -158,23 +158,52 @@ export const createOrderBodySchema = z.strictObject({
 });
 export type CreateOrderBody = z.infer<typeof createOrderBodySchema>;
 
-/** POST /v1/payments/webhook: `{paymentId, orderId, status, amount (minor units), currency, occurredAt}`. */
-export const paymentWebhookBodySchema = z.strictObject({
-  paymentId: idSchema,
-  orderId: idSchema,
-  status: z.enum(['SUCCEEDED', 'FAILED']),
-  amount: moneySchema,
-  currency: currencySchema,
-  occurredAt: utcTimestampSchema,
-});
+/**
+ * POST /v1/payments/webhook/{provider}: `{paymentId, orderId | topupId (exactly one), status, amount (minor
+ * units), currency, occurredAt}` (contract v1.1: a callback pays an order or confirms a wallet top-up).
+ */
+export const paymentWebhookBodySchema = z
+  .strictObject({
+    paymentId: idSchema,
+    orderId: idSchema.optional(),
+    topupId: idSchema.optional(),
+    status: z.enum(['SUCCEEDED', 'FAILED']),
+    amount: moneySchema,
+    currency: currencySchema,
+    occurredAt: utcTimestampSchema,
+  })
+  .superRefine((b, ctx) => {
+    if ((b.orderId === undefined) === (b.topupId === undefined)) {
+      ctx.addIssue({ code: 'custom', path: [b.orderId === undefined ? 'orderId' : 'topupId'], message: 'Send exactly one of orderId and topupId' });
+    }
+  });
 export type PaymentWebhookBody = z.infer<typeof paymentWebhookBodySchema>;
 
-/** POST /v1/customers/{customerId}/wallet/topups: `{amount >= 1 (minor units), currency}`. */
+/** Payment methods a wallet top-up can be paid with (a provider that confirms through the webhook; not BALANCE). */
+export const topupPaymentMethodSchema = z.enum(['WECHAT_PAY', 'ALIPAY', 'CARD']);
+
+/** POST /v1/customers/{customerId}/wallet/topups (v1.1): `{amount >= 1 (minor units), currency, paymentMethod}`. */
 export const walletTopupBodySchema = z.strictObject({
   amount: moneySchema.min(1),
   currency: currencySchema,
+  paymentMethod: topupPaymentMethodSchema,
 });
 export type WalletTopupBody = z.infer<typeof walletTopupBodySchema>;
+
+/**
+ * POST /v1/customers/{customerId}/wallet/adjustments (chainAdmin): `{amount (signed integer minor units,
+ * != 0, |amount| <= 10^12), currency, reason (1-200 characters)}`.
+ */
+export const walletAdjustmentBodySchema = z.strictObject({
+  amount: z
+    .int()
+    .min(-MAX_MONEY)
+    .max(MAX_MONEY)
+    .refine((n) => n !== 0, 'Must not be 0'),
+  currency: currencySchema,
+  reason: z.string().trim().min(1).max(200),
+});
+export type WalletAdjustmentBody = z.infer<typeof walletAdjustmentBodySchema>;
 
 /** One validation problem: `path` is dot-joined (`items.0.quantity`; `''` for the body itself). */
 export interface ValidationIssue {

@@ -7,9 +7,10 @@
  */
 import type { Order } from '../domain/types.ts';
 
-/** A captured payment to give back in full: amount in minor units of `currency`. */
+/** A captured payment to give back in full: amount in minor units of `currency`; for an order or a wallet top-up. */
 export interface RefundRequest {
-  orderId: string;
+  orderId?: string;
+  topupId?: string;
   customerId: string;
   paymentId: string;
   amount: number;
@@ -56,6 +57,7 @@ export const walletProvider = (wallets: WalletCredits): PaymentProvider => ({
   },
   async voidIntent() {},
   async refund({ orderId }) {
+    if (!orderId) throw new Error('The wallet refunds order debits only');
     await wallets.creditOrder(orderId, new Date().toISOString());
     return { refundId: `wrf_${orderId}` };
   },

@@ -10,6 +10,8 @@ import { tableName } from '../config.ts';
 import { DomainError } from '../domain/errors.ts';
 import { MAX_MONEY } from '../domain/schemas.ts';
 import type { Order, PaymentRecord } from '../domain/types.ts';
+import type { AuditRecord } from '../domain/audit.ts';
+import { auditPut } from './audit-store.ts';
 import { cancellationReasons, cancelledByConditionsOnly, isConditionalCheckFailed } from './dynamo-errors.ts';
 import { IllegalOrderStateError, OrderNotFoundError } from './order-store.ts';
 
@@ -24,6 +26,9 @@ export interface Wallet {
 
 /** Largest balance a top-up may reach, in minor units (10^12, as for any amount in a request). */
 export const MAX_WALLET_BALANCE = MAX_MONEY;
+
+/** Reads (and conditional writes) an adjustment tries before answering CONCURRENT_UPDATE. */
+export const ADJUST_ATTEMPTS = 5;
 
 /** The payment id a wallet debit is recorded under on the order (one per order). */
 export const walletPaymentId = (orderId: string): string => `wallet_${orderId}`;
@@ -71,6 +76,58 @@ export class WalletStore {
       }
       throw new DomainError('WALLET_LIMIT_EXCEEDED', `A wallet holds at most ${MAX_WALLET_BALANCE} minor units`, { balance: existing.balance, maxBalance: MAX_WALLET_BALANCE });
     }
+  }
+
+  /**
+   * An operator adjustment (chainAdmin, PRODUCT.md v1.1): adds the signed `amount` (minor units, != 0) to the
+   * wallet, creating it in `currency` when a positive adjustment meets no wallet. The write is conditioned on
+   * the balance read just before (optimistic concurrency, {@link ADJUST_ATTEMPTS} reads at most), so the
+   * audit record `audit(before, after, now)` that goes into the SAME transaction states the exact balances.
+   * Returns the wallet after it. Throws DomainError INSUFFICIENT_FUNDS (it would go below zero),
+   * CURRENCY_MISMATCH, WALLET_LIMIT_EXCEEDED, or CONCURRENT_UPDATE (the balance kept changing); nothing is
+   * written then, the audit record included.
+   */
+  async adjust(customerId: string, amount: number, currency: string, audit: (before: number, after: number, now: string) => AuditRecord): Promise<Wallet> {
+    for (let attempt = 1; attempt <= ADJUST_ATTEMPTS; attempt++) {
+      const wallet = await this.get(customerId);
+      if (wallet && wallet.currency !== currency) {
+        throw new DomainError('CURRENCY_MISMATCH', `The wallet holds ${wallet.currency}, the adjustment is in ${currency}`, { walletCurrency: wallet.currency });
+      }
+      const before = wallet?.balance ?? 0;
+      const after = before + amount;
+      if (after < 0) throw new DomainError('INSUFFICIENT_FUNDS', `The wallet holds ${before} minor units; ${amount} would take it below zero`, { balance: before });
+      if (after > MAX_WALLET_BALANCE) {
+        throw new DomainError('WALLET_LIMIT_EXCEEDED', `A wallet holds at most ${MAX_WALLET_BALANCE} minor units`, { balance: before, maxBalance: MAX_WALLET_BALANCE });
+      }
+      const now = new Date().toISOString();
+      const walletWrite = wallet
+        ? {
+            Update: {
+              TableName: tableName('wallets'),
+              Key: { customerId },
+              // Exactly the balance read (so before/after in the audit are exact); never below zero.
+              ConditionExpression: 'currency = :currency AND balance = :before',
+              UpdateExpression: 'SET balance = :after, updatedAt = :now',
+              ExpressionAttributeValues: { ':currency': currency, ':before': before, ':after': after, ':now': now },
+            },
+          }
+        : {
+            Put: {
+              TableName: tableName('wallets'),
+              Item: { customerId, balance: after, currency, createdAt: now, updatedAt: now },
+              ConditionExpression: 'attribute_not_exists(customerId)',
+            },
+          };
+      try {
+        await transactWrite(this.doc, { TransactItems: [walletWrite, auditPut(audit(before, after, now))] });
+        return { ...(wallet ?? { customerId, currency, createdAt: now }), balance: after, updatedAt: now };
+      } catch (e) {
+        const reasons = cancellationReasons(e);
+        if (!reasons || !cancelledByConditionsOnly(reasons) || reasons[0]?.Code !== 'ConditionalCheckFailed') throw e;
+        // The wallet changed since it was read (a debit, a top-up, another adjustment): read it again.
+      }
+    }
+    throw new DomainError('CONCURRENT_UPDATE', `Wallet of ${customerId} kept changing; retry the adjustment`);
   }
 
   /**

@@ -22,10 +22,10 @@ const topUp = (customerId: string, body: unknown, key?: string) =>
   api.request('POST', `/v1/customers/${customerId}/wallet/topups`, body, key === undefined ? {} : { 'idempotency-key': key });
 
 async function snapshot() {
-  const [inventory, orders, payments, coupons, wallets] = await Promise.all(
-    (['inventory', 'orders', 'payments', 'coupons', 'wallets'] as const).map(async (t) => (await doc.send(new ScanCommand({ TableName: tableName(t), ConsistentRead: true }))).Items ?? []),
+  const [inventory, orders, payments, coupons, wallets, topups, audit] = await Promise.all(
+    (['inventory', 'orders', 'payments', 'coupons', 'wallets', 'topups', 'audit'] as const).map(async (t) => (await doc.send(new ScanCommand({ TableName: tableName(t), ConsistentRead: true }))).Items ?? []),
   );
-  return { inventory, orders, payments, coupons, wallets };
+  return { inventory, orders, payments, coupons, wallets, topups, audit };
 }
 
 beforeAll(async () => {
@@ -33,7 +33,8 @@ beforeAll(async () => {
   await api.put(`/v1/stores/${storeId}`, { name: 'S', region: 'east', timezone: 'Asia/Shanghai' });
   await api.put(`/v1/catalog/${sku}`, { name: 'Tea', unitPrice: 900, currency: 'CNY', category: 'drinks' });
   await api.put(`/v1/stores/${storeId}/inventory/${sku}`, { available: 10, lowStockThreshold: 1 });
-  await topUp(walletOwner, { amount: 1000, currency: 'CNY' }, 'k-seed-wallet');
+  // Contract v1.1: a wallet is funded by a top-up that the provider's webhook confirms.
+  await api.fundWallet(walletOwner, 1000, 'CNY', 'CARD', 'k-seed-wallet');
 });
 
 afterAll(async () => {
@@ -72,15 +73,15 @@ const cases: Case[] = [
   ['unknown SKU', () => api.createOrder({ ...validOrder, items: [{ sku: 'no-such-sku', quantity: 1 }] }), 404, 'SKU_NOT_FOUND'],
   ['unknown coupon', () => api.createOrder({ ...validOrder, couponCodes: ['NO-SUCH-COUPON'] }), 422, 'COUPON_NOT_APPLICABLE'],
   ['more than the stock', () => api.createOrder({ ...validOrder, items: [{ sku, quantity: 11 }] }), 409, 'INVENTORY_SHORTAGE'],
-  ['wallet top-up with a negative amount', () => topUp(walletOwner, { amount: -100, currency: 'CNY' }, 'k-topup-negative'), 400, 'VALIDATION_FAILED'],
-  ['wallet top-up of zero', () => topUp(walletOwner, { amount: 0, currency: 'CNY' }, 'k-topup-zero'), 400, 'VALIDATION_FAILED'],
-  ['wallet top-up with a fractional amount', () => topUp(walletOwner, { amount: 10.5, currency: 'CNY' }, 'k-topup-float'), 400, 'VALIDATION_FAILED'],
-  ['wallet top-up without a Content-Type', () => postWithoutContentType(`/v1/customers/${walletOwner}/wallet/topups`, '{"amount":100,"currency":"CNY"}', { 'idempotency-key': 'k-topup-no-ctype' }), 415, 'UNSUPPORTED_MEDIA_TYPE'],
+  ['wallet top-up with a negative amount', () => topUp(walletOwner, { amount: -100, currency: 'CNY', paymentMethod: 'CARD' }, 'k-topup-negative'), 400, 'VALIDATION_FAILED'],
+  ['wallet top-up of zero', () => topUp(walletOwner, { amount: 0, currency: 'CNY', paymentMethod: 'CARD' }, 'k-topup-zero'), 400, 'VALIDATION_FAILED'],
+  ['wallet top-up with a fractional amount', () => topUp(walletOwner, { amount: 10.5, currency: 'CNY', paymentMethod: 'CARD' }, 'k-topup-float'), 400, 'VALIDATION_FAILED'],
+  ['wallet top-up without a Content-Type', () => postWithoutContentType(`/v1/customers/${walletOwner}/wallet/topups`, '{"amount":100,"currency":"CNY","paymentMethod":"CARD"}', { 'idempotency-key': 'k-topup-no-ctype' }), 415, 'UNSUPPORTED_MEDIA_TYPE'],
   ['6,000-deep array as a wallet top-up', () => topUp(walletOwner, deepArray(6_000), 'k-topup-deep-6000'), 400, 'VALIDATION_FAILED'],
   ['30,000-deep array as a wallet top-up', () => topUp(walletOwner, deepArray(30_000), 'k-topup-deep-30000'), 400, 'VALIDATION_FAILED'],
-  ['wallet top-up without Idempotency-Key', () => topUp(walletOwner, { amount: 100, currency: 'CNY' }), 400, 'IDEMPOTENCY_KEY_REQUIRED'],
-  ['wallet top-up in another currency than the wallet', () => topUp(walletOwner, { amount: 100, currency: 'USD' }, 'k-topup-usd'), 422, 'CURRENCY_MISMATCH'],
-  ['wallet top-up for a bad customer id', () => topUp('bad%20id', { amount: 100, currency: 'CNY' }, 'k-topup-badid'), 400, 'VALIDATION_FAILED'],
+  ['wallet top-up without Idempotency-Key', () => topUp(walletOwner, { amount: 100, currency: 'CNY', paymentMethod: 'CARD' }), 400, 'IDEMPOTENCY_KEY_REQUIRED'],
+  ['wallet top-up in another currency than the wallet', () => topUp(walletOwner, { amount: 100, currency: 'USD', paymentMethod: 'CARD' }, 'k-topup-usd'), 422, 'CURRENCY_MISMATCH'],
+  ['wallet top-up for a bad customer id', () => topUp('bad%20id', { amount: 100, currency: 'CNY', paymentMethod: 'CARD' }, 'k-topup-badid'), 400, 'VALIDATION_FAILED'],
   ['wallet of a customer who never topped up', () => api.get('/v1/customers/no-such-customer/wallet'), 404, 'WALLET_NOT_FOUND'],
   ['fulfil an unknown order', () => api.request('POST', '/v1/orders/ord_nope/fulfil'), 404, 'ORDER_NOT_FOUND'],
   ['coupon scoped to a malformed region', () => api.put('/v1/coupons/BADREGION', { type: 'AMOUNT_OFF', amountOff: 100, region: 'East Coast' }), 400, 'VALIDATION_FAILED'],
@@ -96,9 +97,17 @@ const cases: Case[] = [
   ['unknown order', () => api.get('/v1/orders/ord_nope'), 404, 'ORDER_NOT_FOUND'],
   ['cancel an unknown order', () => api.request('POST', '/v1/orders/ord_nope/cancel'), 404, 'ORDER_NOT_FOUND'],
   ['webhook with a bad signature', () => api.webhook({ paymentId: 'p1', orderId: 'ord_nope', status: 'SUCCEEDED', amount: 1, currency: 'CNY', occurredAt: '2026-11-23T08:00:00Z' }, 'sha256=' + '0'.repeat(64)), 401, 'INVALID_SIGNATURE'],
-  ['webhook without a signature', () => api.request('POST', '/v1/payments/webhook', { paymentId: 'p1' }), 401, 'INVALID_SIGNATURE'],
+  ['webhook without a signature', () => api.request('POST', '/v1/payments/webhook/card', { paymentId: 'p1' }), 401, 'INVALID_SIGNATURE'],
   ['webhook for an unknown order', () => api.webhook({ paymentId: 'p1', orderId: 'ord_nope', status: 'SUCCEEDED', amount: 1, currency: 'CNY', occurredAt: '2026-11-23T08:00:00Z' }), 404, 'ORDER_NOT_FOUND'],
   ['webhook with a float amount', () => api.webhook({ paymentId: 'p1', orderId: 'ord_nope', status: 'SUCCEEDED', amount: 1.5, currency: 'CNY', occurredAt: '2026-11-23T08:00:00Z' }), 400, 'VALIDATION_FAILED'],
+  ['wallet top-up paid from the wallet itself', () => topUp(walletOwner, { amount: 100, currency: 'CNY', paymentMethod: 'BALANCE' }, 'k-topup-balance'), 400, 'VALIDATION_FAILED'],
+  ['wallet top-up without a payment method', () => topUp(walletOwner, { amount: 100, currency: 'CNY' }, 'k-topup-nomethod'), 400, 'VALIDATION_FAILED'],
+  ['unknown top-up', () => api.get(`/v1/customers/${walletOwner}/wallet/topups/top_nope`), 404, 'TOPUP_NOT_FOUND'],
+  ['wallet adjustment of zero', () => api.request('POST', `/v1/customers/${walletOwner}/wallet/adjustments`, { amount: 0, currency: 'CNY', reason: 'nothing' }), 400, 'VALIDATION_FAILED'],
+  ['wallet adjustment without a reason', () => api.request('POST', `/v1/customers/${walletOwner}/wallet/adjustments`, { amount: 5, currency: 'CNY' }), 400, 'VALIDATION_FAILED'],
+  ['webhook for an unknown provider', () => api.webhook({ paymentId: 'p1', orderId: 'ord_nope', status: 'SUCCEEDED', amount: 1, currency: 'CNY', occurredAt: '2026-11-23T08:00:00Z' }, undefined, 'paypal'), 404, 'ROUTE_NOT_FOUND'],
+  ['webhook for an unknown top-up', () => api.webhook({ paymentId: 'p1', topupId: 'top_nope', status: 'SUCCEEDED', amount: 1, currency: 'CNY', occurredAt: '2026-11-23T08:00:00Z' }), 404, 'TOPUP_NOT_FOUND'],
+  ['webhook naming both an order and a top-up', () => api.webhook({ paymentId: 'p1', orderId: 'ord_nope', topupId: 'top_nope', status: 'SUCCEEDED', amount: 1, currency: 'CNY', occurredAt: '2026-11-23T08:00:00Z' }), 400, 'VALIDATION_FAILED'],
   ['unknown route', () => api.get('/v1/nothing-here'), 404, 'ROUTE_NOT_FOUND'],
 ];
 

@@ -149,8 +149,10 @@ async function seed(api: ApiClient): Promise<Seeded> {
   }
   const code = 'SAVE1';
   expect((await api.put(`/v1/coupons/${code}`, { type: 'AMOUNT_OFF', amountOff: 100, maxRedemptions: 5, perCustomerLimit: 3 })).status).toBe(200);
-  const topUp = await api.request('POST', '/v1/customers/cust-1/wallet/topups', { amount: WALLET_TOP_UP, currency: 'CNY' }, { 'idempotency-key': 'seed-top-up' });
+  // Contract v1.1: the wallet is funded by a top-up that the provider's webhook confirms.
+  const topUp = await api.topUp('cust-1', WALLET_TOP_UP, 'CNY', 'CARD', 'seed-top-up');
   expect(topUp.status).toBe(201);
+  expect((await api.payTopup(topUp.body)).body.disposition).toBe('APPLIED');
   return { storeId, code };
 }
 

@@ -15,6 +15,7 @@ import {
   paymentWebhookBodySchema,
   storeBodySchema,
   walletTopupBodySchema,
+  walletAdjustmentBodySchema,
 } from '../../src/domain/schemas.ts';
 
 /** Runs `fn` and returns the DomainError it throws. */
@@ -314,10 +315,45 @@ describe('paymentWebhookBodySchema', () => {
   });
 });
 
+describe('paymentWebhookBodySchema with a top-up (v1.1)', () => {
+  const good = { paymentId: 'wx_124', topupId: 'top_1', status: 'SUCCEEDED', amount: 4500, currency: 'CNY', occurredAt: '2025-01-01T08:00:00Z' };
+  it('accepts a callback naming topupId instead of orderId', () => {
+    expect(parseWith(paymentWebhookBodySchema, good)).toEqual(good);
+  });
+  it('requires exactly one of orderId and topupId', () => {
+    expect(paths(caught(() => parseWith(paymentWebhookBodySchema, { ...good, orderId: 'ord_1' })))).toEqual(['topupId']);
+    const { topupId: _omitted, ...neither } = good;
+    expect(paths(caught(() => parseWith(paymentWebhookBodySchema, neither)))).toEqual(['orderId']);
+  });
+});
+
 describe('walletTopupBodySchema', () => {
-  it('accepts a positive amount and rejects 0', () => {
-    expect(parseWith(walletTopupBodySchema, { amount: 100, currency: 'CNY' })).toEqual({ amount: 100, currency: 'CNY' });
-    expect(paths(caught(() => parseWith(walletTopupBodySchema, { amount: 0, currency: 'CNY' })))).toEqual(['amount']);
+  // Contract v1.1: a top-up is a provider payment, so paymentMethod (not BALANCE) is required.
+  it('accepts a positive amount with a provider payment method and rejects 0', () => {
+    expect(parseWith(walletTopupBodySchema, { amount: 100, currency: 'CNY', paymentMethod: 'ALIPAY' })).toEqual({ amount: 100, currency: 'CNY', paymentMethod: 'ALIPAY' });
+    expect(paths(caught(() => parseWith(walletTopupBodySchema, { amount: 0, currency: 'CNY', paymentMethod: 'CARD' })))).toEqual(['amount']);
+  });
+  it.each([
+    ['no paymentMethod', { amount: 100, currency: 'CNY' }, ['paymentMethod']],
+    ['BALANCE', { amount: 100, currency: 'CNY', paymentMethod: 'BALANCE' }, ['paymentMethod']],
+  ])('rejects %s', (_name, body, expected) => {
+    expect(paths(caught(() => parseWith(walletTopupBodySchema, body)))).toEqual(expected);
+  });
+});
+
+describe('walletAdjustmentBodySchema', () => {
+  it('accepts a signed non-zero amount with a reason', () => {
+    expect(parseWith(walletAdjustmentBodySchema, { amount: -250, currency: 'CNY', reason: 'goodwill reversal' })).toEqual({ amount: -250, currency: 'CNY', reason: 'goodwill reversal' });
+    expect(parseWith(walletAdjustmentBodySchema, { amount: 1, currency: 'CNY', reason: 'x' }).amount).toBe(1);
+  });
+  it.each([
+    ['amount 0', { amount: 0, currency: 'CNY', reason: 'r' }, ['amount']],
+    ['a fractional amount', { amount: -1.5, currency: 'CNY', reason: 'r' }, ['amount']],
+    ['an empty reason', { amount: 5, currency: 'CNY', reason: '  ' }, ['reason']],
+    ['a 201-character reason', { amount: 5, currency: 'CNY', reason: 'r'.repeat(201) }, ['reason']],
+    ['no currency', { amount: 5, reason: 'r' }, ['currency']],
+  ])('rejects %s', (_name, body, expected) => {
+    expect(paths(caught(() => parseWith(walletAdjustmentBodySchema, body)))).toEqual(expected);
   });
 });
 
