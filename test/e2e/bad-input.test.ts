@@ -45,8 +45,11 @@ const longId = 'x'.repeat(65);
 /** A JSON array nested `depth` levels deep (2 bytes a level: 6,000 levels = 12 KB). */
 const deepArray = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
 /** POST with the body as raw bytes, so that fetch adds no Content-Type of its own; JSON answer parsed. */
+/** POSTs `body` with no Content-Type at all, as the customer the path or body names (a valid token: the 415 is the point). */
 async function postWithoutContentType(path: string, body: string, headers: Record<string, string>) {
-  const res = await fetch(`${api.baseUrl}${path}`, { method: 'POST', headers, body: new TextEncoder().encode(body) });
+  const customer = /\/customers\/([^/]+)\//.exec(path)?.[1] ?? (JSON.parse(body) as { customerId?: string }).customerId ?? 'c1';
+  const token = await api.token({ sub: customer, groups: ['customer'] });
+  const res = await fetch(`${api.baseUrl}${path}`, { method: 'POST', headers: { ...headers, authorization: `Bearer ${token}` }, body: new TextEncoder().encode(body) });
   const text = await res.text();
   return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
 }

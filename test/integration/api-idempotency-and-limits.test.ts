@@ -139,7 +139,7 @@ describe('idempotentByHeader', () => {
 describe('wallet top-up handler', () => {
   let topUp: Handler;
   const customerId = 'limited-customer';
-  const event = (key: string, body = '{"amount":100,"currency":"CNY"}', customer = customerId) =>
+  const event = (key: string, body = '{"amount":100,"currency":"CNY","paymentMethod":"CARD"}', customer = customerId) =>
     apiEvent({ routeKey: 'POST /v1/customers/{customerId}/wallet/topups', path: `/v1/customers/${customer}/wallet/topups`, pathParameters: { customerId: customer }, key, sub: customer, body });
 
   beforeAll(async () => {
@@ -151,13 +151,13 @@ describe('wallet top-up handler', () => {
   });
 
   it.each([6_000, 30_000])('answers a %i-deep nested array 400 VALIDATION_FAILED and writes nothing', async (depth) => {
-    const before = [await scan(db.names.idempotency), await scan(db.names.wallets)];
+    const before = [await scan(db.names.idempotency), await scan(db.names.topups)];
     // Another customer than the limit test below: a refused body still counts against the caller's limit.
     const res = await topUp(event(`deep-${depth}`, '['.repeat(depth) + ']'.repeat(depth), 'deep-customer'), context);
     expect(res.statusCode).toBe(400);
     expect(res.headers['content-type']).toBe('application/problem+json');
     expect(JSON.parse(res.body)).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
-    expect([await scan(db.names.idempotency), await scan(db.names.wallets)]).toEqual(before);
+    expect([await scan(db.names.idempotency), await scan(db.names.topups)]).toEqual(before);
   });
 
   it('answers 429 RATE_LIMITED with Retry-After past the per-customer limit, writing nothing for the refused call', async () => {
@@ -174,7 +174,8 @@ describe('wallet top-up handler', () => {
     expect(refused.headers).toMatchObject({ 'content-type': 'application/problem+json', 'retry-after': '50' });
     expect(JSON.parse(refused.body)).toMatchObject({ status: 429, code: 'RATE_LIMITED', retryAfterSeconds: 50 });
     expect(await scan(db.names.idempotency)).toEqual(idempotencyBefore);
-    expect((await scan(db.names.wallets)).find((w) => w.customerId === customerId)).toMatchObject({ balance: 200 });
+    // Top-ups are PENDING payments: the two accepted ones exist, the refused one does not.
+    expect((await scan(db.names.topups)).filter((t) => t.customerId === customerId)).toHaveLength(2);
     // Another customer is not affected by this one's limit.
     expect((await topUp(event('limit-1', undefined, 'other-customer'), context)).statusCode).toBe(201);
   });
