@@ -72,7 +72,7 @@ export class CouponStore {
       let condition = 'attribute_not_exists(#code)';
       if (current?.version === undefined && current) condition = 'attribute_exists(#code) AND attribute_not_exists(#version)';
       else if (current) {
-        condition = '#version = :seenVersion';
+        condition = 'attribute_exists(#code) AND #version = :seenVersion';
         values[':seenVersion'] = current.version;
       }
       const after: Coupon = { ...definitionOf({ ...coupon, version: (current?.version ?? 0) + 1 } as Coupon), redemptions: current?.redemptions ?? 0 };

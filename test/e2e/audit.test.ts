@@ -90,10 +90,13 @@ describe('audit of operator writes', () => {
     const code = uid('CPN');
     const coupon = await api.put(`/v1/coupons/${code}`, { type: 'AMOUNT_OFF', amountOff: 100, region: 'east' });
     expect(coupon.status).toBe(200);
-    const [couponRecord, ...moreCoupons] = await recordsFor(code);
-    expect(moreCoupons).toEqual([]);
-    const { redemptions: _r, ...definition } = coupon.body;
-    expect(couponRecord).toMatchObject({ action: 'coupon.put', before: null, after: definition, requestId: requestIdOf(coupon) });
+    const changed = await api.put(`/v1/coupons/${code}`, { type: 'PERCENT_OFF', percentOff: 5, region: 'east' });
+    expect(changed.body).toMatchObject({ version: 2, redemptions: 0 });
+    const definition = ({ redemptions: _r, ...d }: Record<string, unknown>) => d;
+    expect((await recordsFor(code)).map((r) => [r.action, r.requestId, r.before, r.after])).toEqual([
+      ['coupon.put', requestIdOf(changed), definition(coupon.body), definition(changed.body)],
+      ['coupon.put', requestIdOf(coupon), null, definition(coupon.body)],
+    ]);
 
     const sub = uid('staff');
     const assigned = await api.put(`/v1/staff/${sub}`, { stores: [storeId] });

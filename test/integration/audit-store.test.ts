@@ -109,6 +109,14 @@ describe('audited writes', () => {
     const [record] = await recordsOf('AUD10');
     expect(record).toMatchObject({ before: null, after: { code: 'AUD10', type: 'AMOUNT_OFF', amountOff: 100, stackable: true, updatedAt: at, version: 1 } });
     expect(record!.after).not.toHaveProperty('redemptions');
+    const later = '2026-11-23T08:06:00.000Z';
+    const updated = await coupons.put(
+      { code: 'AUD10', type: 'PERCENT_OFF', percentOff: 5, stackable: false, updatedAt: later },
+      { audit: auditOf({ action: 'coupon.put', target: { type: 'coupon', id: 'AUD10' } }, later) },
+    );
+    expect(updated).toEqual({ code: 'AUD10', type: 'PERCENT_OFF', percentOff: 5, stackable: false, updatedAt: later, version: 2, redemptions: 0 });
+    const records2 = (await recordsOf('AUD10')).sort((a, b) => a.at.localeCompare(b.at));
+    expect(records2.map((r) => [r.before, r.after])).toEqual([[null, record!.after], [record!.after, { code: 'AUD10', type: 'PERCENT_OFF', percentOff: 5, stackable: false, updatedAt: later, version: 2 }]]);
   });
 });
 
