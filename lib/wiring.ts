@@ -96,6 +96,20 @@ export const tables = {
     sortKey: 'sk',
     envVar: 'TABLE_AUDIT',
     purpose: "Append-only audit log of operator writes (actor, role, action, target, before/after, request id, time), written in the same transaction as the change; no API updates or deletes a record.",
+    globalSecondaryIndexes: {
+      byActor: {
+        partitionKey: 'actor',
+        sortKey: 'sk',
+        projection: ['auditId', 'at', 'role', 'requestId', 'action', 'target', 'storeId', 'before', 'after'],
+        purpose: "GET /v1/audit?actor=: one principal's records, newest first (sk = '<at>#<requestId>#<action>').",
+      },
+      byStore: {
+        partitionKey: 'storeId',
+        sortKey: 'sk',
+        projection: ['auditId', 'at', 'actor', 'role', 'requestId', 'action', 'target', 'before', 'after'],
+        purpose: 'GET /v1/audit?storeId=: the records of one store (sparse: only records whose target belongs to a store), newest first.',
+      },
+    },
   },
   topups: {
     partitionKey: 'topupId',

@@ -4,7 +4,11 @@
  * OrderCancelledByCustomer (compensation → CANCELLED). After payment (or once a payment callback has
  * been accepted): starts the refund Saga, execution name = orderId so repeats start it once
  * (→ REFUNDED with restock). Repeating a cancel is harmless.
- * Errors: 400 VALIDATION_FAILED (id); 404 ORDER_NOT_FOUND; 409 ORDER_NOT_CANCELLABLE.
+ * A refund request is first marked on the order (`refundRequestedAt`, conditional: the order can no longer
+ * be fulfilled); when an operator (not the order's customer) asks, that marking carries the audit record
+ * ('order.refund', the status before) in the same transaction, so each refund request that changed the order
+ * is recorded once, and a refused one (409) not at all.
+ * Errors: 400 VALIDATION_FAILED (id); 404 ORDER_NOT_FOUND; 409 ORDER_NOT_CANCELLABLE, CONCURRENT_UPDATE.
  */
 import { ExecutionAlreadyExists, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { authorize, orderTarget } from '../commons/auth.ts';
@@ -15,13 +19,15 @@ import { DomainError } from '../../src/domain/errors.ts';
 import { cancellationKind } from '../../src/domain/order-status.ts';
 import { stateMachineArn } from '../../src/config.ts';
 import { resumeSaga } from '../../src/saga/resume.ts';
+import { auditAs } from '../commons/audit.ts';
+import type { OrderFacts } from '../../src/store/order-store.ts';
 
 export const handler = httpHandler(async (event) => {
   const orderId = pathId(event, 'orderId');
   const notFound = () => new DomainError('ORDER_NOT_FOUND', `Order ${orderId} does not exist`, { orderId });
   const order = await orders.get(orderId);
   if (!order) throw notFound();
-  await authorize(event, orderTarget(order), notFound);
+  const caller = await authorize(event, orderTarget(order), notFound);
   const notCancellable = () =>
     new DomainError('ORDER_NOT_CANCELLABLE', `Order ${orderId} is ${order.status}`, { orderId, status: order.status });
 
@@ -37,6 +43,14 @@ export const handler = httpHandler(async (event) => {
     kind = now?.payment?.status === 'SUCCEEDED' && (now.status === 'PENDING_PAYMENT' || now.status === 'PAID') ? 'REFUND' : null;
   }
   if (kind !== 'REFUND') throw notCancellable();
+  // The refund saga starts asynchronously (its BeginRefund claims the order later), so the operator's request
+  // is audited where it changes the order now: the conditional refund marker, the smallest write that both
+  // records the request exactly once and happens only when the order is still refundable. A repeated request
+  // (marker already set) writes nothing and just makes sure the saga runs.
+  const at = new Date().toISOString();
+  const operator = caller.principal.sub !== order.customerId;
+  const audit = operator ? auditAs<OrderFacts>(event, caller, { action: 'order.refund', target: { type: 'order', id: orderId }, storeId: order.storeId }, at) : undefined;
+  if ((await orders.requestRefund(orderId, at, audit)) === 'NOT_REFUNDABLE') throw notCancellable();
   try {
     await sfn.send(new StartExecutionCommand({ stateMachineArn: stateMachineArn('refundSaga'), name: orderId, input: JSON.stringify({ orderId }) }));
   } catch (e) {

@@ -5,12 +5,15 @@
  * Errors: 400 VALIDATION_FAILED (id); 404 ORDER_NOT_FOUND; 409 ORDER_NOT_FULFILLABLE `{orderId, status}`
  * for any order that is not PAID (or whose refund has begun) — FULFILLED included, after re-announcing
  * OrderFulfilled (same eventId), so a retry after a lost response still gets the event out.
+ * Audited ('order.fulfil', status PAID → FULFILLED) in the same transaction as the hand-over; a refused one writes no record.
  */
 import { authorize, orderTarget } from '../commons/auth.ts';
 import { httpHandler, json, pathId } from '../commons/http.ts';
 import { orders } from '../commons/stores.ts';
 import { eventBridge } from '../commons/clients.ts';
 import { orderView } from '../commons/views.ts';
+import { auditAs } from '../commons/audit.ts';
+import type { OrderFacts } from '../../src/store/order-store.ts';
 import { DomainError } from '../../src/domain/errors.ts';
 import { publishEvents } from '../../src/events/publisher.ts';
 import { orderFulfilled } from '../../src/events/order-events.ts';
@@ -20,8 +23,10 @@ export const handler = httpHandler(async (event) => {
   const notFound = () => new DomainError('ORDER_NOT_FOUND', `Order ${orderId} does not exist`, { orderId });
   const current = await orders.get(orderId);
   if (!current) throw notFound();
-  await authorize(event, orderTarget(current), notFound);
-  const result = await orders.fulfil(orderId, new Date().toISOString());
+  const caller = await authorize(event, orderTarget(current), notFound);
+  const now = new Date().toISOString();
+  const audit = auditAs<OrderFacts>(event, caller, { action: 'order.fulfil', target: { type: 'order', id: orderId }, storeId: current.storeId }, now);
+  const result = await orders.fulfil(orderId, now, audit);
   if (!result) throw notFound();
   const { applied, order } = result;
   if (applied || order.status === 'FULFILLED') await publishEvents(eventBridge, [orderFulfilled(order)]);

@@ -45,3 +45,10 @@ export function auditRecord(
 ): AuditRecord {
   return { auditId: `${at}#${actor.requestId}#${change.action}`, at, ...actor, ...change, before: change.before ?? null, after: change.after ?? null };
 }
+
+/**
+ * How a store method audits an operator write: given the exact item before the change (undefined when it
+ * creates the item) and after it, as written in the same transaction, the record to append. Handlers
+ * build one with the actor, action and target (functions/commons/audit.ts); the store supplies the states.
+ */
+export type AuditOf<T> = (before: T | undefined, after: T) => AuditRecord;

@@ -312,3 +312,22 @@ export function parseJsonBody(raw: string | undefined | null, isBase64 = false):
 function tooLarge(): never {
   throw new DomainError('PAYLOAD_TOO_LARGE', `Request body exceeds ${MAX_BODY_BYTES} bytes`, { limitBytes: MAX_BODY_BYTES });
 }
+
+/** Largest number of stores one staff assignment may name. */
+export const MAX_STAFF_STORES = 500;
+
+/**
+ * PUT /v1/staff/{sub}: `{stores?: 0..500 unique store ids, region?: a sales region}`, at least one of the
+ * two (contract v1.1 "Identity and access"). The assignment replaces the previous one.
+ */
+export const staffBodySchema = z
+  .strictObject({
+    stores: z
+      .array(idSchema)
+      .max(MAX_STAFF_STORES)
+      .superRefine((ids, ctx) => noDuplicates(ids, undefined, ctx, 'store id'))
+      .optional(),
+    region: regionSchema.optional(),
+  })
+  .refine((b) => b.stores !== undefined || b.region !== undefined, { message: 'Give stores, region or both' });
+export type StaffBody = z.infer<typeof staffBodySchema>;

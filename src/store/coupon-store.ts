@@ -4,9 +4,11 @@
  * string set `codes` lists every coupon stored with `automatic: true`).
  */
 import { BatchGetCommand, GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { transactWrite } from './transact.ts';
 import { tableName } from '../config.ts';
+import type { AuditOf } from '../domain/audit.ts';
 import type { Coupon } from '../domain/types.ts';
+import { auditPut } from './audit-store.ts';
+import { CHANGED, untilUnchanged, writeUnlessChanged, type TransactItem } from './optimistic.ts';
 
 export const COUPON_SCOPE = 'COUPON';
 export const customerScope = (customerId: string) => `CUSTOMER#${customerId}`;
@@ -19,6 +21,15 @@ const DEFINITION_FIELDS = [
   'automatic', 'storeIds', 'region', 'exclusiveGroup', 'priority', 'maxOrderDiscount',
 ] as const;
 
+/** What an operator defines of a coupon (audited): everything but the `redemptions` counter that orders move. */
+export type CouponDefinition = Omit<Coupon, 'redemptions'>;
+
+/** The definition of `coupon` (drops `redemptions`). */
+export function definitionOf(coupon: Coupon): CouponDefinition {
+  const { redemptions: _redemptions, ...definition } = coupon;
+  return definition;
+}
+
 /** BatchGetItem takes at most 100 keys per call. */
 const BATCH = 100;
 
@@ -29,30 +40,48 @@ export class CouponStore {
    * Creates or replaces a coupon's definition, keeping its redemption counter and bumping its
    * `version` (compiled rules are cached per version), and adds it to / removes it from the
    * automatic-promotions index, all in one transaction. Returns the stored coupon.
+   * `opts.check` runs on the current coupon before each attempt (e.g. the caller's scope over its region)
+   * and may throw. With `opts.audit`, the record of the exact definition before (undefined for a new
+   * coupon) and after is appended in the same transaction: the write is conditioned on the `version` read
+   * (every definition change bumps it). The audited states leave out `redemptions`, a counter that orders
+   * move, not the operator. Throws CONCURRENT_UPDATE (409) when the coupon kept changing.
    */
-  async put(coupon: Omit<Coupon, 'redemptions' | 'version'>): Promise<Coupon> {
-    const set: string[] = ['updatedAt = :updatedAt', 'redemptions = if_not_exists(redemptions, :zero)', 'version = if_not_exists(version, :zero) + :one'];
-    const remove: string[] = [];
-    const names: Record<string, string> = {};
-    const values: Record<string, unknown> = { ':updatedAt': coupon.updatedAt, ':zero': 0, ':one': 1 };
-    for (const field of DEFINITION_FIELDS) {
-      names[`#${field}`] = field;
-      const value = coupon[field];
-      if (value === undefined) remove.push(`#${field}`);
-      else {
-        set.push(`#${field} = :${field}`);
-        values[`:${field}`] = value;
-      }
-    }
+  put(
+    coupon: Omit<Coupon, 'redemptions' | 'version'>,
+    opts: { audit?: AuditOf<CouponDefinition>; check?: (current: Coupon | undefined) => Promise<void> | void } = {},
+  ): Promise<Coupon> {
     const table = tableName('coupons');
     const key = { code: coupon.code, scope: COUPON_SCOPE };
-    await transactWrite(this.doc, {
-      TransactItems: [
+    return untilUnchanged(`Coupon ${coupon.code}`, async () => {
+      const current = await this.get(coupon.code);
+      await opts.check?.(current);
+      const set: string[] = ['updatedAt = :updatedAt', 'redemptions = if_not_exists(redemptions, :zero)', '#version = if_not_exists(#version, :zero) + :one'];
+      const remove: string[] = [];
+      const names: Record<string, string> = { '#code': 'code', '#version': 'version' };
+      const values: Record<string, unknown> = { ':updatedAt': coupon.updatedAt, ':zero': 0, ':one': 1 };
+      for (const field of DEFINITION_FIELDS) {
+        names[`#${field}`] = field;
+        const value = coupon[field];
+        if (value === undefined) remove.push(`#${field}`);
+        else {
+          set.push(`#${field} = :${field}`);
+          values[`:${field}`] = value;
+        }
+      }
+      // Condition: the definition is still the version we read (or the coupon still does not exist).
+      let condition = 'attribute_not_exists(#code)';
+      if (current?.version === undefined && current) condition = 'attribute_exists(#code) AND attribute_not_exists(#version)';
+      else if (current) {
+        condition = 'attribute_exists(#code) AND #version = :seenVersion';
+        values[':seenVersion'] = current.version;
+      }
+      const after: Coupon = { ...definitionOf({ ...coupon, version: (current?.version ?? 0) + 1 } as Coupon), redemptions: current?.redemptions ?? 0 };
+      const items: TransactItem[] = [
         {
-          // No condition: a PUT replaces the definition; counters are kept by if_not_exists.
           Update: {
             TableName: table,
             Key: key,
+            ConditionExpression: condition,
             UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
             ExpressionAttributeNames: names,
             ExpressionAttributeValues: values,
@@ -67,11 +96,19 @@ export class CouponStore {
             ExpressionAttributeValues: { ':code': new Set([coupon.code]) },
           },
         },
-      ],
+      ];
+      if (opts.audit) items.push(auditPut(opts.audit(current && definitionOf(current), definitionOf(after))));
+      if (!(await writeUnlessChanged(this.doc, items))) return CHANGED;
+      return (await this.get(coupon.code)) ?? after;
     });
-    const out = await this.doc.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true }));
-    const { scope: _scope, ...saved } = out.Item as Coupon & { scope: string };
-    return saved;
+  }
+
+  /** One coupon (strongly consistent read), or undefined. */
+  async get(code: string): Promise<Coupon | undefined> {
+    const out = await this.doc.send(new GetCommand({ TableName: tableName('coupons'), Key: { code, scope: COUPON_SCOPE }, ConsistentRead: true }));
+    if (!out.Item) return undefined;
+    const { scope: _scope, ...coupon } = out.Item as Coupon & { scope: string };
+    return coupon;
   }
 
   /** Coupons by code (absent codes are absent from the map). */

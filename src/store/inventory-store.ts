@@ -3,11 +3,36 @@
  * writes inside the order's transactions (src/store/order-store.ts); this adapter does operator
  * set/restock and the low-stock flag.
  */
-import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { tableName } from '../config.ts';
-import { DomainError } from '../domain/errors.ts';
+import type { AuditOf } from '../domain/audit.ts';
 import type { InventoryLevel } from '../domain/types.ts';
+import { auditPut } from './audit-store.ts';
 import { isConditionalCheckFailed } from './dynamo-errors.ts';
+import { CHANGED, unchangedCondition, untilUnchanged, valuesOf, writeUnlessChanged, type TransactItem } from './optimistic.ts';
+
+/**
+ * The level after an operator sets `available` and `lowStockThreshold` on `current` (undefined: a new item,
+ * stocked = available): `stocked` moves by the same delta as `available`, `version` + 1, and the low-stock
+ * flag is dropped once stock is above the threshold.
+ */
+export function nextLevel(
+  current: InventoryLevel | undefined,
+  set: { storeId: string; sku: string; available: number; lowStockThreshold: number; now: string },
+): InventoryLevel {
+  const { storeId, sku, available, lowStockThreshold, now } = set;
+  if (!current) return { storeId, sku, available, reserved: 0, sold: 0, stocked: available, lowStockThreshold, version: 1, updatedAt: now };
+  const { lowStockSince, ...rest } = current;
+  return {
+    ...rest,
+    available,
+    stocked: current.stocked + (available - current.available),
+    lowStockThreshold,
+    version: current.version + 1,
+    updatedAt: now,
+    ...(lowStockSince !== undefined && available <= lowStockThreshold ? { lowStockSince } : {}),
+  };
+}
 
 export class InventoryStore {
   constructor(private readonly doc: DynamoDBDocumentClient) {}
@@ -20,46 +45,27 @@ export class InventoryStore {
 
   /**
    * Sets `available` (units) and the threshold. `stocked` moves by the same delta so that
-   * available + reserved + sold = stocked keeps holding (invariant 1). Optimistic concurrency on
-   * `version` (an operator action, not the hot path); throws CONCURRENT_UPDATE after 5 lost races.
+   * available + reserved + sold = stocked keeps holding (invariant 1). Optimistic concurrency: the write is
+   * conditioned on the item being exactly as read (every quantity, `version`, `lowStockSince`), since order
+   * movements change `available`/`reserved`/`sold` without bumping `version`; with `audit`, the record of
+   * the exact level before (undefined for a new item) and after is appended in the same transaction.
+   * Returns the level written. Throws CONCURRENT_UPDATE (409) after 5 lost races (an operator action, not
+   * the hot path).
    */
-  async setLevel(storeId: string, sku: string, available: number, lowStockThreshold: number, now: string): Promise<InventoryLevel> {
-    const TableName = tableName('inventory');
-    for (let attempt = 0; attempt < 5; attempt++) {
+  setLevel(storeId: string, sku: string, available: number, lowStockThreshold: number, now: string, audit?: AuditOf<InventoryLevel>): Promise<InventoryLevel> {
+    return untilUnchanged(`Inventory ${storeId}/${sku}`, async () => {
       const current = await this.get(storeId, sku, true);
-      if (!current) {
-        const level: InventoryLevel = { storeId, sku, available, reserved: 0, sold: 0, stocked: available, lowStockThreshold, version: 1, updatedAt: now };
-        try {
-          // Condition: first writer creates the item; a racing creator makes us retry as an update.
-          await this.doc.send(new PutCommand({ TableName, Item: level, ConditionExpression: 'attribute_not_exists(storeId)' }));
-          return level;
-        } catch (e) {
-          if (isConditionalCheckFailed(e)) continue;
-          throw e;
-        }
-      }
-      const delta = available - current.available;
-      try {
-        const out = await this.doc.send(
-          new UpdateCommand({
-            TableName,
-            Key: { storeId, sku },
-            // Condition: nobody (including an order transaction) moved this item since we read it.
-            ConditionExpression: 'version = :v',
-            UpdateExpression:
-              'SET available = :a, stocked = stocked + :d, lowStockThreshold = :t, version = version + :one, updatedAt = :now' +
-              (available > lowStockThreshold ? ' REMOVE lowStockSince' : ''),
-            ExpressionAttributeValues: { ':v': current.version, ':a': available, ':d': delta, ':t': lowStockThreshold, ':one': 1, ':now': now },
-            ReturnValues: 'ALL_NEW',
-          }),
-        );
-        return out.Attributes as InventoryLevel;
-      } catch (e) {
-        if (isConditionalCheckFailed(e)) continue;
-        throw e;
-      }
-    }
-    throw new DomainError('CONCURRENT_UPDATE', `Inventory ${storeId}/${sku} kept changing; retry`);
+      const after = nextLevel(current, { storeId, sku, available, lowStockThreshold, now });
+      const unchanged = unchangedCondition(current, ['storeId', 'sku'], ['lowStockSince']);
+      const items: TransactItem[] = [
+        {
+          // Condition: nobody (an order transaction included) moved this item since we read it; a racing creator makes us retry.
+          Put: { TableName: tableName('inventory'), Item: after, ConditionExpression: unchanged.expression, ExpressionAttributeNames: unchanged.names, ...valuesOf(unchanged.values) },
+        },
+      ];
+      if (audit) items.push(auditPut(audit(current, after)));
+      return (await writeUnlessChanged(this.doc, items)) ? after : CHANGED;
+    });
   }
 
   /**

@@ -17,8 +17,18 @@ import type { HistoryEntry, Order, OrderStatus, PaymentRecord, StockLine } from 
 import { openShard, staysOpen } from '../domain/reconcile.ts';
 import { COUPON_SCOPE, customerScope } from './coupon-store.ts';
 import { cancellationReasons, cancelledByConditionsOnly, isConditionalCheckFailed } from './dynamo-errors.ts';
+import type { AuditOf } from '../domain/audit.ts';
+import { auditPut } from './audit-store.ts';
+import { CHANGED, untilUnchanged, writeUnlessChanged } from './optimistic.ts';
 
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
+
+/** What an audited operator action on an order changed (its status and the marker it set). */
+export interface OrderFacts {
+  status: OrderStatus;
+  fulfilledAt?: string;
+  refundRequestedAt?: string;
+}
 
 export interface Shortage {
   sku: string;
@@ -298,13 +308,15 @@ export class OrderStore {
   /**
    * POST /v1/orders/{orderId}/fulfil: PAID → FULFILLED with a history entry (reason STORE_HANDOVER) and
    * `fulfilledAt = now`, once. Returns applied=false with the current order when it is not PAID (or a
-   * refund has claimed it); undefined when the order does not exist.
+   * refund has claimed it); undefined when the order does not exist. With `audit`, the record (before
+   * `{status: 'PAID'}`, exact because the transition is conditioned on it; after `{status: 'FULFILLED',
+   * fulfilledAt}`) is appended in the same transaction, so only the hand-over that happened is recorded.
    */
-  async fulfil(orderId: string, now: string): Promise<Movement | undefined> {
+  async fulfil(orderId: string, now: string, audit?: AuditOf<OrderFacts>): Promise<Movement | undefined> {
     const entry: HistoryEntry = { status: 'FULFILLED', at: now, reason: 'STORE_HANDOVER' };
-    try {
-      const out = await this.doc.send(
-        new UpdateCommand({
+    const items: TransactItem[] = [
+      {
+        Update: {
           TableName: tableName('orders'),
           Key: { orderId },
           // Only a PAID order that no refund has claimed is handed over, once (src/domain/order-status.ts).
@@ -312,15 +324,49 @@ export class OrderStore {
           UpdateExpression: 'SET #status = :fulfilled, history = list_append(history, :h), fulfilledAt = :now, updatedAt = :now',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':paid': 'PAID', ':fulfilled': 'FULFILLED', ':h': [entry], ':now': now },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return { applied: true, order: out.Attributes as Order };
-    } catch (e) {
-      if (!isConditionalCheckFailed(e)) throw e;
+        },
+      },
+    ];
+    if (audit) items.push(auditPut(audit({ status: 'PAID' }, { status: 'FULFILLED', fulfilledAt: now })));
+    const applied = await writeUnlessChanged(this.doc, items);
+    const order = await this.get(orderId);
+    return order && { applied, order };
+  }
+
+  /**
+   * Marks an operator's or customer's refund request on the order: sets `refundRequestedAt = now` (the claim
+   * the refund saga's BeginRefund makes; from here on the order can no longer be fulfilled) while the order
+   * is refundable: PAID, or PENDING_PAYMENT with a SUCCEEDED payment being committed. Conditioned on the
+   * status read and no earlier request, so with `audit` the record (before `{status}`, after `{status,
+   * refundRequestedAt}`) is exact and appended in the same transaction, once per request that changed the
+   * order. Returns 'REQUESTED' (marked now), 'ALREADY_REQUESTED' (an earlier request marked it: nothing
+   * written), 'NOT_REFUNDABLE' (any other state, or no such order). Throws CONCURRENT_UPDATE (409) when the
+   * order kept changing.
+   */
+  requestRefund(orderId: string, now: string, audit?: AuditOf<OrderFacts>): Promise<'REQUESTED' | 'ALREADY_REQUESTED' | 'NOT_REFUNDABLE'> {
+    return untilUnchanged(`Order ${orderId}`, async () => {
       const order = await this.get(orderId);
-      return order && { applied: false, order };
-    }
+      if (!order) return 'NOT_REFUNDABLE';
+      const refundable = order.status === 'PAID' || (order.status === 'PENDING_PAYMENT' && order.payment?.status === 'SUCCEEDED');
+      if (!refundable) return 'NOT_REFUNDABLE';
+      if (order.refundRequestedAt) return 'ALREADY_REQUESTED';
+      const items: TransactItem[] = [
+        {
+          Update: {
+            TableName: tableName('orders'),
+            Key: { orderId },
+            // Condition: still in the refundable state we read, and nobody asked for the refund in between.
+            ConditionExpression:
+              'attribute_exists(orderId) AND #status = :seen AND attribute_not_exists(refundRequestedAt) AND (#status = :paid OR payment.#status = :succeeded)',
+            UpdateExpression: 'SET refundRequestedAt = :now',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':seen': order.status, ':paid': 'PAID', ':succeeded': 'SUCCEEDED', ':now': now },
+          },
+        },
+      ];
+      if (audit) items.push(auditPut(audit({ status: order.status }, { status: order.status, refundRequestedAt: now })));
+      return (await writeUnlessChanged(this.doc, items)) ? 'REQUESTED' : CHANGED;
+    });
   }
 
   /** Records the provider's callback on the order once (first callback wins, invariant 4). */
