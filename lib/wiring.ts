@@ -227,8 +227,8 @@ export const functions = {
   getTopup: { entry: 'functions/api/get-topup.ts', description: 'GET /v1/customers/{customerId}/wallet/topups/{topupId}', tables: { topups: 'read' } },
   adjustWallet: {
     entry: 'functions/api/adjust-wallet.ts',
-    description: 'POST /v1/customers/{customerId}/wallet/adjustments: chainAdmin moves money without a provider, audited, never below zero',
-    tables: { wallets: 'readWrite', audit: 'readWrite' },
+    description: 'POST /v1/customers/{customerId}/wallet/adjustments: chainAdmin moves money without a provider, audited, never below zero (Idempotency-Key)',
+    tables: { wallets: 'readWrite', audit: 'readWrite', idempotency: 'readWrite' },
   },
   paymentWebhook: {
     entry: 'functions/api/payment-webhook.ts',

@@ -8,9 +8,10 @@
  * Errors: 400 VALIDATION_FAILED, MALFORMED_JSON; 401 UNAUTHENTICATED; 403 FORBIDDEN (not a chainAdmin);
  * 409 CONCURRENT_UPDATE (the balance kept changing; retry); 422 INSUFFICIENT_FUNDS (below zero),
  * CURRENCY_MISMATCH, WALLET_LIMIT_EXCEEDED. A refused adjustment writes nothing, no audit record either.
- * Not idempotent by header (yet): the function has no grant on the idempotency table in lib/wiring.ts.
+ * Header `Idempotency-Key` required (400 IDEMPOTENCY_KEY_REQUIRED): a retried adjustment is applied once.
  */
 import { auditActor, authorize } from '../commons/auth.ts';
+import { idempotentByHeader } from '../commons/idempotency.ts';
 import { httpHandler, json, jsonBody, pathId } from '../commons/http.ts';
 import { wallets } from '../commons/stores.ts';
 import { walletView } from '../commons/views.ts';
@@ -27,4 +28,5 @@ export const handler = httpHandler(async (event) => {
     auditRecord(actor, { action: 'wallet.adjust', target: { type: 'wallet', id: customerId }, before: { balance: before }, after: { balance: after, amount: body.amount, currency: body.currency, reason: body.reason } }, now),
   );
   return json(200, walletView(wallet));
-});
+  // Money moves: a retried adjustment (same Idempotency-Key and body) is applied once.
+}, ...idempotentByHeader('walletAdjustment'));

@@ -60,7 +60,8 @@ const auditOf = async (customerId: string) =>
       }),
     )
   ).Items ?? [];
-const adjust = (client: ApiClient, customerId: string, body: unknown) => client.request('POST', `/v1/customers/${customerId}/wallet/adjustments`, body);
+const adjust = (client: ApiClient, customerId: string, body: unknown, key: string = randomUUID()) =>
+  client.request('POST', `/v1/customers/${customerId}/wallet/adjustments`, body, { 'idempotency-key': key });
 
 beforeAll(async () => {
   ({ system, api, doc } = await startTestSystem(SECRET));
