@@ -1,5 +1,9 @@
 /**
- * Cognito pre-token-generation trigger (V2) of the wandian user pool: staff roles need MFA.
+ * Cognito pre-token-generation trigger (V2) of the wandian user pool: who a token says the user is.
+ *
+ * 1. A user in no group is a customer: self sign-up (customers) puts nobody in a group, so their tokens get
+ *    `cognito:groups: ["customer"]`. Staff groups are assigned by administrators only (AdminAddUserToGroup).
+ * 2. Staff roles need MFA.
  *
  * Cognito MFA is set per pool, and customers sign up without it, so the pool's MFA is OPTIONAL with TOTP.
  * A user with TOTP enabled is always challenged for it at sign-in; this trigger makes sure only such users get
@@ -9,9 +13,11 @@
  * again and gets the staff role. A failed lookup fails the sign-in rather than issuing an unchecked staff token.
  */
 import type { PreTokenGenerationV2TriggerEvent } from 'aws-lambda';
+import { roles, type Role } from '../../lib/wiring.ts';
 
 /** Groups (wiring `roles`) that require MFA. */
-export const STAFF_GROUPS: readonly string[] = ['storeStaff', 'regionManager', 'chainAdmin'];
+export const STAFF_GROUPS: readonly string[] = roles.filter((r) => r !== 'customer');
+const CUSTOMER_GROUP: Role = 'customer';
 
 /**
  * The Cognito client is not a project dependency (only this trigger needs it): it is loaded from the AWS SDK v3
@@ -35,12 +41,13 @@ async function mfaSettings(userPoolId: string, username: string): Promise<string
 
 export const handler = async (event: PreTokenGenerationV2TriggerEvent): Promise<PreTokenGenerationV2TriggerEvent> => {
   const groups = event.request.groupConfiguration.groupsToOverride ?? [];
+  if (groups.length === 0) return override(event, [CUSTOMER_GROUP]);
   if (!groups.some((g) => STAFF_GROUPS.includes(g))) return event;
   if ((await mfaSettings(event.userPoolId, event.userName)).includes('SOFTWARE_TOKEN_MFA')) return event;
-  event.response = {
-    claimsAndScopeOverrideDetails: {
-      groupOverrideDetails: { groupsToOverride: groups.filter((g) => !STAFF_GROUPS.includes(g)) },
-    },
-  };
-  return event;
+  return override(event, groups.filter((g) => !STAFF_GROUPS.includes(g)));
 };
+
+function override(event: PreTokenGenerationV2TriggerEvent, groupsToOverride: string[]): PreTokenGenerationV2TriggerEvent {
+  event.response = { claimsAndScopeOverrideDetails: { groupOverrideDetails: { groupsToOverride } } };
+  return event;
+}
