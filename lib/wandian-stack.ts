@@ -79,7 +79,7 @@ export class WandianStack extends Stack {
     const fns = this.functions.functions;
     this.events.addRules(fns);
     this.alerts = new AlertsConstruct(this, 'Alerts', { functions: fns, key });
-    this.eventCatalog = new EventCatalogConstruct(this, 'EventCatalog', { bus: this.events.bus });
+    this.eventCatalog = new EventCatalogConstruct(this, 'EventCatalog', { bus: this.events.bus, key });
     this.saga = new SagaConstruct(this, 'Saga', { functions: fns, key });
     this.api = new ApiConstruct(this, 'Api', { functions: fns, issuer, audience: Fn.split(',', audience, APP_CLIENT_COUNT), logKey: key });
     this.edge = new EdgeConstruct(this, 'Edge', { api: this.api.api, webAclArn });

@@ -128,7 +128,7 @@ export class ApiConstruct extends Construct {
     cfnStage.routeSettings = Object.fromEntries(
       added.map(([route]) => [
         `${route.method} ${route.path}`,
-        { throttlingRateLimit: route.throttle.rateLimit, throttlingBurstLimit: route.throttle.burstLimit, detailedMetricsEnabled: true },
+        { ThrottlingRateLimit: route.throttle.rateLimit, ThrottlingBurstLimit: route.throttle.burstLimit, DetailedMetricsEnabled: true },
       ]),
     );
     for (const [, httpRoute] of added) cfnStage.node.addDependency(httpRoute);

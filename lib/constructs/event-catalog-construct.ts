@@ -1,10 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { Duration, Stack } from 'aws-cdk-lib';
-import { Archive, type IEventBus } from 'aws-cdk-lib/aws-events';
+import { Archive, EventBus, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { CfnRegistry, CfnSchema } from 'aws-cdk-lib/aws-eventschemas';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { fromRepoRoot } from '../paths.ts';
 import { eventSources } from '../wiring.ts';
+import { eventBusName } from './events-construct.ts';
 
 /** Committed event schemas (docs/events.md), one `<DetailType>.v<n>.json` per event version. */
 export const EVENT_SCHEMA_DIR = 'schemas/events';
@@ -17,6 +19,8 @@ export const ARCHIVE_RETENTION = Duration.days(90);
 export interface EventCatalogConstructProps {
   /** The regional bus whose events are archived. */
   readonly bus: IEventBus;
+  /** The stack key (the bus is encrypted with it, and so is its archive). */
+  readonly key: IKey;
 }
 
 /**
@@ -58,11 +62,17 @@ export class EventCatalogConstruct extends Construct {
       });
       this.schemas[file] = cfn;
     }
-    this.archive = props.bus.archive('Archive', {
+    // Built directly: IEventBus.archive() does not pass kmsKey through. The bus is named by its formatted ARN, not
+    // referenced: the archive adds a statement naming its source to the key policy, and the bus uses the key.
+    const busArn = Stack.of(this).formatArn({ service: 'events', resource: 'event-bus', resourceName: eventBusName(this) });
+    this.archive = new Archive(this, 'Archive', {
+      sourceEventBus: EventBus.fromEventBusArn(this, 'ArchivedBus', busArn),
       archiveName: `wandian-${Stack.of(this).region}-events`,
       description: 'Every wandian event on the bus, for replay (rebuilding reports)',
       eventPattern: { source: Object.values(eventSources) },
       retention: ARCHIVE_RETENTION,
+      kmsKey: props.key,
     });
+    this.archive.node.addDependency(props.bus);
   }
 }

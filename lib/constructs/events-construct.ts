@@ -5,7 +5,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import { rules, type FunctionId, type RuleId, type RuleSpec } from '../wiring.ts';
 import { markWiring } from './conventions.ts';
 import { acknowledge } from './nag.ts';
@@ -13,6 +13,9 @@ import { acknowledge } from './nag.ts';
 /** EventBridge retries a failed delivery this often, for at most this long, then dead-letters it. */
 const DELIVERY_RETRY_ATTEMPTS = 20;
 const MAX_EVENT_AGE = Duration.hours(2);
+
+/** Deterministic name of the regional bus, `wandian-<region>`. */
+export const eventBusName = (scope: IConstruct): string => `wandian-${Stack.of(scope).region}`;
 
 /**
  * The regional bus `wandian-<region>` and the rules of lib/wiring.ts. Build it before the
@@ -36,7 +39,7 @@ export class EventsConstruct extends Construct {
   constructor(scope: Construct, id: string, props: { readonly key: IKey }) {
     super(scope, id);
     this.key = props.key;
-    this.bus = new EventBus(this, 'Bus', { eventBusName: `wandian-${Stack.of(this).region}`, kmsKey: props.key });
+    this.bus = new EventBus(this, 'Bus', { eventBusName: eventBusName(this), kmsKey: props.key });
   }
 
   /** Creates one rule per wiring `rules` entry, targeting its function with retries and a dead-letter queue. */
