@@ -1,12 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { Duration, Stack } from 'aws-cdk-lib';
-import { Archive, EventBus, type IEventBus } from 'aws-cdk-lib/aws-events';
+import { CfnArchive, type Archive, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { CfnRegistry, CfnSchema } from 'aws-cdk-lib/aws-eventschemas';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { eventBusName } from './events-construct.ts';
 import { fromRepoRoot } from '../paths.ts';
 import { eventSources } from '../wiring.ts';
-import { eventBusName } from './events-construct.ts';
 
 /** Committed event schemas (docs/events.md), one `<DetailType>.v<n>.json` per event version. */
 export const EVENT_SCHEMA_DIR = 'schemas/events';
@@ -62,17 +63,29 @@ export class EventCatalogConstruct extends Construct {
       });
       this.schemas[file] = cfn;
     }
-    // Built directly: IEventBus.archive() does not pass kmsKey through. The bus is named by its formatted ARN, not
-    // referenced: the archive adds a statement naming its source to the key policy, and the bus uses the key.
-    const busArn = Stack.of(this).formatArn({ service: 'events', resource: 'event-bus', resourceName: eventBusName(this) });
-    this.archive = new Archive(this, 'Archive', {
-      sourceEventBus: EventBus.fromEventBusArn(this, 'ArchivedBus', busArn),
+    this.archive = props.bus.archive('Archive', {
       archiveName: `wandian-${Stack.of(this).region}-events`,
       description: 'Every wandian event on the bus, for replay (rebuilding reports)',
       eventPattern: { source: Object.values(eventSources) },
       retention: ARCHIVE_RETENTION,
-      kmsKey: props.key,
     });
-    this.archive.node.addDependency(props.bus);
+    // Encrypted with the stack key like the bus. Set on the L1: the L2's kmsKey is not passed through by
+    // IEventBus.archive(), and would add a key-policy statement naming the bus (a key <-> bus cycle); the bus's
+    // own key-policy statement already lets EventBridge use the key for this bus.
+    (this.archive.node.defaultChild as CfnArchive).kmsKeyIdentifier = props.key.keyArn;
+    // What the L2 would add, naming the bus by its deterministic ARN instead of a reference.
+    props.key.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'Allow EventBridge to use the key for the archive',
+        principals: [new ServicePrincipal('events.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:ReEncrypt*'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: {
+            'kms:EncryptionContext:aws:events:event-bus:arn': Stack.of(this).formatArn({ service: 'events', resource: 'event-bus', resourceName: eventBusName(this) }),
+          },
+        },
+      }),
+    );
   }
 }
