@@ -89,8 +89,12 @@ export const WILDCARD_ONLY_ACTIONS: ReadonlySet<string> = new Set([
 /** Wildcards every wandian stack may carry, each with its reason. */
 export const commonWildcardRules: readonly WildcardRule[] = [
   (finding, actions) =>
-    finding === 'Resource::*' && actions.every((a) => WILDCARD_ONLY_ACTIONS.has(a))
-      ? 'X-Ray tracing and CloudWatch Logs vended log delivery (Step Functions logging) support only Resource "*"'
+    finding === 'Resource::*' && actions.every((a) => WILDCARD_ONLY_ACTIONS.has(a) && a.startsWith('xray:'))
+      ? 'X-Ray tracing (active tracing of the function or state machine): PutTraceSegments and friends support only Resource "*"'
+      : undefined,
+  (finding, actions) =>
+    finding === 'Resource::*' && actions.every((a) => WILDCARD_ONLY_ACTIONS.has(a) && a.startsWith('logs:'))
+      ? 'CloudWatch Logs vended log delivery (Step Functions logging to its log group) supports only Resource "*"'
       : undefined,
   (finding, actions) =>
     /^Resource::<[A-Za-z0-9]+\.Arn>:\*$/.test(finding) && actions.every((a) => a === 'lambda:InvokeFunction')
