@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { CfnResource, Duration } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
@@ -7,7 +7,7 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { acknowledge } from './nag.ts';
 import { fromRepoRoot, repoRoot } from '../paths.ts';
-import { LOG_RETENTION } from './conventions.ts';
+import { ENTRY_METADATA, LOG_RETENTION } from './conventions.ts';
 
 /**
  * Settings every wandian function shares: Node 22 on Graviton, traced, bundled by the local esbuild
@@ -49,7 +49,7 @@ export interface LambdaProps {
 
 /**
  * A wandian Lambda function (`<id>`) with its own log group (`<id>Logs`, one month) and its own role (`<id>Role`)
- * that may write to that log group only: no AWS managed policy (AWSLambdaBasicExecutionRole would allow every
+ * that may write to that log group only (its handler file is recorded as `wandian:entry` metadata): no AWS managed policy (AWSLambdaBasicExecutionRole would allow every
  * log group of the account). Everything else is granted by the caller, explicitly.
  */
 export function createLambda(scope: Construct, id: string, props: LambdaProps): NodejsFunction {
@@ -67,6 +67,7 @@ export function createLambda(scope: Construct, id: string, props: LambdaProps): 
     role,
     environment: props.environment,
   });
+  (fn.node.defaultChild as CfnResource).addMetadata(ENTRY_METADATA, props.entry);
   acknowledge(
     fn,
     'AwsSolutions-L1',

@@ -1,11 +1,10 @@
-import { CfnResource, Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { CfnRotationSchedule, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
 import { paymentProviders, type PaymentProvider } from '../../src/payments/webhook-secret-env.ts';
-import { ENTRY_METADATA } from './conventions.ts';
 import { createLambda } from './lambda.ts';
 
 /** How often each provider's webhook secret is rotated. */
@@ -66,7 +65,6 @@ export class SecurityConstruct extends Construct {
       logKey: this.key,
     });
     this.rotationFunction = rotation;
-    (rotation.node.defaultChild as CfnResource).addMetadata(ENTRY_METADATA, ROTATION_ENTRY);
     rotation.grantInvoke(new ServicePrincipal('secretsmanager.amazonaws.com'));
 
     const secrets = paymentProviders.map((provider) => {
