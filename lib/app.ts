@@ -4,6 +4,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { EDGE_REGION, WandianEdgeStack } from './edge-stack.ts';
 import { WandianIdentityStack, type CallbackUrls } from './identity-stack.ts';
 import { WandianStack } from './wandian-stack.ts';
+import { principalLimits, type PrincipalLimitId } from './wiring.ts';
 
 /** cdk.json context key: sales region → AWS region it is deployed in. */
 export const SALES_REGIONS_CONTEXT = 'wandian:salesRegions';
@@ -16,6 +17,8 @@ export const DEFAULT_CALLBACK_URLS: CallbackUrls = {
   customerApp: ['https://app.wandian.example/auth/callback'],
   opsConsole: ['https://ops.wandian.example/auth/callback'],
 };
+/** Optional cdk.json context key: per-principal limits per minute, `{orderCreations: 20, topups: 20}` (wiring `principalLimits`). */
+export const PRINCIPAL_LIMITS_CONTEXT = 'wandian:principalLimits';
 /** Optional cdk.json context key: seconds an order waits for payment (default 900). */
 export const PAYMENT_TIMEOUT_CONTEXT = 'wandian:paymentTimeoutSeconds';
 
@@ -49,6 +52,10 @@ export function addRegionalStacks(app: App): WandianStack[] {
   if (paymentTimeoutSeconds !== undefined && !(Number.isInteger(paymentTimeoutSeconds) && paymentTimeoutSeconds > 0)) {
     throw new Error(`context "${PAYMENT_TIMEOUT_CONTEXT}" must be a positive integer, got ${String(timeout)}`);
   }
+  const limits = (app.node.tryGetContext(PRINCIPAL_LIMITS_CONTEXT) ?? {}) as Partial<Record<PrincipalLimitId, number>>;
+  for (const [id, value] of Object.entries(limits)) {
+    if (!(id in principalLimits) || !(Number.isInteger(value) && value > 0)) throw new Error(`context "${PRINCIPAL_LIMITS_CONTEXT}".${id} must be a known limit with a positive integer, got ${String(value)}`);
+  }
   return [...salesRegionsByAwsRegion(salesRegions)].map(
     ([region, served]) =>
       new WandianStack(app, `Wandian-${region}`, {
@@ -57,6 +64,7 @@ export function addRegionalStacks(app: App): WandianStack[] {
         description: `wandian order platform for sales regions ${served.join(', ')}`,
         salesRegions: served,
         paymentTimeoutSeconds,
+        principalLimitsPerMinute: limits,
       }),
   );
 }

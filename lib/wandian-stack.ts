@@ -16,6 +16,7 @@ import { SecurityConstruct } from './constructs/security-construct.ts';
 import { sharedParameters } from './constructs/shared-parameters-construct.ts';
 import { acknowledgeRegionalFindings } from './regional-nag.ts';
 import { APP_CLIENT_COUNT } from './identity-stack.ts';
+import type { PrincipalLimitId } from './wiring.ts';
 
 /** Properties of {@link WandianStack}. */
 export interface WandianStackProps extends StackProps {
@@ -23,6 +24,8 @@ export interface WandianStackProps extends StackProps {
   readonly salesRegions: readonly string[];
   /** Seconds an order waits for payment before it expires (default 900, PRODUCT.md Saga). */
   readonly paymentTimeoutSeconds?: number;
+  /** Per-principal request limits per minute (cdk.json `wandian:principalLimits`, e.g. `{orderCreations: 20}`). */
+  readonly principalLimitsPerMinute?: Partial<Record<PrincipalLimitId, number>>;
 }
 
 /**
@@ -75,6 +78,7 @@ export class WandianStack extends Stack {
       salesRegions: props.salesRegions,
       paymentTimeoutSeconds: props.paymentTimeoutSeconds ?? 900,
       tokens: { issuer, audience },
+      principalLimitsPerMinute: props.principalLimitsPerMinute,
     });
     const fns = this.functions.functions;
     this.events.addRules(fns);

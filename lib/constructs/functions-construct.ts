@@ -10,12 +10,15 @@ import { paymentProviders, webhookSecretEnv, type PaymentProvider } from '../../
 import {
   EVENT_BUS_ENV,
   functions,
+  principalLimits,
+  routes,
   JWT_AUDIENCE_ENV,
   JWT_ISSUER_ENV,
   stateMachines,
   tables,
   type FunctionId,
   type FunctionSpec,
+  type PrincipalLimitId,
   type StateMachineId,
   type TableAccess,
   type TableId,
@@ -69,6 +72,8 @@ export interface FunctionsConstructProps {
   readonly paymentTimeoutSeconds: number;
   /** The trusted issuer and client ids. */
   readonly tokens: TokenSettings;
+  /** Requests per minute per principal, by limit (cdk.json `wandian:principalLimits`; default from the wiring). */
+  readonly principalLimitsPerMinute?: Partial<Record<PrincipalLimitId, number>>;
 }
 
 /**
@@ -110,6 +115,11 @@ export class FunctionsConstruct extends Construct {
       },
     });
     markWiring(fn, `functions.${fnId}`, spec.entry);
+    for (const route of routes) {
+      if (route.function !== fnId || !route.principalLimit) continue;
+      const limit = principalLimits[route.principalLimit];
+      fn.addEnvironment(limit.perMinuteEnv, String(props.principalLimitsPerMinute?.[route.principalLimit] ?? limit.defaultPerMinute));
+    }
     const kmsActions = new Set<string>();
 
     for (const [tableId, access] of Object.entries(spec.tables) as [TableId, TableAccess][]) {

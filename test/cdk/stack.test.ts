@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { addRegionalStacks, PAYMENT_TIMEOUT_CONTEXT, SALES_REGIONS_CONTEXT } from '../../lib/app.ts';
+import { addRegionalStacks, PAYMENT_TIMEOUT_CONTEXT, PRINCIPAL_LIMITS_CONTEXT, SALES_REGIONS_CONTEXT } from '../../lib/app.ts';
 import { ENTRY_METADATA, WIRING_METADATA } from '../../lib/constructs/conventions.ts';
 import { fromRepoRoot } from '../../lib/paths.ts';
 import {
@@ -15,6 +15,7 @@ import {
   EVENT_BUS_ENV,
   JWT_AUDIENCE_ENV,
   JWT_ISSUER_ENV,
+  principalLimits,
   webSocketAuthorizer,
   eventSources,
   functions,
@@ -238,6 +239,11 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
         else expect(env[sm.envVar], sm.envVar).toBeUndefined();
       }
       for (const provider of paymentProviders) expect(webhookSecretEnv(provider) in env, provider).toBe(Boolean(spec.readsWebhookSecret));
+      const configuredLimits = (cdkContext[PRINCIPAL_LIMITS_CONTEXT] ?? {}) as Record<string, number>;
+      for (const [limitId, limit] of Object.entries(principalLimits)) {
+        const counted = routes.some((r) => r.function === fnId && r.principalLimit === limitId);
+        expect(env[limit.perMinuteEnv], limit.perMinuteEnv).toBe(counted ? String(configuredLimits[limitId] ?? limit.defaultPerMinute) : undefined);
+      }
       expect(env[JWT_ISSUER_ENV]).toEqual(refTo(ssmParameterId(sharedParameters.jwtIssuer)));
       expect(env[JWT_AUDIENCE_ENV]).toEqual(refTo(ssmParameterId(sharedParameters.jwtAudience)));
     });
