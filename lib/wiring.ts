@@ -142,6 +142,12 @@ export interface FunctionSpec {
   entry: string;
   description: string;
   tables: Partial<Record<TableId, TableAccess>>;
+  /** Tables (also listed in `tables`) this function deletes items from (DeleteItem, also inside TransactWriteItems). */
+  deletesFrom?: readonly TableId[];
+  /** Tables (also listed in `tables`) this function scans (Scan, e.g. a parallel segment scan). */
+  scans?: readonly TableId[];
+  /** Global secondary indexes this function queries, by table (also listed in `tables`). */
+  queriesIndexes?: Partial<Record<TableId, readonly string[]>>;
   /** State machines this function may start (StartExecution). */
   startsStateMachines?: StateMachineId[];
   /** State machines whose executions this function may look up (DescribeExecution). */
@@ -200,6 +206,8 @@ export const functions = {
       idempotency: 'readWrite',
       rateLimits: 'readWrite',
     },
+    // Powertools Idempotency deletes its record when the handler fails.
+    deletesFrom: ['idempotency'],
     startsStateMachines: ['orderSaga'],
     publishesEvents: true,
     reservedConcurrency: 200,
@@ -222,6 +230,8 @@ export const functions = {
     entry: 'functions/api/top-up-wallet.ts',
     description: 'POST /v1/customers/{customerId}/wallet/topups: open a PENDING top-up, paid through the provider (Idempotency-Key)',
     tables: { topups: 'readWrite', wallets: 'read', idempotency: 'readWrite', rateLimits: 'readWrite' },
+    // Powertools Idempotency deletes its record when the handler fails.
+    deletesFrom: ['idempotency'],
   },
   getWallet: { entry: 'functions/api/get-wallet.ts', description: 'GET /v1/customers/{customerId}/wallet', tables: { wallets: 'read' } },
   getTopup: { entry: 'functions/api/get-topup.ts', description: 'GET /v1/customers/{customerId}/wallet/topups/{topupId}', tables: { topups: 'read' } },
@@ -364,11 +374,13 @@ export const functions = {
     entry: 'functions/live/disconnect.ts',
     description: 'WebSocket $disconnect: drop the connection and its subscription',
     tables: { connections: 'readWrite' },
+    deletesFrom: ['connections'],
   },
   pushOrderStatus: {
     entry: 'functions/live/push-order-status.ts',
     description: "On an order status event: push the order's current status to its subscribers, dropping gone connections",
     tables: { orders: 'read', connections: 'readWrite' },
+    deletesFrom: ['connections'],
     postsToConnections: true,
   },
   // --- Scheduled jobs (see `schedules`) ---
@@ -376,6 +388,9 @@ export const functions = {
     entry: 'functions/jobs/reconcile.ts',
     description: 'Reconciler: starts sagas that never started, recovers orders stuck past their deadline, gives back reservations no open order holds',
     tables: { orders: 'read', inventory: 'readWrite' },
+    // Parallel segment scan of inventory, one segment per run.
+    scans: ['inventory'],
+    queriesIndexes: { orders: ['openOrders'] },
     startsStateMachines: ['orderSaga', 'recoverOrder'],
     readsExecutionsOf: ['orderSaga', 'recoverOrder'],
     publishesEvents: true,

@@ -12,6 +12,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { exportJWK, generateKeyPair, SignJWT, type JSONWebKeySet, type JWK } from 'jose';
 import { z } from 'zod';
 import { roles } from '../lib/wiring.ts';
+import type { Jwks } from 'aws-jwt-verify/jwk';
 import { createTokenVerifier, type TokenVerifier } from '../src/auth/jwt-verifier.ts';
 
 /** Local app client ids (the deployed ones come from the identity stack): customer app, operators' console, a POS machine client. */
@@ -62,7 +63,7 @@ export async function createLocalIdentity(): Promise<LocalIdentity> {
   const jwk: JWK = { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' };
   const jwks: JSONWebKeySet = { keys: [jwk as JSONWebKeySet['keys'][number]] };
   let issuer = 'http://127.0.0.1/local/idp';
-  let verifier = createTokenVerifier({ issuer, audience: LOCAL_AUDIENCE, jwks });
+  let verifier = createTokenVerifier({ issuer, audience: [...LOCAL_AUDIENCE], jwks: jwks as unknown as Jwks });
 
   const sign = async (claims: Record<string, unknown>, expiresInSeconds = DEFAULT_TOKEN_SECONDS): Promise<string> => {
     const now = Math.floor(Date.now() / 1000);
@@ -134,7 +135,7 @@ export async function createLocalIdentity(): Promise<LocalIdentity> {
     },
     bind(baseUrl) {
       issuer = `${baseUrl}${IDP_PATH}`;
-      verifier = createTokenVerifier({ issuer, audience: LOCAL_AUDIENCE, jwks });
+      verifier = createTokenVerifier({ issuer, audience: [...LOCAL_AUDIENCE], jwks: jwks as unknown as Jwks });
     },
     issue,
     sign,

@@ -1,5 +1,6 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, Billing, ProjectionType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, Billing, ProjectionType, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { tables, type TableId, type TableSpec } from '../wiring.ts';
 import { markWiring } from './conventions.ts';
@@ -7,8 +8,15 @@ import { markWiring } from './conventions.ts';
 /** Tables whose content can be rebuilt or safely lost; every other table is RETAINed on stack deletion. */
 const DISPOSABLE_TABLES: ReadonlySet<TableId> = new Set<TableId>(['idempotency', 'connections']);
 
+/** Properties of {@link DataConstruct}. */
+export interface DataConstructProps {
+  /** Customer-managed key every table is encrypted with. */
+  readonly key: IKey;
+}
+
 /**
- * One DynamoDB table per `tables` entry of lib/wiring.ts: on-demand, point-in-time recovery,
+ * One DynamoDB table per `tables` entry of lib/wiring.ts: on-demand, point-in-time recovery, encrypted with the
+ * stack's customer-managed key,
  * string keys, TTL and global secondary indexes as the spec says. Business data (orders, inventory, coupons, payments,
  * stores, catalog, reports) is retained when the stack is deleted; idempotency records and live-status
  * connections are not.
@@ -17,7 +25,7 @@ export class DataConstruct extends Construct {
   /** Every wiring table by its id. */
   readonly tables: Record<TableId, TableV2>;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: DataConstructProps) {
     super(scope, id);
     const entries = (Object.entries(tables) as [TableId, TableSpec][]).map(([tableId, spec]) => {
       const table = new TableV2(this, tableId, {
@@ -25,6 +33,7 @@ export class DataConstruct extends Construct {
         sortKey: spec.sortKey ? { name: spec.sortKey, type: AttributeType.STRING } : undefined,
         timeToLiveAttribute: spec.ttlAttribute,
         billing: Billing.onDemand(),
+        encryption: TableEncryptionV2.customerManagedKey(props.key),
         pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
         removalPolicy: DISPOSABLE_TABLES.has(tableId) ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
         globalSecondaryIndexes: Object.entries(spec.globalSecondaryIndexes ?? {}).map(([indexName, index]) => ({

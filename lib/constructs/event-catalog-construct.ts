@@ -1,8 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { Duration, Stack } from 'aws-cdk-lib';
-import { Archive, type IEventBus } from 'aws-cdk-lib/aws-events';
+import { CfnArchive, type Archive, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { CfnRegistry, CfnSchema } from 'aws-cdk-lib/aws-eventschemas';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { eventBusName } from './events-construct.ts';
 import { fromRepoRoot } from '../paths.ts';
 import { eventSources } from '../wiring.ts';
 
@@ -17,6 +20,8 @@ export const ARCHIVE_RETENTION = Duration.days(90);
 export interface EventCatalogConstructProps {
   /** The regional bus whose events are archived. */
   readonly bus: IEventBus;
+  /** The stack key (the bus is encrypted with it, and so is its archive). */
+  readonly key: IKey;
 }
 
 /**
@@ -64,5 +69,23 @@ export class EventCatalogConstruct extends Construct {
       eventPattern: { source: Object.values(eventSources) },
       retention: ARCHIVE_RETENTION,
     });
+    // Encrypted with the stack key like the bus. Set on the L1: the L2's kmsKey is not passed through by
+    // IEventBus.archive(), and would add a key-policy statement naming the bus (a key <-> bus cycle); the bus's
+    // own key-policy statement already lets EventBridge use the key for this bus.
+    (this.archive.node.defaultChild as CfnArchive).kmsKeyIdentifier = props.key.keyArn;
+    // What the L2 would add, naming the bus by its deterministic ARN instead of a reference.
+    props.key.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'Allow EventBridge to use the key for the archive',
+        principals: [new ServicePrincipal('events.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:ReEncrypt*'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: {
+            'kms:EncryptionContext:aws:events:event-bus:arn': Stack.of(this).formatArn({ service: 'events', resource: 'event-bus', resourceName: eventBusName(this) }),
+          },
+        },
+      }),
+    );
   }
 }

@@ -3,14 +3,19 @@ import { EventBus, Rule, type EventPattern } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import { rules, type FunctionId, type RuleId, type RuleSpec } from '../wiring.ts';
 import { markWiring } from './conventions.ts';
+import { acknowledge } from './nag.ts';
 
 /** EventBridge retries a failed delivery this often, for at most this long, then dead-letters it. */
 const DELIVERY_RETRY_ATTEMPTS = 20;
 const MAX_EVENT_AGE = Duration.hours(2);
+
+/** Deterministic name of the regional bus, `wandian-<region>`. */
+export const eventBusName = (scope: IConstruct): string => `wandian-${Stack.of(scope).region}`;
 
 /**
  * The regional bus `wandian-<region>` and the rules of lib/wiring.ts. Build it before the
@@ -28,9 +33,13 @@ export class EventsConstruct extends Construct {
    */
   readonly deadLetterQueues: Partial<Record<FunctionId, Queue>> = {};
 
-  constructor(scope: Construct, id: string) {
+  /** The stack key: encrypts the bus's events and the dead-letter queues. */
+  private readonly key: IKey;
+
+  constructor(scope: Construct, id: string, props: { readonly key: IKey }) {
     super(scope, id);
-    this.bus = new EventBus(this, 'Bus', { eventBusName: `wandian-${Stack.of(this).region}` });
+    this.key = props.key;
+    this.bus = new EventBus(this, 'Bus', { eventBusName: eventBusName(this), kmsKey: props.key });
   }
 
   /** Creates one rule per wiring `rules` entry, targeting its function with retries and a dead-letter queue. */
@@ -60,9 +69,15 @@ export class EventsConstruct extends Construct {
     if (existing) return existing;
     const queue = new Queue(this, `${fnId}DeadLetters`, {
       retentionPeriod: Duration.days(14),
-      encryption: QueueEncryption.SQS_MANAGED,
+      encryption: QueueEncryption.KMS,
+      encryptionMasterKey: this.key,
       enforceSSL: true,
     });
+    acknowledge(
+      queue,
+      'AwsSolutions-SQS3',
+      'This queue IS a dead-letter queue: the target of an EventBridge rule DeadLetterConfig and a Lambda on-failure destination, not of an SQS redrive policy.',
+    );
     fn.configureAsyncInvoke({ onFailure: new SqsDestination(queue), retryAttempts: 2, maxEventAge: MAX_EVENT_AGE });
     this.deadLetterQueues[fnId] = queue;
     return queue;

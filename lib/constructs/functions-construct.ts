@@ -1,76 +1,86 @@
-import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Stack } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
-import { Grant } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { Grant, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { fromRepoRoot, repoRoot } from '../paths.ts';
+import { paymentProviders, webhookSecretEnv, type PaymentProvider } from '../../src/payments/webhook-secret-env.ts';
 import {
   EVENT_BUS_ENV,
   functions,
+  principalLimits,
+  routes,
+  JWT_AUDIENCE_ENV,
+  JWT_ISSUER_ENV,
   stateMachines,
   tables,
   type FunctionId,
   type FunctionSpec,
+  type PrincipalLimitId,
   type StateMachineId,
   type TableAccess,
   type TableId,
 } from '../wiring.ts';
-import { LOG_RETENTION, markWiring } from './conventions.ts';
+import { markWiring } from './conventions.ts';
+import { createLambda } from './lambda.ts';
 import { stateMachineArn, stateMachineName } from './saga-construct.ts';
 
-/** Environment variable that carries the webhook secret's ARN to `readsWebhookSecret` functions. */
-export const WEBHOOK_SECRET_ENV = 'PAYMENT_WEBHOOK_SECRET_ARN';
+export { functionSettings } from './lambda.ts';
 
 /** The state machine whose task tokens `sendsTaskResults` functions answer (wiring.ts: "on the order saga"). */
 const TASK_TOKEN_STATE_MACHINE: StateMachineId = 'orderSaga';
 
 /**
- * Settings every wandian function shares: Node 22 on Graviton, traced, bundled by the local esbuild
- * into one minified ESM file with a source map (no Docker, no runtime-provided SDK).
+ * DynamoDB actions per access level, listed explicitly (no `dynamodb:*`, no BatchWriteItem, no DeleteItem or
+ * Scan unless the spec says `deletesFrom` / `scans`). TransactWriteItems needs the per-item actions it contains;
+ * TransactGetItems, DescribeTable and streams are not used by any handler.
  */
-export const functionSettings = {
-  runtime: Runtime.NODEJS_22_X,
-  architecture: Architecture.ARM_64,
-  handler: 'handler',
-  memorySize: 512,
-  timeout: Duration.seconds(10),
-  tracing: Tracing.ACTIVE,
-  projectRoot: repoRoot,
-  depsLockFilePath: fromRepoRoot('package-lock.json'),
-  bundling: {
-    format: OutputFormat.ESM,
-    target: 'node22',
-    minify: true,
-    sourceMap: true,
-    externalModules: [],
-    mainFields: ['module', 'main'],
-    // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
-    banner: "import { createRequire as __wandianCreateRequire } from 'node:module'; const require = __wandianCreateRequire(import.meta.url);",
-  },
-} satisfies NodejsFunctionProps;
+export const DYNAMODB_ACTIONS: Record<TableAccess | 'delete' | 'scan', readonly string[]> = {
+  read: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'],
+  readWrite: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
+  delete: ['dynamodb:DeleteItem'],
+  scan: ['dynamodb:Scan'],
+};
+
+/** KMS actions on the stack key that reading or writing encrypted data needs (DynamoDB, SNS, Step Functions). */
+const KMS_READ = ['kms:Decrypt', 'kms:DescribeKey'];
+const KMS_WRITE = ['kms:Encrypt', 'kms:GenerateDataKey'];
+
+/** Token settings every function receives (WANDIAN_JWT_ISSUER, WANDIAN_JWT_AUDIENCE). */
+export interface TokenSettings {
+  /** Issuer URL of the chain's user pool. */
+  readonly issuer: string;
+  /** Accepted app client ids, comma-separated. */
+  readonly audience: string;
+}
 
 /** Properties of {@link FunctionsConstruct}. */
 export interface FunctionsConstructProps {
   /** Every wiring table by id; a function gets the name and rights of those its spec lists. */
   readonly tables: Record<TableId, ITableV2>;
+  /** The stack key that encrypts tables, topics, state machines and log groups. */
+  readonly key: IKey;
   /** The regional bus (`EVENT_BUS_NAME`; PutEvents for `publishesEvents`). */
   readonly eventBus: IEventBus;
-  /** The payment webhook HMAC key (`PAYMENT_WEBHOOK_SECRET_ARN`; read for `readsWebhookSecret`). */
-  readonly webhookSecret: ISecret;
+  /** Webhook HMAC key per provider (`PAYMENT_WEBHOOK_SECRET_ARN_<PROVIDER>`; read for `readsWebhookSecret`). */
+  readonly webhookSecrets: Record<PaymentProvider, ISecret>;
   /** Sales regions this stack serves (`WANDIAN_SALES_REGIONS`, comma-separated). */
   readonly salesRegions: readonly string[];
   /** Seconds an order waits for payment (`WANDIAN_PAYMENT_TIMEOUT_SECONDS`). */
   readonly paymentTimeoutSeconds: number;
+  /** The trusted issuer and client ids. */
+  readonly tokens: TokenSettings;
+  /** Requests per minute per principal, by limit (cdk.json `wandian:principalLimits`; default from the wiring). */
+  readonly principalLimitsPerMinute?: Partial<Record<PrincipalLimitId, number>>;
 }
 
 /**
  * One Lambda function per `functions` entry of lib/wiring.ts, with exactly the environment and
- * rights its spec asks for: table names and read or read-write access, PutEvents on the bus,
- * StartExecution, DescribeExecution and task-token answers on the sagas, read access to the webhook secret.
+ * rights its spec asks for, each action listed: table names and read, write, delete or scan access (and the
+ * stack key to decrypt and encrypt them), PutEvents on the bus, StartExecution, DescribeExecution and
+ * task-token answers on the sagas, read access to the webhook secrets; its reserved concurrency if it has one.
  */
 export class FunctionsConstruct extends Construct {
   /** Every wiring function by its id. */
@@ -86,34 +96,56 @@ export class FunctionsConstruct extends Construct {
   }
 
   private createFunction(fnId: FunctionId, spec: FunctionSpec, props: FunctionsConstructProps): NodejsFunction {
-    const fn = new NodejsFunction(this, fnId, {
-      ...functionSettings,
-      entry: fromRepoRoot(spec.entry),
+    const fn = createLambda(this, fnId, {
+      entry: spec.entry,
       description: spec.description,
-      memorySize: spec.memoryMb ?? functionSettings.memorySize,
-      timeout: spec.timeoutSeconds ? Duration.seconds(spec.timeoutSeconds) : functionSettings.timeout,
-      logGroup: new LogGroup(this, `${fnId}Logs`, { retention: LOG_RETENTION }),
+      logKey: props.key,
+      memoryMb: spec.memoryMb,
+      timeoutSeconds: spec.timeoutSeconds,
+      reservedConcurrency: spec.reservedConcurrency,
       environment: {
         [EVENT_BUS_ENV]: props.eventBus.eventBusName,
         POWERTOOLS_SERVICE_NAME: 'wandian',
         POWERTOOLS_METRICS_NAMESPACE: 'Wandian',
         WANDIAN_PAYMENT_TIMEOUT_SECONDS: String(props.paymentTimeoutSeconds),
         WANDIAN_SALES_REGIONS: props.salesRegions.join(','),
+        [JWT_ISSUER_ENV]: props.tokens.issuer,
+        [JWT_AUDIENCE_ENV]: props.tokens.audience,
         NODE_OPTIONS: '--enable-source-maps',
       },
     });
     markWiring(fn, `functions.${fnId}`, spec.entry);
+    for (const route of routes) {
+      if (route.function !== fnId || !route.principalLimit) continue;
+      const limit = principalLimits[route.principalLimit];
+      fn.addEnvironment(limit.perMinuteEnv, String(props.principalLimitsPerMinute?.[route.principalLimit] ?? limit.defaultPerMinute));
+    }
+    const kmsActions = new Set<string>();
 
     for (const [tableId, access] of Object.entries(spec.tables) as [TableId, TableAccess][]) {
       const table = props.tables[tableId];
       fn.addEnvironment(tables[tableId].envVar, table.tableName);
-      if (access === 'readWrite') table.grantReadWriteData(fn);
-      else table.grantReadData(fn);
+      const actions = [
+        ...DYNAMODB_ACTIONS[access],
+        ...(spec.deletesFrom?.includes(tableId) ? DYNAMODB_ACTIONS.delete : []),
+        ...(spec.scans?.includes(tableId) ? DYNAMODB_ACTIONS.scan : []),
+      ];
+      // Query on an index needs the index ARN: only the indexes the spec says it queries, by name.
+      const indexes = spec.queriesIndexes?.[tableId] ?? [];
+      const declared = Object.keys((tables[tableId] as { globalSecondaryIndexes?: object }).globalSecondaryIndexes ?? {});
+      for (const index of indexes) if (!declared.includes(index)) throw new Error(`functions.${fnId}: table ${tableId} has no index ${index}`);
+      fn.addToRolePolicy(new PolicyStatement({ actions, resources: [table.tableArn, ...indexes.map((index) => `${table.tableArn}/index/${index}`)] }));
+      KMS_READ.forEach((a) => kmsActions.add(a));
+      if (access === 'readWrite') KMS_WRITE.forEach((a) => kmsActions.add(a));
+    }
+    for (const tableId of [...(spec.deletesFrom ?? []), ...(spec.scans ?? []), ...(Object.keys(spec.queriesIndexes ?? {}) as TableId[])]) {
+      if (!(tableId in spec.tables)) throw new Error(`functions.${fnId}: deletesFrom/scans/queriesIndexes names ${tableId}, which its tables do not list`);
     }
     if (spec.publishesEvents) props.eventBus.grantPutEventsTo(fn);
     for (const smId of spec.startsStateMachines ?? []) {
       fn.addEnvironment(stateMachines[smId].envVar, stateMachineArn(this, smId));
       Grant.addToPrincipal({ grantee: fn, actions: ['states:StartExecution'], resourceArns: [stateMachineArn(this, smId)] });
+      kmsActions.add('kms:GenerateDataKey'); // execution input is encrypted with the stack key
     }
     for (const smId of spec.readsExecutionsOf ?? []) {
       const executions = Stack.of(this).formatArn({
@@ -123,6 +155,7 @@ export class FunctionsConstruct extends Construct {
         arnFormat: ArnFormat.COLON_RESOURCE_NAME,
       });
       Grant.addToPrincipal({ grantee: fn, actions: ['states:DescribeExecution'], resourceArns: [executions] });
+      kmsActions.add('kms:Decrypt');
     }
     if (spec.sendsTaskResults) {
       Grant.addToPrincipal({
@@ -130,10 +163,15 @@ export class FunctionsConstruct extends Construct {
         actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
         resourceArns: [stateMachineArn(this, TASK_TOKEN_STATE_MACHINE)],
       });
+      kmsActions.add('kms:GenerateDataKey');
     }
+    if (spec.publishesAlerts) ['kms:Decrypt', 'kms:GenerateDataKey'].forEach((a) => kmsActions.add(a));
+    if (kmsActions.size) fn.addToRolePolicy(new PolicyStatement({ actions: [...kmsActions].sort(), resources: [props.key.keyArn] }));
     if (spec.readsWebhookSecret) {
-      fn.addEnvironment(WEBHOOK_SECRET_ENV, props.webhookSecret.secretArn);
-      props.webhookSecret.grantRead(fn);
+      for (const provider of paymentProviders) {
+        fn.addEnvironment(webhookSecretEnv(provider), props.webhookSecrets[provider].secretArn);
+        props.webhookSecrets[provider].grantRead(fn);
+      }
     }
     return fn;
   }

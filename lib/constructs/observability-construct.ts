@@ -13,6 +13,7 @@ import {
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -47,6 +48,8 @@ export interface ObservabilityConstructProps {
   readonly tables: Record<TableId, ITableV2>;
   /** Dead-letter queues whose depth must stay 0. */
   readonly deadLetterQueues: Partial<Record<string, IQueue>>;
+  /** Stack key the alarm topic is encrypted with (its policy lets CloudWatch alarms use it). */
+  readonly key: IKey;
   /** API 5xx responses per minute above which the alarm fires (default {@link DEFAULT_API_5XX_THRESHOLD}). */
   readonly api5xxThreshold?: number;
 }
@@ -69,7 +72,7 @@ export class ObservabilityConstruct extends Construct {
   constructor(scope: Construct, id: string, props: ObservabilityConstructProps) {
     super(scope, id);
     const stackName = Stack.of(this).stackName;
-    this.alarmTopic = new Topic(this, 'OpsAlarms', { topicName: 'ops-alarms', enforceSSL: true });
+    this.alarmTopic = new Topic(this, 'OpsAlarms', { topicName: 'ops-alarms', enforceSSL: true, masterKey: props.key });
     this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: stackName, defaultInterval: Duration.hours(3) });
 
     const sum = { statistic: 'Sum', period: PERIOD } as const;

@@ -1,33 +1,78 @@
 /**
- * Access-token verification with the rules of API Gateway's HTTP JWT authorizer: RS256 only, issuer equal,
- * not expired (exp) and not before nbf, `aud` or `client_id` one of the audience. Used by the local HTTP and
- * WebSocket layers and by the WebSocket REQUEST authorizer.
+ * The one token rule of wandian (PRODUCT.md "Identity and access"): an access token is accepted only if it
+ * is an RS256 JWT signed by a key of the issuer's JWKS, its `iss` is the configured issuer, it is not
+ * expired (nor used before `nbf`), and its `client_id` (Cognito access tokens) or `aud` (ID tokens, other
+ * issuers) is one of the configured app client ids. Everything else throws.
+ *
+ * Used by the WebSocket `$connect` authorizer (functions/live/authorize.ts) and by the local HTTP and
+ * WebSocket layers; the deployed HTTP API applies the same rule with its JWT authorizer.
  */
-import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
+import { JwtRsaVerifier } from 'aws-jwt-verify';
+import type { Jwks } from 'aws-jwt-verify/jwk';
 
+/** Settings of {@link createTokenVerifier}. */
 export interface TokenVerifierOptions {
+  /** Exact `iss` of accepted tokens, e.g. `https://cognito-idp.<region>.amazonaws.com/<poolId>`. */
   issuer: string;
-  /** App client ids; a token's `client_id` (access token) or `aud` (ID token) must be one of them. */
-  audience: readonly string[];
-  /** Where the keys are (default `<issuer>/.well-known/jwks.json`, as Cognito serves them). */
+  /** Accepted app client ids: a token's `client_id` or one of its `aud` values must be among them. */
+  audience: string[];
+  /** Where the issuer publishes its keys (default `${issuer}/.well-known/jwks.json`). */
   jwksUri?: string;
-  /** Preloaded keys (no fetch), e.g. the local issuer's own. */
-  jwks?: JSONWebKeySet;
+  /**
+   * Pre-loaded key set: nothing is fetched. The local issuer (`http://127.0.0.1:<port>/local/idp`) hands its
+   * keys over this way, since the library fetches JWKS over https only.
+   */
+  jwks?: Jwks;
 }
 
+/** Verifies bearer tokens; `verify` resolves to the token's claims or throws. */
 export interface TokenVerifier {
-  /** The token's claims; throws on any failure (missing, expired, bad signature, wrong issuer or audience, other alg). */
-  verify(token: string | undefined): Promise<Record<string, unknown>>;
+  verify(token: string | undefined | null): Promise<Record<string, unknown>>;
 }
 
-export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
-  const keys = opts.jwks ? createLocalJWKSet(opts.jwks) : createRemoteJWKSet(new URL(opts.jwksUri ?? `${opts.issuer}/.well-known/jwks.json`));
+/** The only signature algorithm accepted (Cognito signs with RS256). */
+export const ACCEPTED_ALGORITHM = 'RS256';
+
+/** Parses `WANDIAN_JWT_AUDIENCE` (comma-separated client ids). */
+export const parseAudience = (value: string | undefined): string[] =>
+  (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
+  const issuer = options.issuer.replace(/\/+$/, '');
+  if (!issuer) throw new Error('createTokenVerifier: issuer is required');
+  const audience = new Set(options.audience.filter(Boolean));
+  if (audience.size === 0) throw new Error('createTokenVerifier: at least one audience (client id) is required');
+  const verifier = JwtRsaVerifier.create({
+    issuer,
+    jwksUri: options.jwksUri ?? `${issuer}/.well-known/jwks.json`,
+    // aud/client_id are checked below: Cognito access tokens carry client_id and no aud.
+    audience: null,
+    customJwtCheck: ({ header, payload }) => {
+      if (header.alg !== ACCEPTED_ALGORITHM) throw new Error(`Token algorithm ${String(header.alg)} is not accepted`);
+      const clientId = typeof payload.client_id === 'string' ? payload.client_id : undefined;
+      const aud = payload.aud === undefined ? [] : Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+      if (!(clientId !== undefined && audience.has(clientId)) && !aud.some((a) => audience.has(a))) {
+        throw new Error('Token audience is not accepted');
+      }
+    },
+  });
+  if (options.jwks) verifier.cacheJwks(options.jwks);
   return {
     async verify(token) {
-      if (!token) throw new Error('No token');
-      const { payload } = await jwtVerify(token, keys, { issuer: opts.issuer, algorithms: ['RS256'] });
-      const audiences = [payload.client_id, ...(Array.isArray(payload.aud) ? payload.aud : [payload.aud])].filter((a): a is string => typeof a === 'string');
-      if (!audiences.some((a) => opts.audience.includes(a))) throw new Error('Token audience is not accepted');
+      if (typeof token !== 'string' || token.length === 0) throw new Error('Missing token');
+      // The header is checked before any key lookup so that HS256 / none tokens never reach a fetch.
+      const [encodedHeader] = token.split('.');
+      let alg: unknown;
+      try {
+        alg = (JSON.parse(Buffer.from(encodedHeader ?? '', 'base64url').toString('utf8')) as { alg?: unknown }).alg;
+      } catch {
+        throw new Error('Malformed token');
+      }
+      if (alg !== ACCEPTED_ALGORITHM) throw new Error(`Token algorithm ${String(alg)} is not accepted`);
+      const payload = await verifier.verify(token);
       return payload as Record<string, unknown>;
     },
   };

@@ -7,12 +7,16 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { addRegionalStacks, PAYMENT_TIMEOUT_CONTEXT, SALES_REGIONS_CONTEXT } from '../../lib/app.ts';
+import { addRegionalStacks, PAYMENT_TIMEOUT_CONTEXT, PRINCIPAL_LIMITS_CONTEXT, SALES_REGIONS_CONTEXT } from '../../lib/app.ts';
 import { ENTRY_METADATA, WIRING_METADATA } from '../../lib/constructs/conventions.ts';
 import { fromRepoRoot } from '../../lib/paths.ts';
 import {
   ALERT_TOPIC_ENV,
   EVENT_BUS_ENV,
+  JWT_AUDIENCE_ENV,
+  JWT_ISSUER_ENV,
+  principalLimits,
+  webSocketAuthorizer,
   eventSources,
   functions,
   routes,
@@ -34,6 +38,11 @@ import {
   WEBSOCKET_ENDPOINT_ENV,
 } from '../../lib/wiring.ts';
 import { orderStatusMetric, businessMetrics } from '../../src/observability/business-metrics.ts';
+import { paymentProviders, webhookSecretEnv } from '../../src/payments/webhook-secret-env.ts';
+import { ROTATION_ENTRY } from '../../lib/constructs/security-construct.ts';
+import { sharedParameters } from '../../lib/constructs/shared-parameters-construct.ts';
+import { LIVE_THROTTLE } from '../../lib/constructs/live-status-construct.ts';
+import { APP_CLIENT_COUNT } from '../../lib/identity-stack.ts';
 
 type Json = any; // CloudFormation fragments are untyped JSON.
 interface CfnResource {
@@ -137,6 +146,18 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
     expect(apis, `${protocol} APIs`).toHaveLength(1);
     return apis[0]![0];
   };
+  /** Logical id of the CloudFormation parameter that reads SSM parameter `name` at deploy time. */
+  const ssmParameterId = (name: string): string => {
+    const parameters = Object.entries(template.toJSON().Parameters as Record<string, Json>).filter(([, p]) => p.Default === name);
+    expect(parameters, `parameter reading ${name}`).toHaveLength(1);
+    expect(parameters[0]![1].Type).toBe('AWS::SSM::Parameter::Value<String>');
+    return parameters[0]![0];
+  };
+  const keyId = () => {
+    const keys = ofType('AWS::KMS::Key');
+    expect(keys, 'customer-managed keys').toHaveLength(1);
+    return keys[0]![0];
+  };
   const ofApi = (type: string, protocol: 'HTTP' | 'WEBSOCKET') => ofType(type).filter(([, r]) => r.Properties.ApiId?.Ref === apiIdOf(protocol));
 
   it('synthesizes without a dependency cycle (functions reach the sagas by name, never by reference)', () => {
@@ -217,7 +238,14 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
         if (spec.startsStateMachines?.includes(smId)) expect(render(env[sm.envVar]), sm.envVar).toBe(stateMachineArn(smId));
         else expect(env[sm.envVar], sm.envVar).toBeUndefined();
       }
-      expect('PAYMENT_WEBHOOK_SECRET_ARN' in env).toBe(Boolean(spec.readsWebhookSecret));
+      for (const provider of paymentProviders) expect(webhookSecretEnv(provider) in env, provider).toBe(Boolean(spec.readsWebhookSecret));
+      const configuredLimits = (cdkContext[PRINCIPAL_LIMITS_CONTEXT] ?? {}) as Record<string, number>;
+      for (const [limitId, limit] of Object.entries(principalLimits)) {
+        const counted = routes.some((r) => r.function === fnId && r.principalLimit === limitId);
+        expect(env[limit.perMinuteEnv], limit.perMinuteEnv).toBe(counted ? String(configuredLimits[limitId] ?? limit.defaultPerMinute) : undefined);
+      }
+      expect(env[JWT_ISSUER_ENV]).toEqual(refTo(ssmParameterId(sharedParameters.jwtIssuer)));
+      expect(env[JWT_AUDIENCE_ENV]).toEqual(refTo(ssmParameterId(sharedParameters.jwtAudience)));
     });
   });
 
@@ -424,16 +452,57 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
       }
     });
 
-    it('lets only the functions whose spec says readsWebhookSecret read the webhook secret', () => {
-      const [secretId] = ofType('AWS::SecretsManager::Secret')[0]!;
+    it('lets only the functions whose spec says readsWebhookSecret read the webhook secrets, one per provider, each named by its env var', () => {
+      const secrets = ofType('AWS::SecretsManager::Secret');
+      expect(secrets).toHaveLength(paymentProviders.length);
       for (const [fnId, spec] of functionEntries) {
         const statements = statementsOfFunction(fnId);
         expect(allActions(statements).has('secretsmanager:GetSecretValue'), fnId).toBe(Boolean(spec.readsWebhookSecret));
-        if (spec.readsWebhookSecret) {
-          expect(actionsOn(statements, (r) => targetOf(r) === secretId).has('secretsmanager:GetSecretValue'), fnId).toBe(true);
-          expect(resources[functionIdOf(fnId)]!.Properties.Environment.Variables.PAYMENT_WEBHOOK_SECRET_ARN).toEqual(refTo(secretId));
-        }
+        if (!spec.readsWebhookSecret) continue;
+        const env = resources[functionIdOf(fnId)]!.Properties.Environment.Variables;
+        const named = paymentProviders.map((provider) => targetOf(env[webhookSecretEnv(provider)]));
+        expect(new Set(named), fnId).toEqual(new Set(secrets.map(([id]) => id)));
+        for (const secretId of named) expect(actionsOn(statements, (r) => targetOf(r) === secretId).has('secretsmanager:GetSecretValue'), `${fnId} ${secretId}`).toBe(true);
       }
+    });
+
+    it('rotates every webhook secret every 30 days with the rotation function, which may touch only those secrets', () => {
+      const schedules = ofType('AWS::SecretsManager::RotationSchedule').map(([, r]) => r.Properties);
+      const secretIds = ofType('AWS::SecretsManager::Secret').map(([id]) => id);
+      expect(schedules.map((p) => targetOf(p.SecretId)).sort()).toEqual([...secretIds].sort());
+      const rotationFn = functionByEntry(ROTATION_ENTRY);
+      for (const p of schedules) {
+        expect(p.RotationLambdaARN).toEqual(getAttArn(rotationFn));
+        expect(p.RotationRules).toEqual({ ScheduleExpression: 'rate(30 days)' });
+      }
+      const statements = statementsOfRole(targetOf(resources[rotationFn]!.Properties.Role)!).filter((st) => allActions([st]).has('secretsmanager:PutSecretValue'));
+      expect(new Set(statements.flatMap((st) => asArray(st.Resource)).map(targetOf))).toEqual(new Set(secretIds));
+      expect(ofType('AWS::Lambda::Permission').map(([, p]) => p.Properties)).toContainEqual(
+        expect.objectContaining({ FunctionName: getAttArn(rotationFn), Principal: 'secretsmanager.amazonaws.com' }),
+      );
+    });
+
+    it.each(functionEntries)('gives %s DynamoDB actions listed one by one: no wildcard, BatchWriteItem, DeleteItem or Scan unless its spec says so', (fnId, spec) => {
+      const statements = statementsOfFunction(fnId).filter((st) => asArray<string>(st.Action).some((a) => a.startsWith('dynamodb:')));
+      const actions = allActions(statements);
+      for (const action of actions) expect(action, fnId).not.toContain('*');
+      expect(actions.has('dynamodb:BatchWriteItem'), fnId).toBe(false);
+      for (const [tableId] of Object.entries(spec.tables) as [TableId, string][]) {
+        const onTable = actionsOn(statements, (r) => targetOf(r) === wired(`tables.${tableId}`)[0]);
+        expect(onTable.has('dynamodb:DeleteItem'), `${fnId} deletes from ${tableId}`).toBe(Boolean(spec.deletesFrom?.includes(tableId)));
+        expect(onTable.has('dynamodb:Scan'), `${fnId} scans ${tableId}`).toBe(Boolean(spec.scans?.includes(tableId)));
+      }
+      const indexResources = statements.flatMap((st) => asArray(st.Resource)).filter((r: Json) => r['Fn::Join']).map((r: Json) => r['Fn::Join'][1][1]);
+      const expectedIndexes = Object.values(spec.queriesIndexes ?? {}).flatMap((names) => (names ?? []).map((n) => `/index/${n}`));
+      expect(indexResources.sort(), fnId).toEqual(expectedIndexes.sort());
+    });
+
+    it.each(functionEntries)('gives %s its own role: logs only to its own log group, no AWS managed policy', (fnId) => {
+      const fn = resources[functionIdOf(fnId)]!.Properties;
+      const role = resources[targetOf(fn.Role)!]!;
+      expect(role.Properties.ManagedPolicyArns, fnId).toBeUndefined();
+      const logStatements = statementsOfRole(targetOf(fn.Role)!).filter((st) => asArray<string>(st.Action).some((a) => a.startsWith('logs:')));
+      expect(logStatements.flatMap((st) => asArray(st.Resource)), fnId).toEqual([getAttArn(targetOf(fn.LoggingConfig.LogGroup)!)]);
     });
   });
 
@@ -488,6 +557,124 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
       const [, table] = wired('tables.connections');
       expect(table.DeletionPolicy).toBe('Delete');
       expect(table.Properties.TimeToLiveSpecification).toEqual({ AttributeName: tables.connections.ttlAttribute, Enabled: true });
+    });
+  });
+
+  describe('identity and abuse protection', () => {
+    const httpRoutes = () => ofApi('AWS::ApiGatewayV2::Route', 'HTTP').map(([, r]) => r.Properties);
+    const jwtAuthorizerId = () => {
+      const authorizers = ofApi('AWS::ApiGatewayV2::Authorizer', 'HTTP');
+      expect(authorizers, 'HTTP API authorizers').toHaveLength(1);
+      return authorizers[0]![0];
+    };
+
+    it('has one JWT authorizer trusting the identity stack: issuer and app client ids from its SSM parameters, bearer header', () => {
+      const p = resources[jwtAuthorizerId()]!.Properties;
+      expect(p).toMatchObject({ AuthorizerType: 'JWT', IdentitySource: ['$request.header.Authorization'] });
+      expect(p.JwtConfiguration.Issuer).toEqual(refTo(ssmParameterId(sharedParameters.jwtIssuer)));
+      const audienceParameter = refTo(ssmParameterId(sharedParameters.jwtAudience));
+      expect(p.JwtConfiguration.Audience).toEqual(Array.from({ length: APP_CLIENT_COUNT }, (_, i) => ({ 'Fn::Select': [i, { 'Fn::Split': [',', audienceParameter] }] })));
+    });
+
+    it.each(routes.filter((r) => r.auth.kind === 'jwt').map((r) => [`${r.method} ${r.path}`] as const))('puts the JWT authorizer on "%s"', (routeKey) => {
+      expect(httpRoutes().find((r) => r.RouteKey === routeKey)).toMatchObject({ AuthorizationType: 'JWT', AuthorizerId: refTo(jwtAuthorizerId()) });
+    });
+
+    it('leaves exactly the signature routes (the payment webhook) without an authorizer', () => {
+      const open = httpRoutes().filter((r) => r.AuthorizationType !== 'JWT');
+      for (const route of open) expect(route.AuthorizerId).toBeUndefined();
+      expect(open.map((r) => r.RouteKey).sort()).toEqual(routes.filter((r) => r.auth.kind === 'signature').map((r) => `${r.method} ${r.path}`).sort());
+      expect(open.map((r) => r.RouteKey)).toContain('POST /v1/payments/webhook/{provider}');
+    });
+
+    it('throttles every route as the wiring says (stage route settings, after the routes exist), under the stage default', () => {
+      const [stageId, stage] = ofApi('AWS::ApiGatewayV2::Stage', 'HTTP')[0]!;
+      const settings = stage.Properties.RouteSettings as Record<string, Json>;
+      expect(Object.keys(settings).sort()).toEqual(routes.map((r) => `${r.method} ${r.path}`).sort());
+      for (const route of routes) {
+        expect(settings[`${route.method} ${route.path}`], `${route.method} ${route.path}`).toEqual({
+          ThrottlingRateLimit: route.throttle.rateLimit,
+          ThrottlingBurstLimit: route.throttle.burstLimit,
+          DetailedMetricsEnabled: true,
+        });
+      }
+      const dependsOn = new Set(asArray((resources[stageId] as Json).DependsOn));
+      for (const [routeId] of ofApi('AWS::ApiGatewayV2::Route', 'HTTP')) expect(dependsOn.has(routeId), routeId).toBe(true);
+      expect(stage.Properties.DefaultRouteSettings.ThrottlingRateLimit).toBeGreaterThan(0);
+    });
+
+    it.each(functionEntries)('gives %s the reserved concurrency its spec asks for (none otherwise)', (fnId, spec) => {
+      expect(resources[functionIdOf(fnId)]!.Properties.ReservedConcurrentExecutions).toBe(spec.reservedConcurrency);
+    });
+
+    it('reserves concurrency for create-order and the payment webhook', () => {
+      expect(resources[functionIdOf('createOrder')]!.Properties.ReservedConcurrentExecutions).toBeGreaterThan(0);
+      expect(resources[functionIdOf('paymentWebhook')]!.Properties.ReservedConcurrentExecutions).toBeGreaterThan(0);
+    });
+
+    it('fronts the HTTP API with CloudFront using the shared WAF web ACL: HTTPS only, nothing cached, access logs on', () => {
+      const distributions = ofType('AWS::CloudFront::Distribution').map(([, d]) => d.Properties.DistributionConfig);
+      expect(distributions).toHaveLength(1);
+      const config = distributions[0]!;
+      expect(config.WebACLId).toEqual(refTo(ssmParameterId(sharedParameters.webAclArn)));
+      expect(JSON.stringify(config.Origins[0].DomainName)).toContain(JSON.stringify(refTo(apiIdOf('HTTP'))));
+      expect(config.Origins[0].CustomOriginConfig).toMatchObject({ OriginProtocolPolicy: 'https-only', OriginSSLProtocols: ['TLSv1.2'] });
+      expect(config.DefaultCacheBehavior).toMatchObject({ ViewerProtocolPolicy: 'https-only', CachePolicyId: '4135ea2d-6df8-44a3-9df3-4b5a84be39ad' });
+      expect(config.DefaultCacheBehavior.AllowedMethods).toEqual(expect.arrayContaining(['GET', 'PUT', 'POST']));
+      expect(config.Logging.Bucket).toBeDefined();
+    });
+
+    it('protects the WebSocket $connect with the REQUEST authorizer on ?token= and throttles the stage', () => {
+      const authorizers = ofApi('AWS::ApiGatewayV2::Authorizer', 'WEBSOCKET');
+      expect(authorizers).toHaveLength(1);
+      const [authorizerId, authorizer] = authorizers[0]!;
+      expect(authorizer.Properties).toMatchObject({ AuthorizerType: 'REQUEST', IdentitySource: [webSocketAuthorizer.identitySource] });
+      const fnLogicalId = functionByEntry(functions[webSocketAuthorizer.function].entry);
+      expect(JSON.stringify(authorizer.Properties.AuthorizerUri)).toContain(JSON.stringify(getAttArn(fnLogicalId)));
+      const wsRoutes = ofApi('AWS::ApiGatewayV2::Route', 'WEBSOCKET').map(([, r]) => r.Properties);
+      expect(wsRoutes.find((r) => r.RouteKey === '$connect')).toMatchObject({ AuthorizationType: 'CUSTOM', AuthorizerId: refTo(authorizerId) });
+      for (const route of wsRoutes.filter((r) => r.RouteKey !== '$connect')) expect(route.AuthorizerId, route.RouteKey).toBeUndefined();
+      const [, stage] = ofApi('AWS::ApiGatewayV2::Stage', 'WEBSOCKET')[0]!;
+      expect(stage.Properties.DefaultRouteSettings).toMatchObject({ ThrottlingRateLimit: LIVE_THROTTLE.rateLimit, ThrottlingBurstLimit: LIVE_THROTTLE.burstLimit });
+    });
+  });
+
+  describe('encryption (one customer-managed key per stack)', () => {
+    it('rotates the stack key and lets CloudWatch Logs of this account and region use it', () => {
+      const key = resources[keyId()]!.Properties;
+      expect(key.EnableKeyRotation).toBe(true);
+      const logs = (key.KeyPolicy.Statement as Json[]).find((st) => st.Principal?.Service === `logs.${stack.region}.amazonaws.com`);
+      expect(logs, 'logs service statement').toBeDefined();
+      expect(asArray(logs.Action)).toEqual(expect.arrayContaining(['kms:Encrypt*', 'kms:Decrypt*', 'kms:GenerateDataKey*']));
+      expect(render(logs.Condition.ArnLike['kms:EncryptionContext:aws:logs:arn'])).toBe(`arn:aws:logs:${stack.region}:123456789012:log-group:*`);
+    });
+
+    it.each(tableEntries)('encrypts table %s with the stack key', (tableId) => {
+      const p = wired(`tables.${tableId}`)[1].Properties;
+      expect(p.SSESpecification).toEqual({ SSEEnabled: true, SSEType: 'KMS' });
+      expect(asArray(p.Replicas).map((r: Json) => r.SSESpecification?.KMSMasterKeyId)).toEqual([getAttArn(keyId())]);
+    });
+
+    it('encrypts every topic, queue, log group, the bus, its archive and every state machine with the stack key', () => {
+      const key = getAttArn(keyId());
+      for (const [id, t] of ofType('AWS::SNS::Topic')) expect(t.Properties.KmsMasterKeyId, id).toEqual(key);
+      for (const [id, q] of ofType('AWS::SQS::Queue')) expect(q.Properties.KmsMasterKeyId, id).toEqual(key);
+      for (const [id, g] of ofType('AWS::Logs::LogGroup')) expect(g.Properties.KmsKeyId, id).toEqual(key);
+      expect(resources[busId()]!.Properties.KmsKeyIdentifier).toEqual(key);
+      for (const [id, a] of ofType('AWS::Events::Archive')) expect(a.Properties.KmsKeyIdentifier, id).toEqual(key);
+      for (const [smId] of stateMachineEntries) {
+        expect(wired(`stateMachines.${smId}`)[1].Properties.EncryptionConfiguration, smId).toMatchObject({ Type: 'CUSTOMER_MANAGED_KMS_KEY', KmsKeyId: key });
+      }
+    });
+
+    it.each(functionEntries)('gives %s the key rights its data needs, without wildcards, on the stack key only', (fnId, spec) => {
+      const statements = statementsOfFunction(fnId).filter((st) => asArray<string>(st.Action).some((a) => a.startsWith('kms:')));
+      const own = statements.filter((st) => !asArray<string>(st.Action).some((a) => a.includes('*')));
+      for (const st of statements) expect(asArray(st.Resource), fnId).toEqual([getAttArn(keyId())]);
+      const actions = allActions(own);
+      const writes = Object.values(spec.tables).includes('readWrite');
+      expect(actions.has('kms:Decrypt'), fnId).toBe(Object.keys(spec.tables).length > 0 || Boolean(spec.publishesAlerts || spec.readsExecutionsOf?.length));
+      if (writes || spec.startsStateMachines?.length || spec.sendsTaskResults || spec.publishesAlerts) expect(actions.has('kms:GenerateDataKey'), fnId).toBe(true);
     });
   });
 
