@@ -87,7 +87,8 @@ describe('DynamoDB Local', () => {
       Object.keys(tables.orders.globalSecondaryIndexes).map((name) => [name, 'ACTIVE']),
     );
     Object.assign(process.env, tableEnvironment(t.names)); // createTables does not touch the environment; keep the fixture's
-  });
+    // Creates every wiring table (16, several with indexes) one after the other: slow on a loaded 2-core machine.
+  }, 180_000);
 
   it('keeps existing tables when createTables runs again (restart with --persist)', async () => {
     const prefix = t.names.orders.slice(0, -'orders'.length);
