@@ -131,6 +131,12 @@ export const tables = {
     envVar: 'TABLE_CONNECTIONS',
     purpose: "Live status subscriptions: subject 'order#<id>', 'customer#<id>' or 'store#<id>' x WebSocket connectionId, plus one 'connection#<id>' row per connection naming its subject (for $disconnect); expire after API Gateway's 2 h connection limit.",
   },
+  reconcilerState: {
+    partitionKey: 'pk',
+    envVar: 'TABLE_RECONCILER_STATE',
+    purpose:
+      "The reconciler's resume points: one item per inventory scan segment ('INVENTORY#<segment>/<segments>') holding the key its next page starts after, so runs walk the whole inventory table instead of its first page.",
+  },
 } as const satisfies Record<string, TableSpec>;
 
 export type TableId = keyof typeof tables;
@@ -389,8 +395,8 @@ export const functions = {
   reconcile: {
     entry: 'functions/jobs/reconcile.ts',
     description: 'Reconciler: starts sagas that never started, recovers orders stuck past their deadline, gives back reservations no open order holds',
-    tables: { orders: 'read', inventory: 'readWrite' },
-    // Parallel segment scan of inventory, one segment per run.
+    tables: { orders: 'read', inventory: 'readWrite', reconcilerState: 'readWrite' },
+    // Parallel segment scan of inventory, one page of one segment per run, resumed from reconcilerState.
     scans: ['inventory'],
     queriesIndexes: { orders: ['openOrders'] },
     startsStateMachines: ['orderSaga', 'recoverOrder'],
