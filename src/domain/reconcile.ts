@@ -195,7 +195,7 @@ export function inventorySegmentFor(now: Date, intervalSeconds: number, segments
   return Math.floor(now.getTime() / 1000 / Math.max(1, intervalSeconds)) % segments;
 }
 
-/** Items fewer than this many open orders could hold are read per run: one page of one segment. */
+/** (c) Inventory items read per run, one page of one segment: 10 x maxOrdersPerRun (2,000 by default). */
 export const inventoryItemsPerRun = (settings: Pick<ReconcileSettings, 'maxOrdersPerRun'>): number => settings.maxOrdersPerRun * 10;
 
 /**
