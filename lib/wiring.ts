@@ -5,6 +5,8 @@
  *
  * Paths are relative to the repository root.
  */
+// Types only: the catalog (zod) imports this manifest at run time, never the other way round.
+import type { EventType } from '../src/events/catalog.ts';
 
 /** Attribute names are all strings (S); every table is on-demand with point-in-time recovery. */
 export interface TableSpec {
@@ -128,6 +130,12 @@ export const tables = {
     ttlAttribute: 'expiresAt',
     envVar: 'TABLE_CONNECTIONS',
     purpose: "Live status subscriptions: subject 'order#<id>', 'customer#<id>' or 'store#<id>' x WebSocket connectionId, plus one 'connection#<id>' row per connection naming its subject (for $disconnect); expire after API Gateway's 2 h connection limit.",
+  },
+  reconcilerState: {
+    partitionKey: 'pk',
+    envVar: 'TABLE_RECONCILER_STATE',
+    purpose:
+      "The reconciler's resume points: one item per inventory scan segment ('INVENTORY#<segment>/<segments>') holding the key its next page starts after, so runs walk the whole inventory table instead of its first page.",
   },
 } as const satisfies Record<string, TableSpec>;
 
@@ -387,8 +395,8 @@ export const functions = {
   reconcile: {
     entry: 'functions/jobs/reconcile.ts',
     description: 'Reconciler: starts sagas that never started, recovers orders stuck past their deadline, gives back reservations no open order holds',
-    tables: { orders: 'read', inventory: 'readWrite' },
-    // Parallel segment scan of inventory, one segment per run.
+    tables: { orders: 'read', inventory: 'readWrite', reconcilerState: 'readWrite' },
+    // Parallel segment scan of inventory, one page of one segment per run, resumed from reconcilerState.
     scans: ['inventory'],
     queriesIndexes: { orders: ['openOrders'] },
     startsStateMachines: ['orderSaga', 'recoverOrder'],
@@ -579,47 +587,83 @@ export const stateMachines = {
 /** Event sources on the bus (see src/events/catalog.ts for detail shapes). */
 export const eventSources = { orders: 'wandian.orders', inventory: 'wandian.inventory' } as const;
 
-export interface RuleSpec {
+/**
+ * The source each detail-type is published with. Kept here, as pure data, because the rules below are built
+ * from it; src/events/catalog.ts re-exports it as `eventSource` (publishers and schemas use that).
+ */
+export const eventTypeSources = {
+  OrderPlaced: eventSources.orders,
+  OrderPaid: eventSources.orders,
+  OrderCancelled: eventSources.orders,
+  OrderRefunded: eventSources.orders,
+  OrderFulfilled: eventSources.orders,
+  OrderNeedsAttention: eventSources.orders,
+  InventoryLow: eventSources.inventory,
+  CouponRedeemed: eventSources.orders,
+} as const satisfies Record<EventType, string>;
+
+/** The EventBridge pattern of a wandian rule: the sources of its detail-types, and those detail-types. */
+export interface RulePattern<T extends EventType = EventType> {
+  source: string[];
+  'detail-type': T[];
+}
+
+export interface RuleSpec<T extends EventType = EventType, F extends FunctionId = FunctionId> {
   description: string;
-  /** EventBridge event pattern, deployed as-is and matched as-is by the local bus. */
-  eventPattern: Record<string, unknown>;
-  target: FunctionId;
+  /**
+   * The detail-types the target consumes: the one list its handler passes to `eventConsumer`
+   * (functions/commons/event-consumer.ts) and the one the pattern is made of.
+   */
+  detailTypes: readonly T[];
+  /** EventBridge event pattern, built by {@link eventRule}; deployed as-is and matched as-is by the local bus. */
+  eventPattern: RulePattern<T>;
+  target: F;
+}
+
+/**
+ * A rule from its typed detail-type list: pattern `{source: [sources of the types], detail-type: [types]}`,
+ * so that a detail-type is written once (here) and the handler, the deployed rule and the local bus all read it.
+ */
+export function eventRule<const T extends EventType, const F extends FunctionId>(spec: {
+  description: string;
+  detailTypes: readonly T[];
+  target: F;
+}): RuleSpec<T, F> {
+  const source = [...new Set(spec.detailTypes.map((t) => eventTypeSources[t]))];
+  return { ...spec, eventPattern: { source, 'detail-type': [...spec.detailTypes] } };
 }
 
 export const rules = {
-  salesToHourlyReport: {
+  salesToHourlyReport: eventRule({
     description: 'Order outcomes feed the hourly sales report',
-    eventPattern: { source: [eventSources.orders], 'detail-type': ['OrderPaid', 'OrderCancelled', 'OrderRefunded'] },
+    detailTypes: ['OrderPaid', 'OrderCancelled', 'OrderRefunded'],
     target: 'recordSales',
-  },
-  placedToLowStockCheck: {
+  }),
+  placedToLowStockCheck: eventRule({
     description: 'Every placed order checks its lines against the low-stock thresholds',
-    eventPattern: { source: [eventSources.orders], 'detail-type': ['OrderPlaced'] },
+    detailTypes: ['OrderPlaced'],
     target: 'detectLowStock',
-  },
-  placedAndPaidToFunnel: {
+  }),
+  placedAndPaidToFunnel: eventRule({
     description: 'Placed and paid orders feed the payment funnel',
-    eventPattern: { source: [eventSources.orders], 'detail-type': ['OrderPlaced', 'OrderPaid'] },
+    detailTypes: ['OrderPlaced', 'OrderPaid'],
     target: 'recordFunnel',
-  },
-  couponRedeemedToReport: {
+  }),
+  couponRedeemedToReport: eventRule({
     description: 'Coupon redemptions feed the hourly coupon report',
-    eventPattern: { source: [eventSources.orders], 'detail-type': ['CouponRedeemed'] },
+    detailTypes: ['CouponRedeemed'],
     target: 'recordCouponRedemptions',
-  },
-  inventoryLowToAlert: {
+  }),
+  inventoryLowToAlert: eventRule({
     description: 'Low stock is stored as an alert and sent to the alert topic',
-    eventPattern: { source: [eventSources.inventory], 'detail-type': ['InventoryLow'] },
+    detailTypes: ['InventoryLow'],
     target: 'recordLowStockAlert',
-  },
-  statusToLivePush: {
+  }),
+  statusToLivePush: eventRule({
     description: 'Every order status change is pushed to the WebSocket subscribers of the order, its customer and its store',
-    eventPattern: {
-      source: [eventSources.orders],
-      'detail-type': ['OrderPlaced', 'OrderPaid', 'OrderCancelled', 'OrderRefunded', 'OrderFulfilled', 'OrderNeedsAttention'],
-    },
+    detailTypes: ['OrderPlaced', 'OrderPaid', 'OrderCancelled', 'OrderRefunded', 'OrderFulfilled', 'OrderNeedsAttention'],
     target: 'pushOrderStatus',
-  },
+  }),
 } as const satisfies Record<string, RuleSpec>;
 
 export type RuleId = keyof typeof rules;

@@ -53,7 +53,7 @@ export interface DeliveryFaults {
 export interface EventBusOptions extends DeliveryFaults {
   runtime: LambdaRuntime;
   /** Default: lib/wiring.ts `rules`; tests pass fixtures. */
-  rules?: Record<string, Pick<RuleSpec, 'eventPattern'> & { target: string }>;
+  rules?: Record<string, { eventPattern: RuleSpec['eventPattern'] | Record<string, unknown>; target: string }>;
   /** Default `wandian-local`. */
   busName?: string;
   region?: string;

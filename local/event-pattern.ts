@@ -10,7 +10,8 @@
  * - numbers compare as numbers (`300.0` matches `[300]`, against the docs), within ±5e9 and 6 decimals;
  * - `anything-but` matches `null` but never a missing field; `exists` only sees leaf values.
  * From event-ruler, not covered by the corpus: fields matched inside objects of one array must come from the
- * same array element ("array consistency"), and the wildcard complexity limit (approximated).
+ * same array element ("array consistency", `exists: false` included: see matchesBranch), and the wildcard
+ * complexity limit (approximated).
  */
 
 /** Thrown for every pattern AWS rejects with `InvalidEventPatternException`. */
@@ -688,30 +689,58 @@ function flatten(
   else out.set(path, [leaf]);
 }
 
-/** Fields AND together, a field's conditions OR together; the chosen leaves must agree on array elements. */
+/**
+ * Fields AND together, a field's conditions OR together; the chosen leaves must agree on array elements.
+ *
+ * Array consistency follows event-ruler (StructuredFinder / ACFinder, the same results): a rule's fields are
+ * walked in sorted key order, each value leaf chosen must sit in the same element of every array already
+ * bound by an earlier field, and `exists: false` holds when no leaf of that field is consistent with the
+ * elements bound so far (a leaf in another element of the same array does not count). Because binding
+ * happens in key order, `exists: false` on a key that sorts before the keys that bind the array sees every
+ * element, exactly as event-ruler does; value-only patterns do not depend on the order.
+ */
 function matchesBranch(branch: ReadonlyMap<string, readonly Condition[]>, fields: Map<string, Leaf[]>): boolean {
-  const choices: Leaf[][] = [];
+  interface Step {
+    path: string;
+    /** Every leaf of the path (what an `exists: false` must not find). */
+    leaves: Leaf[];
+    /** Leaves that satisfy a value condition (or `exists: true`). */
+    matching: Leaf[];
+    absentOk: boolean;
+  }
+  const steps: Step[] = [];
   for (const [path, conds] of branch) {
     const leaves = fields.get(path) ?? [];
-    if (leaves.length === 0) {
-      if (conds.some((c) => 'exists' in c && !c.exists)) continue;
-      return false;
-    }
+    const absentOk = conds.some((c) => 'exists' in c && !c.exists);
     const anyLeaf = conds.some((c) => 'exists' in c && c.exists);
     const matching = anyLeaf ? leaves : leaves.filter((l) => conds.some((c) => 'test' in c && c.test(l)));
-    if (matching.length === 0) return false;
-    choices.push(matching);
+    if (matching.length === 0 && !absentOk) return false;
+    // Absent everywhere: true whatever the other fields bind, so it constrains nothing.
+    if (absentOk && leaves.length === 0) continue;
+    steps.push({ path, leaves, matching, absentOk });
   }
-  choices.sort((a, b) => a.length - b.length);
+  // Without `exists: false` the answer does not depend on the order: try the most selective field first.
+  // With it, keep event-ruler's order, sorted keys (UTF-16 order, as Java's String.compareTo).
+  if (steps.some((s) => s.absentOk)) steps.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  else steps.sort((a, b) => a.matching.length - b.matching.length);
+  const consistent = (leaf: Leaf, chosen: ReadonlyMap<number, number>): boolean =>
+    leaf.mem.every(([id, index]) => (chosen.get(id) ?? index) === index);
+  // Failed (step, bindings) pairs, so that independent arrays cannot make the search exponential.
+  const failed = new Set<string>();
   const pick = (n: number, chosen: Map<number, number>): boolean => {
-    const options = choices[n];
-    if (!options) return true;
-    return options.some((leaf) => {
-      if (leaf.mem.some(([id, index]) => (chosen.get(id) ?? index) !== index)) return false;
+    const step = steps[n];
+    if (!step) return true;
+    const key = `${n}|${[...chosen].sort((a, b) => a[0] - b[0]).map(([id, index]) => `${id}:${index}`).join(',')}`;
+    if (failed.has(key)) return false;
+    if (step.absentOk && !step.leaves.some((l) => consistent(l, chosen)) && pick(n + 1, chosen)) return true;
+    for (const leaf of step.matching) {
+      if (!consistent(leaf, chosen)) continue;
       const next = new Map(chosen);
       for (const [id, index] of leaf.mem) next.set(id, index);
-      return pick(n + 1, next);
-    });
+      if (pick(n + 1, next)) return true;
+    }
+    failed.add(key);
+    return false;
   };
   return pick(0, new Map());
 }

@@ -5,5 +5,6 @@
  */
 import { reportConsumer } from '../commons/report-consumer.ts';
 import { couponUpdates } from '../../src/domain/reports.ts';
+import { rules } from '../../lib/wiring.ts';
 
-export const handler = reportConsumer('coupons', ['CouponRedeemed'], (_type, d) => couponUpdates(d));
+export const handler = reportConsumer('coupons', rules.couponRedeemedToReport.detailTypes, (_type, d) => couponUpdates(d));

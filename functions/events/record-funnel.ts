@@ -6,5 +6,6 @@
  */
 import { reportConsumer } from '../commons/report-consumer.ts';
 import { funnelUpdates } from '../../src/domain/reports.ts';
+import { rules } from '../../lib/wiring.ts';
 
-export const handler = reportConsumer('funnel', ['OrderPlaced', 'OrderPaid'], funnelUpdates);
+export const handler = reportConsumer('funnel', rules.placedAndPaidToFunnel.detailTypes, funnelUpdates);

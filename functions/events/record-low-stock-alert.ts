@@ -4,27 +4,22 @@
  * locally). A redelivery re-sends only an alert whose first notification failed (at-least-once sending).
  * Throws (→ retry, then dead-letter queue) on a malformed detail or a failed notification.
  */
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import type { EventBridgeEvent } from 'aws-lambda';
 import { doc } from '../commons/clients.ts';
+import { eventConsumer } from '../commons/event-consumer.ts';
 import { logger } from '../commons/powertools.ts';
 import { notifyLowStock } from '../commons/alert-notifier.ts';
-import { eventDetailSchemas } from '../../src/events/catalog.ts';
 import { AlertStore } from '../../src/store/alert-store.ts';
+import { rules } from '../../lib/wiring.ts';
 
 const alerts = new AlertStore(doc);
 
-export const handler = middy<EventBridgeEvent<'InventoryLow', unknown>, void>()
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .handler(async (event) => {
-    const d = eventDetailSchemas.InventoryLow.parse(event.detail);
-    const alert = { storeId: d.storeId, sku: d.sku, available: d.available, lowStockThreshold: d.lowStockThreshold, at: d.occurredAt, eventId: d.eventId };
-    const { created, stored } = await alerts.recordOnce(alert, new Date());
-    if (!created && stored.notifiedAt) {
-      logger.info('Duplicate delivery ignored', { eventId: d.eventId });
-      return;
-    }
-    await notifyLowStock(alert);
-    await alerts.markNotified(alert, new Date());
-  });
+export const handler = eventConsumer(rules.inventoryLowToAlert.detailTypes, async ({ detail: d }) => {
+  const alert = { storeId: d.storeId, sku: d.sku, available: d.available, lowStockThreshold: d.lowStockThreshold, at: d.occurredAt, eventId: d.eventId };
+  const { created, stored } = await alerts.recordOnce(alert, new Date());
+  if (!created && stored.notifiedAt) {
+    logger.info('Duplicate delivery ignored', { eventId: d.eventId });
+    return;
+  }
+  await notifyLowStock(alert);
+  await alerts.markNotified(alert, new Date());
+});

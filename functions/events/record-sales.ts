@@ -8,7 +8,8 @@
 import { reportConsumer } from '../commons/report-consumer.ts';
 import { storeTimeZone } from '../commons/store-timezones.ts';
 import { salesUpdates } from '../../src/domain/reports.ts';
+import { rules } from '../../lib/wiring.ts';
 
-export const handler = reportConsumer('sales', ['OrderPaid', 'OrderCancelled', 'OrderRefunded'], async (type, d) =>
+export const handler = reportConsumer('sales', rules.salesToHourlyReport.detailTypes, async (type, d) =>
   salesUpdates(type, d, await storeTimeZone(d.storeId)),
 );

@@ -187,9 +187,39 @@ export function checkReservation(
 }
 
 /**
- * (c) Which inventory segment a run sweeps: runs `intervalSeconds` apart walk the segments in turn,
- * so the whole table is covered every `segments` runs with no state kept between runs.
+ * (c) Which inventory segment a run sweeps: runs `intervalSeconds` apart walk the segments in turn. Each
+ * visit reads one page of the segment from that segment's stored cursor (ReconcileStore.inventoryCursor),
+ * so the whole table is covered every {@link inventoryCycleRuns} runs.
  */
 export function inventorySegmentFor(now: Date, intervalSeconds: number, segments: number): number {
   return Math.floor(now.getTime() / 1000 / Math.max(1, intervalSeconds)) % segments;
+}
+
+/** (c) Inventory items read per run, one page of one segment: 10 x maxOrdersPerRun (2,000 by default). */
+export const inventoryItemsPerRun = (settings: Pick<ReconcileSettings, 'maxOrdersPerRun'>): number => settings.maxOrdersPerRun * 10;
+
+/**
+ * (c) Runs needed to check every inventory item once: each segment is visited every `segments` runs and
+ * advances one page of `itemsPerRun`, so the cycle is segments x pages per segment (segments split the table
+ * about evenly). 300,000 items (10,000 stores x 30 SKUs), 16 segments, 2,000 a run: 16 x 10 = 160 runs,
+ * 800 minutes at one run every 5 minutes.
+ */
+export function inventoryCycleRuns(items: number, segments: number, itemsPerRun: number): number {
+  return segments * Math.max(1, Math.ceil(items / segments / itemsPerRun));
+}
+
+/**
+ * (c) How many of a page's items, in scan order, one run can judge when it may look up the open orders of
+ * at most `maxStores` stores (one index query filters by at most 100). Only items with reserved units need
+ * their store's orders; the page is cut just before the first item of one store too many, and the run's
+ * cursor stops there, so the next visit starts with that item instead of skipping it.
+ */
+export function itemsWithinStoreLimit(levels: readonly { storeId: string; reserved: number }[], maxStores: number): number {
+  const stores = new Set<string>();
+  for (const [i, level] of levels.entries()) {
+    if (level.reserved === 0 || stores.has(level.storeId)) continue;
+    if (stores.size === maxStores) return i;
+    stores.add(level.storeId);
+  }
+  return levels.length;
 }

@@ -9,7 +9,7 @@
  * Version 1 only grows by optional fields; consumers must ignore fields they do not know.
  */
 import { z } from 'zod';
-import { eventSources } from '../../lib/wiring.ts';
+import { eventTypeSources } from '../../lib/wiring.ts';
 
 const id = (what: string) => z.string().min(1).describe(what);
 const minor = (what: string) => z.number().int().nonnegative().describe(`${what}, integer minor units of \`currency\``);
@@ -97,16 +97,8 @@ export type EventDetail<T extends EventType> = z.infer<(typeof eventDetailSchema
 /** Every detail-type of the catalog. */
 export const eventTypes = Object.keys(eventDetailSchemas) as EventType[];
 
-export const eventSource: Record<EventType, string> = {
-  OrderPlaced: eventSources.orders,
-  OrderPaid: eventSources.orders,
-  OrderCancelled: eventSources.orders,
-  OrderRefunded: eventSources.orders,
-  OrderFulfilled: eventSources.orders,
-  OrderNeedsAttention: eventSources.orders,
-  InventoryLow: eventSources.inventory,
-  CouponRedeemed: eventSources.orders,
-};
+/** The source each detail-type is published with (defined in lib/wiring.ts, which builds the rules from it). */
+export const eventSource: Record<EventType, string> = eventTypeSources;
 
 /** When each event fires and how its eventId is built (docs/events.md catalog table, schema descriptions). */
 export const eventDocs: Record<EventType, { when: string; eventId: string }> = {

@@ -10,7 +10,8 @@
  *     order saga (execution name = orderId: ExecutionAlreadyExists means it did start) with the time
  *     left until expiresAt (at least 1 s, so a late one expires and compensates at once), and their
  *     OrderPlaced / CouponRedeemed events again (deterministic ids: consumers drop repeats).
- * (c) leaked reservations: one inventory segment per run; reserved units no open order holds are given
+ * (c) leaked reservations: one page of one inventory segment per run, resumed from that segment's stored
+ *     cursor (the whole table every inventoryCycleRuns runs); reserved units no open order holds are given
  *     back when checkReservation says it is safe; anything else is reported.
  * A failure on one candidate is logged and counted; the others go on (the next run retries).
  */
@@ -19,7 +20,9 @@ import {
   checkReservation,
   emptySummary,
   heldByOrders,
+  inventoryItemsPerRun,
   inventorySegmentFor,
+  itemsWithinStoreLimit,
   isStuck,
   recoveryFor,
   remainingPaymentSeconds,
@@ -97,13 +100,26 @@ export async function reconcile(deps: ReconcilerDeps, settings: ReconcileSetting
   return summary;
 }
 
-/** (c) One inventory segment against the reservations of its stores' open orders. */
+/** At most this many stores' open orders per run: one index query filters by at most 100 stores. */
+const MAX_STORES_PER_RUN = 100;
+
+/**
+ * (c) The next page of this run's inventory segment, from where the segment's last run stopped, against the
+ * reservations of its stores' open orders; then the segment's cursor moves past what was judged.
+ */
 async function checkReservations(deps: ReconcilerDeps, settings: ReconcileSettings, now: Date, intervalSeconds: number, summary: ReconcileSummary): Promise<void> {
-  const segment = inventorySegmentFor(now, intervalSeconds, settings.inventorySegments);
-  const { levels } = await deps.store.inventorySegment(segment, settings.inventorySegments, settings.maxOrdersPerRun * 10);
+  const total = settings.inventorySegments;
+  const segment = inventorySegmentFor(now, intervalSeconds, total);
+  const cursor = await deps.store.inventoryCursor(segment, total);
+  const page = await deps.store.inventorySegment(segment, total, inventoryItemsPerRun(settings), cursor.startKey);
+  // A page with items of more stores than one query can cover is judged up to the last store that fits; the
+  // cursor stops there, so the next visit starts with the first item left out.
+  const judged = itemsWithinStoreLimit(page.levels, MAX_STORES_PER_RUN);
+  const levels = page.levels.slice(0, judged);
+  const last = levels.at(-1);
+  const nextKey = judged < page.levels.length && last ? { storeId: last.storeId, sku: last.sku } : page.nextKey;
   summary.inventoryChecked += levels.length;
-  // Items with reserved units, at most 100 stores per run (one index query filters by store).
-  const stores = [...new Set(levels.filter((l) => l.reserved !== 0).map((l) => l.storeId))].slice(0, 100);
+  const stores = [...new Set(levels.filter((l) => l.reserved !== 0).map((l) => l.storeId))];
   const open = stores.length
     ? await deps.store.openOrders({ storeIds: stores, limit: settings.maxOrdersPerRun * 5 })
     : { orders: [], complete: true };
@@ -111,12 +127,12 @@ async function checkReservations(deps: ReconcilerDeps, settings: ReconcileSettin
   const orders = (await Promise.all(open.orders.map((o) => deps.orders.get(o.orderId)))).filter((o) => o !== undefined);
   const guarded = guard(deps, summary);
   for (const level of levels) {
-    if (level.reserved !== 0 && !stores.includes(level.storeId)) continue; // beyond this run's 100 stores
     const check = checkReservation(level, heldByOrders(orders, level.storeId, level.sku), now, settings.quietSeconds);
     if (check.kind === 'MISMATCH') {
       summary.mismatches++;
       deps.warn('inventory counters need an operator', { storeId: level.storeId, sku: level.sku, detail: check.detail });
     } else if (check.kind === 'LEAKED' && open.complete) {
+      // With the open orders cut short, `held` may be too low: leave the item to the next cycle rather than over-repair.
       await guarded(`${level.storeId}/${level.sku}`, async () => {
         if (await deps.store.releaseLeakedReservation(level, check.excess, now.toISOString())) {
           summary.repaired++;
@@ -125,6 +141,8 @@ async function checkReservations(deps: ReconcilerDeps, settings: ReconcileSettin
       });
     }
   }
+  // Saved after the page was judged: a run that dies before this point only makes the next visit read it again.
+  await deps.store.saveInventoryCursor(segment, total, nextKey, now.toISOString());
 }
 
 /** Runs one candidate's step; a failure is logged and counted, and the run goes on. */

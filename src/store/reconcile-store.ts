@@ -1,9 +1,10 @@
 /**
- * The reconciler's reads and its one write. Reads never scan the orders table: open orders come from
+ * The reconciler's reads and its writes (a repair, its scan cursors). Reads never scan the orders table: open orders come from
  * the sparse `openOrders` index (lib/wiring.ts), whose entries vanish when an order is final. The
- * inventory table is read one segment per run (a parallel-scan segment), so each run's work is bounded.
+ * inventory table is read one page of one segment per run (a parallel-scan segment), resumed from that
+ * segment's cursor in the `reconcilerState` table, so each run's work is bounded and the runs cover it all.
  */
-import { QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { tables } from '../../lib/wiring.ts';
 import { tableName } from '../config.ts';
 import { allOpenShards } from '../domain/reconcile.ts';
@@ -11,6 +12,20 @@ import type { InventoryLevel, OrderStatus } from '../domain/types.ts';
 import { isConditionalCheckFailed } from './dynamo-errors.ts';
 
 const OPEN_INDEX = 'openOrders';
+
+/** The primary key of an inventory item: where a segment's next page starts (after it). */
+export interface InventoryKey {
+  storeId: string;
+  sku: string;
+}
+
+/** A segment's resume point: after `startKey`, or at the top; `passes` = completed walks of the segment. */
+export interface InventoryCursor {
+  startKey?: InventoryKey;
+  passes: number;
+}
+
+const cursorKey = (segment: number, totalSegments: number): string => `INVENTORY#${segment}/${totalSegments}`;
 const openIndex = tables.orders.globalSecondaryIndexes[OPEN_INDEX];
 
 /** What the open-orders index holds of an order (keys plus its projection). */
@@ -100,12 +115,20 @@ export class ReconcileStore {
   }
 
   /**
-   * Segment `segment` of `totalSegments` of the inventory table (strongly consistent parallel-scan
-   * segment), at most `maxItems` items; `complete` is false when the cap cut it short.
+   * One page of segment `segment` of `totalSegments` of the inventory table (strongly consistent
+   * parallel-scan segment): at most `maxItems` items, starting after `startKey` (from the segment's top
+   * without one). `nextKey` is the key the next page starts after, absent when the page reached the
+   * segment's end. Scan `Limit` keeps it exact: DynamoDB stops evaluating at the last item returned, so
+   * no item read past the cap is skipped by the next page.
    */
-  async inventorySegment(segment: number, totalSegments: number, maxItems: number): Promise<{ levels: InventoryLevel[]; complete: boolean }> {
+  async inventorySegment(
+    segment: number,
+    totalSegments: number,
+    maxItems: number,
+    startKey?: InventoryKey,
+  ): Promise<{ levels: InventoryLevel[]; nextKey?: InventoryKey }> {
     const levels: InventoryLevel[] = [];
-    let startKey: Record<string, unknown> | undefined;
+    let next: Record<string, unknown> | undefined = startKey ? { ...startKey } : undefined;
     do {
       const out = await this.doc.send(
         new ScanCommand({
@@ -113,13 +136,42 @@ export class ReconcileStore {
           Segment: segment,
           TotalSegments: totalSegments,
           ConsistentRead: true,
-          ExclusiveStartKey: startKey,
+          ExclusiveStartKey: next,
+          Limit: maxItems - levels.length,
         }),
       );
       levels.push(...((out.Items ?? []) as InventoryLevel[]));
-      startKey = out.LastEvaluatedKey;
-    } while (startKey && levels.length < maxItems);
-    return { levels: levels.slice(0, maxItems), complete: !startKey && levels.length <= maxItems };
+      next = out.LastEvaluatedKey;
+    } while (next && levels.length < maxItems);
+    return { levels, ...(next ? { nextKey: { storeId: String(next.storeId), sku: String(next.sku) } } : {}) };
+  }
+
+  /** Where the next run of inventory segment `segment` (of `totalSegments`) starts: after `startKey`, or at the top. */
+  async inventoryCursor(segment: number, totalSegments: number): Promise<InventoryCursor> {
+    const out = await this.doc.send(
+      new GetCommand({ TableName: tableName('reconcilerState'), Key: { pk: cursorKey(segment, totalSegments) }, ConsistentRead: true }),
+    );
+    const item = out.Item as (InventoryCursor & { pk: string }) | undefined;
+    return { passes: item?.passes ?? 0, ...(item?.startKey ? { startKey: item.startKey } : {}) };
+  }
+
+  /**
+   * Stores where the segment's next run starts: after `nextKey`, or back at the top when the segment was
+   * read to its end (then `passes`, the number of completed walks of the segment, goes up by one). The key
+   * names the segment count too, so changing WANDIAN_RECONCILE_INVENTORY_SEGMENTS starts afresh.
+   */
+  async saveInventoryCursor(segment: number, totalSegments: number, nextKey: InventoryKey | undefined, now: string): Promise<void> {
+    const pk = cursorKey(segment, totalSegments);
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: tableName('reconcilerState'),
+        Key: { pk },
+        UpdateExpression: nextKey
+          ? 'SET startKey = :key, updatedAt = :now'
+          : 'REMOVE startKey SET updatedAt = :now, passes = if_not_exists(passes, :zero) + :one',
+        ExpressionAttributeValues: nextKey ? { ':key': nextKey, ':now': now } : { ':now': now, ':zero': 0, ':one': 1 },
+      }),
+    );
   }
 
   /**

@@ -14,6 +14,8 @@ import type { startLocalSystem } from '../../local/system.ts';
 import { tableName } from '../../src/config.ts';
 import { orderSubject } from '../../src/domain/live-status.ts';
 import { ConnectionStore } from '../../src/store/connection-store.ts';
+import { OrderStore } from '../../src/store/order-store.ts';
+import { orderPlaced } from '../../src/events/order-events.ts';
 import type { ApiClient } from '../helpers/api.ts';
 import { startTestSystem } from '../helpers/local-system.ts';
 
@@ -151,7 +153,9 @@ describe('live order status over WebSocket', () => {
     await system.stepFunctions.waitForExecution(execution.executionArn);
     await system.bus.idle();
     const client = await subscribeOwn(orderId, customerId);
-    const lateOrderPlaced = { version: '0', id: randomUUID(), 'detail-type': 'OrderPlaced', source: 'wandian.orders', detail: { orderId } };
+    // The OrderPlaced the bus would deliver (consumers validate the detail against the catalog), arriving late.
+    const stored = (await new OrderStore(doc).get(orderId))!;
+    const lateOrderPlaced = { version: '0', id: randomUUID(), 'detail-type': 'OrderPlaced', source: 'wandian.orders', detail: orderPlaced(stored).detail };
 
     // A subscriber that has not seen PAID gets PAID, not PENDING_PAYMENT; a second late copy sends nothing.
     expect(await system.runtime.invoke('pushOrderStatus', lateOrderPlaced)).toEqual({ sent: 1, skipped: 0, gone: 0 });

@@ -1,0 +1,98 @@
+/**
+ * Event rules have one source: each rule's `detailTypes` (lib/wiring.ts) is the list its target's handler
+ * declares through eventConsumer (functions/commons/event-consumer.ts), and the deployed pattern is built from
+ * it. Also the wrapper's contract: declared types only, detail validated against the catalog.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Context } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { ZodError } from 'zod';
+import { eventTypeSources, functions, rules, type RuleId, type RuleSpec } from '../../lib/wiring.ts';
+import { eventConsumer } from '../../functions/commons/event-consumer.ts';
+import { eventSource, eventTypes } from '../../src/events/catalog.ts';
+
+process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
+const root = resolve(import.meta.dirname, '..', '..');
+const ruleEntries = Object.entries(rules) as [RuleId, RuleSpec][];
+const context = { functionName: 'test', awsRequestId: 'req-1', getRemainingTimeInMillis: () => 1000 } as unknown as Context;
+
+describe('event rules: one typed source per consumer', () => {
+  it.each(ruleEntries)("%s: the target's handler declares exactly the rule's detail-types", async (_id, rule) => {
+    const mod = (await import(resolve(root, functions[rule.target].entry))) as { handler: { detailTypes?: readonly string[] } };
+    expect(mod.handler.detailTypes).toEqual(rule.detailTypes);
+  });
+
+  it.each(ruleEntries)('%s: the pattern is built from the detail-types (their sources, then the types)', (_id, rule) => {
+    expect(rule.eventPattern).toStrictEqual({
+      source: [...new Set(rule.detailTypes.map((t) => eventSource[t]))],
+      'detail-type': [...rule.detailTypes],
+    });
+    expect(rule.detailTypes.length).toBeGreaterThan(0);
+    expect(new Set(rule.detailTypes).size).toBe(rule.detailTypes.length);
+    for (const t of rule.detailTypes) expect(eventTypes).toContain(t);
+  });
+
+  it.each(ruleEntries)("%s: the handler is built with eventConsumer from the rule's own list, not middy by hand", (id, rule) => {
+    const text = readFileSync(resolve(root, functions[rule.target].entry), 'utf8');
+    expect(text).not.toMatch(/from '@middy\/core'/);
+    expect(text).toMatch(/\b(eventConsumer|reportConsumer)\(/);
+    expect(text).toContain(`rules.${id}.detailTypes`);
+  });
+
+  it('gives each consumer one rule', () => {
+    const targets = ruleEntries.map(([, r]) => r.target);
+    expect(new Set(targets).size).toBe(targets.length);
+  });
+
+  it('keeps the catalog and the wiring on the same sources', () => {
+    expect(eventSource).toBe(eventTypeSources);
+    expect(Object.keys(eventTypeSources).sort()).toEqual([...eventTypes].sort());
+  });
+});
+
+describe('eventConsumer', () => {
+  const detail = {
+    eventId: 'o-1:OrderNeedsAttention',
+    schemaVersion: 1,
+    occurredAt: '2026-11-23T10:00:00.000Z',
+    orderId: 'o-1',
+    storeId: 's-1',
+    region: 'east',
+    customerId: 'c-1',
+    error: 'boom',
+  };
+  const envelope = (detailType: string, d: unknown, source = 'wandian.orders') => ({
+    version: '0',
+    id: 'e-1',
+    'detail-type': detailType,
+    source,
+    account: '000000000000',
+    time: '2026-11-23T10:00:00Z',
+    region: 'us-east-1',
+    resources: [],
+    detail: d,
+  });
+  const seen: unknown[] = [];
+  const handler = eventConsumer(['OrderNeedsAttention'], ({ type, detail: d }) => {
+    seen.push([type, d.error]);
+    return d.orderId;
+  });
+
+  it('hands the consumer the validated detail and returns its result', async () => {
+    expect(await handler(envelope('OrderNeedsAttention', { ...detail, extra: 1 }), context)).toBe('o-1');
+    expect(seen).toEqual([['OrderNeedsAttention', 'boom']]);
+    expect(handler.detailTypes).toEqual(['OrderNeedsAttention']);
+  });
+
+  it('throws on a detail that does not match its catalog schema (EventBridge retries, then dead-letters)', async () => {
+    await expect(handler(envelope('OrderNeedsAttention', { orderId: 'o-1' }), context)).rejects.toBeInstanceOf(ZodError);
+  });
+
+  it('ignores detail-types it did not declare, and a declared type from another source', async () => {
+    seen.length = 0;
+    expect(await handler(envelope('OrderPaid', detail), context)).toBeUndefined();
+    expect(await handler(envelope('OrderNeedsAttention', detail, 'someone.else'), context)).toBeUndefined();
+    expect(seen).toEqual([]);
+  });
+});
