@@ -33,8 +33,8 @@ export const handler = httpHandler(async (event) => {
 
   let kind = cancellationKind(order.status);
   if (kind === 'CANCEL') {
-    // Condition: still unpaid and no callback accepted yet; the saga owns the status change itself.
-    const requested = await orders.setIf(orderId, '#status = :pending AND attribute_not_exists(payment)', { cancelRequestedAt: new Date().toISOString() }, { ':pending': 'PENDING_PAYMENT' });
+    // Marked only while still unpaid with no callback accepted; the saga owns the status change itself.
+    const requested = await orders.requestCancel(orderId, new Date().toISOString());
     if (requested) {
       await resumeSaga(sfn, requested); // no token yet → AwaitPayment sees cancelRequestedAt and resumes
       return json(202, { orderId, action: 'CANCEL', status: requested.status });

@@ -91,7 +91,7 @@ describe('WalletStore', () => {
   it('never debits an order the customer cancelled first', async () => {
     await wallets.topUp('w4', 1000, 'CNY', NOW);
     const order = await placed('w4', 100);
-    await orders.setIf(order.orderId, 'attribute_exists(orderId)', { cancelRequestedAt: NOW });
+    expect(await orders.requestCancel(order.orderId, NOW)).toBeDefined();
     const after = await wallets.debitOrder(order, NOW);
     expect(after.payment).toBeUndefined();
     expect((await wallets.get('w4'))?.balance).toBe(1000);
