@@ -16,7 +16,7 @@ import { httpHandler, json, pathId } from '../commons/http.ts';
 import { orders } from '../commons/stores.ts';
 import { sfn } from '../commons/clients.ts';
 import { DomainError } from '../../src/domain/errors.ts';
-import { cancellationKind } from '../../src/domain/order-status.ts';
+import { cancellationKind, isRefundable } from '../../src/domain/order-status.ts';
 import { stateMachineArn } from '../../src/config.ts';
 import { resumeSaga } from '../../src/saga/resume.ts';
 import { auditAs } from '../commons/audit.ts';
@@ -40,7 +40,8 @@ export const handler = httpHandler(async (event) => {
       return json(202, { orderId, action: 'CANCEL', status: requested.status });
     }
     const now = await orders.get(orderId);
-    kind = now?.payment?.status === 'SUCCEEDED' && (now.status === 'PENDING_PAYMENT' || now.status === 'PAID') ? 'REFUND' : null;
+    // A payment was accepted in between: too late to cancel, but a refund may be.
+    kind = now && isRefundable(now) ? 'REFUND' : null;
   }
   if (kind !== 'REFUND') throw notCancellable();
   // The refund saga starts asynchronously (its BeginRefund claims the order later), so the operator's request

@@ -2,7 +2,7 @@
  * The order state machine as data (PRODUCT.md: "The order lifecycle (the Saga)" and the list of
  * order statuses). Pure: stores and handlers use these to build conditional writes.
  */
-import type { OrderStatus } from './types.ts';
+import type { Order, OrderStatus } from './types.ts';
 
 /** Every order status of API contract v1. */
 export const ORDER_STATUSES: readonly OrderStatus[] = [
@@ -90,6 +90,16 @@ export const cancellableStatuses = (): OrderStatus[] => ORDER_STATUSES.filter((s
 
 /** The statuses from which a refund may be claimed: cancellationKind 'REFUND'. */
 export const refundableStatuses = (): OrderStatus[] => ORDER_STATUSES.filter((s) => cancellationKind(s) === 'REFUND');
+
+/**
+ * True when a refund may be requested for the order now: it is refundable (cancellationKind 'REFUND':
+ * PAID), or cancellable with a successful payment already accepted (the saga is committing it, so a
+ * cancel is too late and the customer gets a refund instead).
+ */
+export function isRefundable(order: Pick<Order, 'status' | 'payment'>): boolean {
+  const kind = cancellationKind(order.status);
+  return kind === 'REFUND' || (kind === 'CANCEL' && order.payment?.status === 'SUCCEEDED');
+}
 
 /** Reasons carried by OrderCancelled (PRODUCT.md Events). */
 export type CancellationReason = 'CUSTOMER' | 'EXPIRED' | 'PAYMENT_FAILED';

@@ -17,6 +17,7 @@ import type { HistoryEntry, Order, OrderStatus, PaymentRecord, StockLine } from 
 import { openShard, staysOpen } from '../domain/reconcile.ts';
 import {
   cancellableStatuses,
+  isRefundable,
   reasonForFinalStatus,
   refundableStatuses,
   statusCondition,
@@ -430,20 +431,20 @@ export class OrderStore {
     return untilUnchanged(`Order ${orderId}`, async () => {
       const order = await this.get(orderId);
       if (!order) return 'NOT_REFUNDABLE';
-      const refundable = order.status === 'PAID' || (order.status === 'PENDING_PAYMENT' && order.payment?.status === 'SUCCEEDED');
-      if (!refundable) return 'NOT_REFUNDABLE';
+      if (!isRefundable(order)) return 'NOT_REFUNDABLE';
       if (order.refundRequestedAt) return 'ALREADY_REQUESTED';
+      const refundable = statusIn(refundableStatuses(), ':r');
       const items: TransactItem[] = [
         {
           Update: {
             TableName: tableName('orders'),
             Key: { orderId },
             // Condition: still in the refundable state we read, and nobody asked for the refund in between.
-            ConditionExpression:
-              'attribute_exists(orderId) AND #status = :seen AND attribute_not_exists(refundRequestedAt) AND (#status = :paid OR payment.#status = :succeeded)',
+            // (isRefundable, as a condition: a refundable status, or a successful payment accepted.)
+            ConditionExpression: `attribute_exists(orderId) AND #status = :seen AND attribute_not_exists(refundRequestedAt) AND (${refundable.expression} OR payment.#status = :succeeded)`,
             UpdateExpression: 'SET refundRequestedAt = :now',
             ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':seen': order.status, ':paid': 'PAID', ':succeeded': 'SUCCEEDED', ':now': now },
+            ExpressionAttributeValues: { ':seen': order.status, ...refundable.values, ':succeeded': 'SUCCEEDED', ':now': now },
           },
         },
       ];
