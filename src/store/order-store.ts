@@ -57,8 +57,6 @@ export class OrderAlreadyExistsError extends Error {
   override name = 'OrderAlreadyExists';
 }
 
-// Saga errors live in one catalog (src/saga/errors.ts); re-exported for the store's callers.
-export { IllegalOrderStateError, OrderNotFoundError } from '../saga/errors.ts';
 
 export class OrderStore {
   constructor(private readonly doc: DynamoDBDocumentClient) {}

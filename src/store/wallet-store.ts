@@ -33,9 +33,6 @@ export const ADJUST_ATTEMPTS = 5;
 /** The payment id a wallet debit is recorded under on the order (one per order). */
 export const walletPaymentId = (orderId: string): string => `wallet_${orderId}`;
 
-// The wallet's saga error lives in the one catalog (src/saga/errors.ts); re-exported for the store's callers.
-export { WalletDeclinedError } from '../saga/errors.ts';
-
 export class WalletStore {
   constructor(private readonly doc: DynamoDBDocumentClient) {}
 

@@ -5,7 +5,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { freshTables, type FreshTables } from '../helpers/dynamo.ts';
-import { OrderStore, IllegalOrderStateError, OrderAlreadyExistsError } from '../../src/store/order-store.ts';
+import { OrderStore, OrderAlreadyExistsError } from '../../src/store/order-store.ts';
+import { IllegalOrderStateError } from '../../src/saga/errors.ts';
 import { CouponStore } from '../../src/store/coupon-store.ts';
 import { InventoryStore } from '../../src/store/inventory-store.ts';
 import { inventoryViolations } from '../../src/domain/inventory.ts';

@@ -7,7 +7,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { freshTables, type FreshTables } from '../helpers/dynamo.ts';
 import { OrderStore } from '../../src/store/order-store.ts';
 import { InventoryStore } from '../../src/store/inventory-store.ts';
-import { WalletDeclinedError, WalletStore, walletPaymentId } from '../../src/store/wallet-store.ts';
+import { WalletStore, walletPaymentId } from '../../src/store/wallet-store.ts';
+import { WalletDeclinedError } from '../../src/saga/errors.ts';
 import { walletProvider } from '../../src/payments/provider.ts';
 import type { Order } from '../../src/domain/types.ts';
 
