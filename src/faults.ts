@@ -17,7 +17,7 @@ export const CRASH_POINTS = {
   /** create-order: the saga started and OrderPlaced sent, the 201 not yet returned. */
   'after-saga-start': 'functions/api/create-order.ts',
   /** payment-webhook: the first callback recorded on the order, the saga not yet resumed. */
-  'after-payment-recorded': 'functions/api/payment-webhook.ts',
+  'after-payment-recorded': 'src/payments/order-callback.ts',
   /** CommitReservation: the commit transaction done (order PAID, reserved → sold), OrderPaid not yet sent. */
   'after-commit': 'functions/saga/commit-reservation.ts',
   /** ReleaseStock: the release transaction done (reserved → available), ReleaseCoupons not yet run. */

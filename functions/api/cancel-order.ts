@@ -16,7 +16,7 @@ import { httpHandler, json, pathId } from '../commons/http.ts';
 import { orders } from '../commons/stores.ts';
 import { sfn } from '../commons/clients.ts';
 import { DomainError } from '../../src/domain/errors.ts';
-import { cancellationKind } from '../../src/domain/order-status.ts';
+import { cancellationKind, isRefundable } from '../../src/domain/order-status.ts';
 import { stateMachineArn } from '../../src/config.ts';
 import { resumeSaga } from '../../src/saga/resume.ts';
 import { auditAs } from '../commons/audit.ts';
@@ -33,14 +33,15 @@ export const handler = httpHandler(async (event) => {
 
   let kind = cancellationKind(order.status);
   if (kind === 'CANCEL') {
-    // Condition: still unpaid and no callback accepted yet; the saga owns the status change itself.
-    const requested = await orders.setIf(orderId, '#status = :pending AND attribute_not_exists(payment)', { cancelRequestedAt: new Date().toISOString() }, { ':pending': 'PENDING_PAYMENT' });
+    // Marked only while still unpaid with no callback accepted; the saga owns the status change itself.
+    const requested = await orders.requestCancel(orderId, new Date().toISOString());
     if (requested) {
       await resumeSaga(sfn, requested); // no token yet → AwaitPayment sees cancelRequestedAt and resumes
       return json(202, { orderId, action: 'CANCEL', status: requested.status });
     }
     const now = await orders.get(orderId);
-    kind = now?.payment?.status === 'SUCCEEDED' && (now.status === 'PENDING_PAYMENT' || now.status === 'PAID') ? 'REFUND' : null;
+    // A payment was accepted in between: too late to cancel, but a refund may be.
+    kind = now && isRefundable(now) ? 'REFUND' : null;
   }
   if (kind !== 'REFUND') throw notCancellable();
   // The refund saga starts asynchronously (its BeginRefund claims the order later), so the operator's request

@@ -20,21 +20,19 @@
  * a replay); 400 VALIDATION_FAILED, MALFORMED_JSON; 404 ORDER_NOT_FOUND, TOPUP_NOT_FOUND. A refused callback
  * changes nothing.
  */
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { httpHandler, json, jsonBody, rawBody } from '../commons/http.ts';
-import { doc, sfn } from '../commons/clients.ts';
-import { orders, topups } from '../commons/stores.ts';
+import { sfn } from '../commons/clients.ts';
+import { orders, payments, topups } from '../commons/stores.ts';
 import { logger } from '../commons/powertools.ts';
 import { assertWebhookSecretsConfigured, webhookSecrets } from '../commons/secrets.ts';
 import { DomainError } from '../../src/domain/errors.ts';
 import { paymentWebhookBodySchema, type PaymentWebhookBody } from '../../src/domain/schemas.ts';
 import { verify } from '../../src/payments/signature.ts';
 import { paymentProviders, type PaymentProviderId } from '../../src/payments/webhook-secret-env.ts';
-import { paymentProvider } from '../../src/payments/provider.ts';
+import { paymentProvider, type RefundRequest } from '../../src/payments/provider.ts';
+import { settleOrderCallback } from '../../src/payments/order-callback.ts';
+import type { Order } from '../../src/domain/types.ts';
 import { resumeSaga } from '../../src/saga/resume.ts';
-import { tableName } from '../../src/config.ts';
-import { isConditionalCheckFailed } from '../../src/store/dynamo-errors.ts';
-import { crashPoint } from '../../src/faults.ts';
 
 // Deployed without a secret ARN per provider: fail at cold start, not on the first callback.
 assertWebhookSecretsConfigured();
@@ -64,41 +62,11 @@ async function topupCallback(provider: PaymentProviderId, body: PaymentWebhookBo
   return json(200, { received: true, disposition: result.disposition });
 }
 
-/** A callback paying an order (contract v1 semantics, unchanged). */
+/** A callback paying an order (contract v1 semantics; rules in src/payments/order-callback.ts). */
 async function orderCallback(provider: PaymentProviderId, body: PaymentWebhookBody, orderId: string) {
-  const order = await orders.get(orderId);
-  if (!order) throw new DomainError('ORDER_NOT_FOUND', `Order ${orderId} does not exist`, { orderId });
-
-  const payment = { ...body, provider, receivedAt: new Date().toISOString() };
-  // A BALANCE order is paid from the wallet only: a provider payment for it is handled like a late one.
-  const recorded = order.paymentMethod !== 'BALANCE' && await orders.recordPayment(order.orderId, { paymentId: body.paymentId, status: body.status, amount: body.amount, currency: body.currency, occurredAt: body.occurredAt, receivedAt: payment.receivedAt });
-  if (recorded) {
-    crashPoint('after-payment-recorded');
-    await resumeSaga(sfn, recorded); // no token yet → AwaitPayment resumes when it stores one
-    await savePayment({ ...payment, disposition: 'APPLIED' });
-    return json(200, { received: true, disposition: 'APPLIED' });
-  }
-  const current = (await orders.get(order.orderId))!;
-  if (current.payment?.paymentId === body.paymentId) {
-    await resumeSaga(sfn, current); // a repeat: finish what the first delivery may not have
-    return json(200, { received: true, disposition: 'DUPLICATE' });
-  }
-  if (body.status !== 'SUCCEEDED') return json(200, { received: true, disposition: 'IGNORED' });
-  // Money arrived for an order that is paid already or closed: give it back, once per paymentId.
-  if (await savePayment({ ...payment, disposition: 'REFUNDED' })) {
-    await paymentProvider().refund({ orderId: current.orderId, customerId: current.customerId, paymentId: body.paymentId, amount: body.amount, currency: body.currency });
-    logger.warn('Refunded a late or duplicate payment', { status: current.status });
-  }
-  return json(200, { received: true, disposition: 'REFUNDED' });
-}
-
-/** One record per paymentId; returns false when this paymentId was already recorded. */
-async function savePayment(item: Record<string, unknown>): Promise<boolean> {
-  try {
-    await doc.send(new PutCommand({ TableName: tableName('payments'), Item: item, ConditionExpression: 'attribute_not_exists(paymentId)' }));
-    return true;
-  } catch (e) {
-    if (isConditionalCheckFailed(e)) return false;
-    throw e;
-  }
+  const deps = { orders, payments, resume: (order: Order) => resumeSaga(sfn, order), refund: (r: RefundRequest) => paymentProvider().refund(r) };
+  const { paymentId, status, amount, currency, occurredAt } = body;
+  const result = await settleOrderCallback(deps, { provider, paymentId, orderId, status, amount, currency, occurredAt }, new Date().toISOString());
+  if (result.refundedFor) logger.warn('Refunded a late or duplicate payment', { status: result.refundedFor });
+  return json(200, { received: true, disposition: result.disposition });
 }

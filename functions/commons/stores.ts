@@ -8,6 +8,7 @@ import { WalletStore } from '../../src/store/wallet-store.ts';
 import { ConnectionStore } from '../../src/store/connection-store.ts';
 import { StaffStore } from '../../src/store/staff-store.ts';
 import { TopupStore } from '../../src/store/topup-store.ts';
+import { PaymentStore } from '../../src/store/payment-store.ts';
 
 export const masterData = new MasterDataStore(doc);
 export const inventory = new InventoryStore(doc);
@@ -17,3 +18,4 @@ export const connections = new ConnectionStore(doc);
 export const wallets = new WalletStore(doc);
 export const staff = new StaffStore(doc);
 export const topups = new TopupStore(doc);
+export const payments = new PaymentStore(doc);

@@ -7,10 +7,11 @@ import { taskHandler } from '../commons/task.ts';
 import { orders } from '../commons/stores.ts';
 import { sfn } from '../commons/clients.ts';
 import { resumeSaga } from '../../src/saga/resume.ts';
+import { OrderNotFoundError } from '../../src/saga/errors.ts';
 
 export const handler = taskHandler('WaitForPayment', async ({ orderId, taskToken }: { orderId: string; taskToken: string }) => {
-  const order = await orders.setIf(orderId, 'attribute_exists(orderId)', { taskToken });
-  if (!order) throw Object.assign(new Error(`Order ${orderId} not found`), { name: 'OrderNotFound' });
+  const order = await orders.storeTaskToken(orderId, taskToken);
+  if (!order) throw new OrderNotFoundError(`Order ${orderId} not found`);
   await resumeSaga(sfn, order);
   return null;
 });

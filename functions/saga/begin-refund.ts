@@ -7,18 +7,16 @@
  */
 import { taskHandler, nowIso, type OrderTaskInput } from '../commons/task.ts';
 import { orders } from '../commons/stores.ts';
-
-const named = (name: string, message: string) => Object.assign(new Error(message), { name });
+import { SAGA_ERRORS, SagaError } from '../../src/saga/errors.ts';
 
 export const handler = taskHandler('BeginRefund', async ({ orderId }: OrderTaskInput) => {
   const order = await orders.mustGet(orderId);
-  if (order.status === 'PENDING_PAYMENT') throw named('OrderNotYetPaid', `Order ${orderId} is still PENDING_PAYMENT`);
+  if (order.status === 'PENDING_PAYMENT') throw new SagaError(SAGA_ERRORS.orderNotYetPaid, `Order ${orderId} is still PENDING_PAYMENT`);
   if (order.status === 'REFUNDED') return { status: order.status };
-  const claimed =
-    order.status === 'PAID' && (await orders.setIf(orderId, '#status = :paid', { refundRequestedAt: order.refundRequestedAt ?? nowIso() }, { ':paid': 'PAID' }));
+  const claimed = order.status === 'PAID' && (await orders.claimRefund(orderId, nowIso()));
   if (!claimed) {
     const now = await orders.mustGet(orderId);
-    if (now.status !== 'REFUNDED') throw named('OrderNotRefundable', `Order ${orderId} is ${now.status}`);
+    if (now.status !== 'REFUNDED') throw new SagaError(SAGA_ERRORS.orderNotRefundable, `Order ${orderId} is ${now.status}`);
   }
   return { status: order.status };
 });

@@ -9,13 +9,12 @@ import { flushMetrics, recordOrderStatus } from '../commons/metrics.ts';
 import { eventBridge } from '../commons/clients.ts';
 import { publishEvents } from '../../src/events/publisher.ts';
 import { orderCancelled } from '../../src/events/order-events.ts';
+import { isCompensatedStatus, type CompensatedStatus } from '../../src/domain/order-status.ts';
+import { IllegalOrderStateError } from '../../src/saga/errors.ts';
 
-const REASON = { CANCELLED: 'CUSTOMER', EXPIRED: 'EXPIRED', PAYMENT_FAILED: 'PAYMENT_FAILED' } as const;
-type FinalStatus = keyof typeof REASON;
-
-export const handler = taskHandler('CloseOrder', async ({ orderId, finalStatus }: { orderId: string; finalStatus: FinalStatus }) => {
-  if (!(finalStatus in REASON)) throw Object.assign(new Error(`Bad finalStatus ${finalStatus}`), { name: 'IllegalOrderState' });
-  const { applied, order } = await orders.transition(orderId, ['PENDING_PAYMENT'], finalStatus, nowIso(), REASON[finalStatus]);
+export const handler = taskHandler('CloseOrder', async ({ orderId, finalStatus }: { orderId: string; finalStatus: CompensatedStatus }) => {
+  if (!isCompensatedStatus(finalStatus)) throw new IllegalOrderStateError(`Bad finalStatus ${String(finalStatus)}`);
+  const { applied, order } = await orders.close(orderId, finalStatus, nowIso());
   if (applied) recordOrderStatus(order);
   await publishEvents(eventBridge, [orderCancelled(order, finalStatus)]);
   return { applied };

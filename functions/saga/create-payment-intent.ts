@@ -12,6 +12,6 @@ import { paymentProviderFor, walletProvider } from '../../src/payments/provider.
 export const handler = taskHandler('CreatePaymentIntent', async ({ orderId }: OrderTaskInput) => {
   const order = await orders.mustGet(orderId);
   const { intentId } = await paymentProviderFor(order, walletProvider(wallets)).createIntent(order);
-  await orders.setIf(orderId, 'attribute_not_exists(paymentIntentId) OR paymentIntentId = :id', { paymentIntentId: intentId }, { ':id': intentId });
+  await orders.recordPaymentIntent(orderId, intentId);
   return { intentId, paymentMethod: order.paymentMethod };
 });

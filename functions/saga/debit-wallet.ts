@@ -9,12 +9,12 @@
  */
 import { taskHandler, nowIso, type OrderTaskInput } from '../commons/task.ts';
 import { orders, wallets } from '../commons/stores.ts';
-import { IllegalOrderStateError } from '../../src/store/order-store.ts';
-import { paymentMatches, SAGA_ERRORS } from '../../src/saga/resume.ts';
+import { IllegalOrderStateError, SAGA_ERRORS, SagaError } from '../../src/saga/errors.ts';
+import { paymentMatches } from '../../src/domain/saga-resume.ts';
 
 export const handler = taskHandler('DebitWallet', async ({ orderId }: OrderTaskInput) => {
   const order = await wallets.debitOrder(await orders.mustGet(orderId), nowIso());
   if (paymentMatches(order)) return { paymentId: order.payment!.paymentId, amount: order.payment!.amount, currency: order.payment!.currency };
-  if (order.cancelRequestedAt) throw Object.assign(new Error(`Order ${orderId} was cancelled before payment`), { name: SAGA_ERRORS.cancelled });
+  if (order.cancelRequestedAt) throw new SagaError(SAGA_ERRORS.cancelledByCustomer, `Order ${orderId} was cancelled before payment`);
   throw new IllegalOrderStateError(`Order ${orderId} is ${order.status} and cannot be paid from the wallet`);
 });

@@ -8,7 +8,7 @@ import { orders } from '../commons/stores.ts';
 import { eventBridge } from '../commons/clients.ts';
 import { logger } from '../commons/powertools.ts';
 import { flushMetrics, recordOrderStatus } from '../commons/metrics.ts';
-import { IllegalOrderStateError } from '../../src/store/order-store.ts';
+import { IllegalOrderStateError } from '../../src/saga/errors.ts';
 import { publishEvents } from '../../src/events/publisher.ts';
 import { orderNeedsAttention } from '../../src/events/order-events.ts';
 
@@ -16,7 +16,7 @@ export const handler = taskHandler('MarkNeedsAttention', async ({ orderId, error
   const reason = `${error?.Error ?? 'Unknown'}: ${(error?.Cause ?? '').slice(0, 500)}`;
   logger.error('Order needs attention', { reason });
   try {
-    const { applied, order } = await orders.transition(orderId, ['PENDING_PAYMENT', 'PAID'], 'NEEDS_ATTENTION', nowIso(), reason);
+    const { applied, order } = await orders.markNeedsAttention(orderId, nowIso(), reason);
     if (applied) recordOrderStatus(order);
     await publishEvents(eventBridge, [orderNeedsAttention(order, reason)]);
     return { applied };

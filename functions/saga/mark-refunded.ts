@@ -7,7 +7,7 @@ import { publishEvents } from '../../src/events/publisher.ts';
 import { orderRefunded } from '../../src/events/order-events.ts';
 
 export const handler = taskHandler('MarkRefunded', async ({ orderId }: OrderTaskInput) => {
-  const { applied, order } = await orders.transition(orderId, ['PAID'], 'REFUNDED', nowIso(), 'CUSTOMER');
+  const { applied, order } = await orders.markRefunded(orderId, nowIso());
   if (applied) recordOrderStatus(order);
   await publishEvents(eventBridge, [orderRefunded(order)]);
   return { applied };

@@ -6,7 +6,7 @@
 import { taskHandler, type OrderTaskInput } from '../commons/task.ts';
 import { orders, wallets } from '../commons/stores.ts';
 import { paymentProviderFor, walletProvider } from '../../src/payments/provider.ts';
-import { IllegalOrderStateError } from '../../src/store/order-store.ts';
+import { IllegalOrderStateError } from '../../src/saga/errors.ts';
 
 export const handler = taskHandler('RefundPayment', async ({ orderId }: OrderTaskInput) => {
   const order = await orders.mustGet(orderId);
@@ -14,6 +14,6 @@ export const handler = taskHandler('RefundPayment', async ({ orderId }: OrderTas
   if (order.payment?.status !== 'SUCCEEDED') throw new IllegalOrderStateError(`Order ${orderId} has no captured payment`);
   const { paymentId, amount, currency } = order.payment;
   const { refundId } = await paymentProviderFor(order, walletProvider(wallets)).refund({ orderId, customerId: order.customerId, paymentId, amount, currency });
-  await orders.setIf(orderId, 'attribute_not_exists(refundId)', { refundId });
+  await orders.recordRefund(orderId, refundId);
   return { refundId };
 });

@@ -11,14 +11,14 @@ import { flushMetrics, recordCompensation } from '../commons/metrics.ts';
 import { paymentProviderFor, walletProvider } from '../../src/payments/provider.ts';
 
 export const handler = taskHandler('VoidPayment', async ({ orderId }: OrderTaskInput) => {
-  const closedNow = await orders.setIf(orderId, 'attribute_not_exists(paymentClosedAt)', { paymentClosedAt: nowIso() });
+  const closedNow = await orders.closePayments(orderId, nowIso());
   if (closedNow) recordCompensation();
   const closed = closedNow ?? (await orders.mustGet(orderId));
   const provider = paymentProviderFor(closed, walletProvider(wallets));
   if (closed.payment?.status === 'SUCCEEDED') {
     const { paymentId, amount, currency } = closed.payment;
     const { refundId } = await provider.refund({ orderId, customerId: closed.customerId, paymentId, amount, currency });
-    await orders.setIf(orderId, 'attribute_not_exists(refundId)', { refundId });
+    await orders.recordRefund(orderId, refundId);
     return { refunded: true };
   }
   await provider.voidIntent(closed);

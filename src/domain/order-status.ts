@@ -2,7 +2,7 @@
  * The order state machine as data (PRODUCT.md: "The order lifecycle (the Saga)" and the list of
  * order statuses). Pure: stores and handlers use these to build conditional writes.
  */
-import type { OrderStatus } from './types.ts';
+import type { Order, OrderStatus } from './types.ts';
 
 /** Every order status of API contract v1. */
 export const ORDER_STATUSES: readonly OrderStatus[] = [
@@ -46,6 +46,29 @@ export function allowedPredecessors(to: OrderStatus): OrderStatus[] {
   return ORDER_STATUSES.filter((from) => canTransition(from, to));
 }
 
+/** A DynamoDB condition on the order's `status` attribute (name `#status`), with its values. */
+export interface StatusCondition {
+  expression: string;
+  values: Record<string, OrderStatus>;
+}
+
+/**
+ * The condition under which an order may become `to`: `#status IN (:s0, :s1, ...)` over
+ * allowedPredecessors(to), so every conditional status write follows ORDER_TRANSITIONS (the one table).
+ * `prefix` keeps the value names apart when a write has other values. Throws for a status nothing
+ * leads to (PENDING_PAYMENT is only ever created, never entered).
+ */
+export function statusCondition(to: OrderStatus, prefix = ':s'): StatusCondition {
+  return statusIn(allowedPredecessors(to), prefix);
+}
+
+/** `#status IN (...)` over `statuses` (non-empty), with its values named `<prefix>0..n`. */
+export function statusIn(statuses: readonly OrderStatus[], prefix = ':s'): StatusCondition {
+  if (statuses.length === 0) throw new Error('A status condition needs at least one status');
+  const values = Object.fromEntries(statuses.map((s, i) => [`${prefix}${i}`, s]));
+  return { expression: `#status IN (${Object.keys(values).join(', ')})`, values };
+}
+
 /** True when `status` is final (no transition leaves it). */
 export function isTerminal(status: OrderStatus): boolean {
   return ORDER_TRANSITIONS[status].length === 0;
@@ -62,6 +85,22 @@ export function cancellationKind(status: OrderStatus): 'CANCEL' | 'REFUND' | nul
   return null;
 }
 
+/** The statuses POST /v1/orders/{orderId}/cancel cancels (rather than refunds): cancellationKind 'CANCEL'. */
+export const cancellableStatuses = (): OrderStatus[] => ORDER_STATUSES.filter((s) => cancellationKind(s) === 'CANCEL');
+
+/** The statuses from which a refund may be claimed: cancellationKind 'REFUND'. */
+export const refundableStatuses = (): OrderStatus[] => ORDER_STATUSES.filter((s) => cancellationKind(s) === 'REFUND');
+
+/**
+ * True when a refund may be requested for the order now: it is refundable (cancellationKind 'REFUND':
+ * PAID), or cancellable with a successful payment already accepted (the saga is committing it, so a
+ * cancel is too late and the customer gets a refund instead).
+ */
+export function isRefundable(order: Pick<Order, 'status' | 'payment'>): boolean {
+  const kind = cancellationKind(order.status);
+  return kind === 'REFUND' || (kind === 'CANCEL' && order.payment?.status === 'SUCCEEDED');
+}
+
 /** Reasons carried by OrderCancelled (PRODUCT.md Events). */
 export type CancellationReason = 'CUSTOMER' | 'EXPIRED' | 'PAYMENT_FAILED';
 
@@ -70,3 +109,16 @@ export function finalStatusForReason(reason: CancellationReason): 'CANCELLED' | 
   const map = { CUSTOMER: 'CANCELLED', EXPIRED: 'EXPIRED', PAYMENT_FAILED: 'PAYMENT_FAILED' } as const;
   return map[reason];
 }
+
+/** The statuses an unpaid order's compensation ends in (CloseOrder's finalStatus). */
+export type CompensatedStatus = ReturnType<typeof finalStatusForReason>;
+
+/** The reason recorded when an unpaid order is closed as `status` (inverse of finalStatusForReason). */
+export function reasonForFinalStatus(status: CompensatedStatus): CancellationReason {
+  const map = { CANCELLED: 'CUSTOMER', EXPIRED: 'EXPIRED', PAYMENT_FAILED: 'PAYMENT_FAILED' } as const;
+  return map[status];
+}
+
+/** True when `status` is one an unpaid order's compensation may end in. */
+export const isCompensatedStatus = (status: unknown): status is CompensatedStatus =>
+  status === 'CANCELLED' || status === 'EXPIRED' || status === 'PAYMENT_FAILED';

@@ -9,7 +9,7 @@
  * and removed when the order leaves PENDING_PAYMENT / NEEDS_ATTENTION (src/store/order-store.ts).
  */
 import { createHash } from 'node:crypto';
-import { paymentMatches } from '../saga/resume.ts';
+import { paymentMatches } from './saga-resume.ts';
 import { inventoryViolations, type StockCounts } from './inventory.ts';
 import type { Order, OrderStatus } from './types.ts';
 
@@ -120,7 +120,8 @@ export function isStuck(order: StoredOrder, now: Date, stuckAfterSeconds: number
   return order.status === 'PENDING_PAYMENT' && seconds(order.expiresAt) <= now.getTime() / 1000 - stuckAfterSeconds;
 }
 
-export type CompensatedStatus = 'CANCELLED' | 'EXPIRED' | 'PAYMENT_FAILED';
+export type { CompensatedStatus } from './order-status.ts';
+import type { CompensatedStatus } from './order-status.ts';
 
 /** Input of the recoverOrder state machine (statemachines/recover-order.asl.json). */
 export type Recovery = { action: 'COMMIT' } | { action: 'COMPENSATE'; finalStatus: CompensatedStatus };

@@ -15,11 +15,21 @@ import { tableName } from '../config.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { HistoryEntry, Order, OrderStatus, PaymentRecord, StockLine } from '../domain/types.ts';
 import { openShard, staysOpen } from '../domain/reconcile.ts';
+import {
+  cancellableStatuses,
+  isRefundable,
+  reasonForFinalStatus,
+  refundableStatuses,
+  statusCondition,
+  statusIn,
+  type CompensatedStatus,
+} from '../domain/order-status.ts';
 import { COUPON_SCOPE, customerScope } from './coupon-store.ts';
 import { cancellationReasons, cancelledByConditionsOnly, isConditionalCheckFailed } from './dynamo-errors.ts';
 import type { AuditOf } from '../domain/audit.ts';
 import { auditPut } from './audit-store.ts';
 import { CHANGED, untilUnchanged, writeUnlessChanged } from './optimistic.ts';
+import { IllegalOrderStateError, OrderNotFoundError } from '../saga/errors.ts';
 
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
 
@@ -42,19 +52,11 @@ export interface Movement {
   order: Order;
 }
 
-export class OrderNotFoundError extends Error {
-  override name = 'OrderNotFound';
-}
-
 /** `place` found an order with this id already written (a retried create). */
 export class OrderAlreadyExistsError extends Error {
   override name = 'OrderAlreadyExists';
 }
 
-/** The saga asked for a movement the order's state does not allow (not a transient error). */
-export class IllegalOrderStateError extends Error {
-  override name = 'IllegalOrderState';
-}
 
 export class OrderStore {
   constructor(private readonly doc: DynamoDBDocumentClient) {}
@@ -154,17 +156,19 @@ export class OrderStore {
 
   /**
    * Saga CommitReservation: reserved -> sold for every line and the order -> PAID, atomically, once.
-   * A repeat after success returns applied=false. Throws IllegalOrderStateError if the order is not
-   * PENDING_PAYMENT with stock RESERVED.
+   * A repeat after success returns applied=false. Throws IllegalOrderStateError if the order's status
+   * cannot become PAID (src/domain/order-status.ts) or its stock is not RESERVED.
    */
   async commit(orderId: string, now: string): Promise<Movement> {
     const order = await this.mustGet(orderId);
     if (order.stockState === 'COMMITTED') return { applied: false, order };
     const entry: HistoryEntry = { status: 'PAID', at: now, reason: 'PAYMENT_SUCCEEDED' };
+    const payable = statusCondition('PAID');
     return this.move(order, {
-      orderCondition: 'stockState = :from AND #status = :pending',
+      // Reserved stock, and a status PAID may follow (ORDER_TRANSITIONS): committed once.
+      orderCondition: `stockState = :from AND ${payable.expression}`,
       orderUpdate: 'SET stockState = :to, #status = :paid, history = list_append(history, :h), updatedAt = :now, paidAt = :now REMOVE openShard',
-      values: { ':from': 'RESERVED', ':to': 'COMMITTED', ':pending': 'PENDING_PAYMENT', ':paid': 'PAID', ':h': [entry], ':now': now },
+      values: { ':from': 'RESERVED', ':to': 'COMMITTED', ...payable.values, ':paid': 'PAID', ':h': [entry], ':now': now },
       done: (o) => o.stockState === 'COMMITTED',
       lines: order.reservation,
       // Invariant 1: reserved never below zero.
@@ -238,30 +242,98 @@ export class OrderStore {
   }
 
   /**
-   * Moves the order to `to` if its status is one of `from`, appending to history. Returns
-   * applied=false when the order already has status `to` (a retried step). Throws
+   * Saga CloseOrder: the compensated order → `final` (CANCELLED, EXPIRED or PAYMENT_FAILED), history
+   * reason CUSTOMER, EXPIRED or PAYMENT_FAILED, once. applied=false on a retry; IllegalOrderStateError
+   * when the order's status cannot become `final`.
+   */
+  close(orderId: string, final: CompensatedStatus, now: string): Promise<Movement> {
+    return this.transition(orderId, final, now, reasonForFinalStatus(final));
+  }
+
+  /**
+   * Saga MarkNeedsAttention: a step kept failing; parks the order in NEEDS_ATTENTION with `reason`
+   * (the error), once. IllegalOrderStateError when the order is already final.
+   */
+  markNeedsAttention(orderId: string, now: string, reason: string): Promise<Movement> {
+    return this.transition(orderId, 'NEEDS_ATTENTION', now, reason);
+  }
+
+  /** Refund saga MarkRefunded: → REFUNDED (history reason CUSTOMER), once; IllegalOrderStateError when it cannot be refunded. */
+  markRefunded(orderId: string, now: string): Promise<Movement> {
+    return this.transition(orderId, 'REFUNDED', now, 'CUSTOMER');
+  }
+
+  /**
+   * Saga WaitForPayment: stores the task token the webhook or a cancel resumes the saga with. Returns the
+   * order, or undefined when it does not exist.
+   */
+  storeTaskToken(orderId: string, taskToken: string): Promise<Order | undefined> {
+    // Condition: the order exists (never create a stub order from a token).
+    return this.setIf(orderId, {}, { taskToken });
+  }
+
+  /** Saga CreatePaymentIntent: records the provider's intent id; a retry with the same id is a no-op, another id is refused. */
+  async recordPaymentIntent(orderId: string, intentId: string): Promise<void> {
+    // Condition: one intent per order (the provider derives it from the order id, so a retry sends the same).
+    await this.setIf(orderId, { condition: 'attribute_not_exists(paymentIntentId) OR paymentIntentId = :id', values: { ':id': intentId } }, { paymentIntentId: intentId });
+  }
+
+  /**
+   * Saga VoidPayment: closes the order to new payments (`paymentClosedAt = now`), once. Returns the order
+   * when this call closed it, undefined when it was closed already (or does not exist).
+   */
+  closePayments(orderId: string, now: string): Promise<Order | undefined> {
+    // Condition: closed once; from here on a callback is refunded, never recorded (invariant 4).
+    return this.setIf(orderId, { condition: 'attribute_not_exists(paymentClosedAt)' }, { paymentClosedAt: now });
+  }
+
+  /** VoidPayment / RefundPayment: records the provider's refund id, the first one only. */
+  async recordRefund(orderId: string, refundId: string): Promise<void> {
+    // Condition: the first refund id stands (refunds are idempotent per payment at the provider).
+    await this.setIf(orderId, { condition: 'attribute_not_exists(refundId)' }, { refundId });
+  }
+
+  /**
+   * POST /v1/orders/{orderId}/cancel before payment: marks `cancelRequestedAt = now` while the order is
+   * cancellable (cancellationKind 'CANCEL': PENDING_PAYMENT) and no payment callback has been accepted;
+   * the saga makes the status change itself. Returns the order, or undefined when that no longer holds.
+   */
+  requestCancel(orderId: string, now: string): Promise<Order | undefined> {
+    const cancellable = statusIn(cancellableStatuses(), ':c');
+    // Condition: still unpaid and no callback accepted yet (a recorded payment decides the saga instead).
+    return this.setIf(orderId, { condition: `${cancellable.expression} AND attribute_not_exists(payment)`, values: cancellable.values }, { cancelRequestedAt: now });
+  }
+
+  /**
+   * Refund saga BeginRefund: claims a refundable order (cancellationKind 'REFUND': PAID) for refund by
+   * setting `refundRequestedAt` unless an earlier request set it; from then on it cannot be fulfilled.
+   * Returns the order, or undefined when it is no longer refundable (or does not exist).
+   */
+  claimRefund(orderId: string, now: string): Promise<Order | undefined> {
+    const refundable = statusIn(refundableStatuses(), ':r');
+    // Condition: still refundable when claimed, so an order fulfilled meanwhile is never refunded.
+    return this.setIf(orderId, { condition: refundable.expression, values: refundable.values }, {}, 'refundRequestedAt = if_not_exists(refundRequestedAt, :claimedAt)', { ':claimedAt': now });
+  }
+
+  /**
+   * Moves the order to `to` from any status ORDER_TRANSITIONS allows (statusCondition), appending to
+   * history. Returns applied=false when the order already has status `to` (a retried step). Throws
    * IllegalOrderStateError otherwise.
    */
-  async transition(orderId: string, from: OrderStatus[], to: OrderStatus, now: string, reason?: string, extra: Record<string, unknown> = {}): Promise<Movement> {
+  private async transition(orderId: string, to: OrderStatus, now: string, reason?: string): Promise<Movement> {
     const entry: HistoryEntry = reason ? { status: to, at: now, reason } : { status: to, at: now };
-    const values: Record<string, unknown> = { ':to': to, ':h': [entry], ':now': now };
-    from.forEach((s, i) => (values[`:f${i}`] = s));
-    const sets = ['#status = :to', 'history = list_append(history, :h)', 'updatedAt = :now'];
-    for (const [k, v] of Object.entries(extra)) {
-      sets.push(`#x_${k} = :x_${k}`);
-      values[`:x_${k}`] = v;
-    }
+    const from = statusCondition(to, ':f');
     try {
       const out = await this.doc.send(
         new UpdateCommand({
           TableName: tableName('orders'),
           Key: { orderId },
           // Condition: only legal transitions (src/domain/order-status.ts), each applied once.
-          ConditionExpression: `#status IN (${from.map((_, i) => `:f${i}`).join(', ')})`,
+          ConditionExpression: from.expression,
           // Leaving the open statuses also leaves the reconciler's openOrders index.
-          UpdateExpression: `SET ${sets.join(', ')}${staysOpen(to) ? '' : ' REMOVE openShard'}`,
-          ExpressionAttributeNames: { '#status': 'status', ...Object.fromEntries(Object.keys(extra).map((k) => [`#x_${k}`, k])) },
-          ExpressionAttributeValues: values,
+          UpdateExpression: `SET #status = :to, history = list_append(history, :h), updatedAt = :now${staysOpen(to) ? '' : ' REMOVE openShard'}`,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ...from.values, ':to': to, ':h': [entry], ':now': now },
           ReturnValues: 'ALL_NEW',
         }),
       );
@@ -275,26 +347,35 @@ export class OrderStore {
   }
 
   /**
-   * Conditionally sets attributes on the order (no status change). Returns the new order, or
-   * undefined when `condition` did not hold (nothing written).
+   * Conditionally sets attributes on an existing order (no status change). Returns the new order, or
+   * undefined when the condition did not hold (nothing written). Private: callers use the intent-named
+   * methods above, which state their condition and the invariant it protects.
    */
-  async setIf(orderId: string, condition: string, sets: Record<string, unknown>, extraValues: Record<string, unknown> = {}): Promise<Order | undefined> {
+  private async setIf(
+    orderId: string,
+    where: { condition?: string; values?: Record<string, unknown> },
+    sets: Record<string, unknown>,
+    extraSet?: string,
+    extraValues: Record<string, unknown> = {},
+  ): Promise<Order | undefined> {
+    const condition = where.condition ?? '';
     const names: Record<string, string> = condition.includes('#status') ? { '#status': 'status' } : {};
-    const values: Record<string, unknown> = { ...extraValues };
+    const values: Record<string, unknown> = { ...where.values, ...extraValues };
     const parts = Object.entries(sets).map(([k, v]) => {
       names[`#s_${k}`] = k;
       values[`:s_${k}`] = v;
       return `#s_${k} = :s_${k}`;
     });
+    if (extraSet) parts.push(extraSet);
     try {
       const out = await this.doc.send(
         new UpdateCommand({
           TableName: tableName('orders'),
           Key: { orderId },
-          ConditionExpression: `attribute_exists(orderId) AND (${condition})`,
+          ConditionExpression: condition ? `attribute_exists(orderId) AND (${condition})` : 'attribute_exists(orderId)',
           UpdateExpression: `SET ${parts.join(', ')}`,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
+          ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+          ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
           ReturnValues: 'ALL_NEW',
         }),
       );
@@ -314,16 +395,17 @@ export class OrderStore {
    */
   async fulfil(orderId: string, now: string, audit?: AuditOf<OrderFacts>): Promise<Movement | undefined> {
     const entry: HistoryEntry = { status: 'FULFILLED', at: now, reason: 'STORE_HANDOVER' };
+    const fulfillable = statusCondition('FULFILLED');
     const items: TransactItem[] = [
       {
         Update: {
           TableName: tableName('orders'),
           Key: { orderId },
-          // Only a PAID order that no refund has claimed is handed over, once (src/domain/order-status.ts).
-          ConditionExpression: '#status = :paid AND attribute_not_exists(refundRequestedAt)',
+          // Only an order that may become FULFILLED (ORDER_TRANSITIONS: PAID) and that no refund has claimed, once.
+          ConditionExpression: `${fulfillable.expression} AND attribute_not_exists(refundRequestedAt)`,
           UpdateExpression: 'SET #status = :fulfilled, history = list_append(history, :h), fulfilledAt = :now, updatedAt = :now',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':paid': 'PAID', ':fulfilled': 'FULFILLED', ':h': [entry], ':now': now },
+          ExpressionAttributeValues: { ...fulfillable.values, ':fulfilled': 'FULFILLED', ':h': [entry], ':now': now },
         },
       },
     ];
@@ -347,20 +429,20 @@ export class OrderStore {
     return untilUnchanged(`Order ${orderId}`, async () => {
       const order = await this.get(orderId);
       if (!order) return 'NOT_REFUNDABLE';
-      const refundable = order.status === 'PAID' || (order.status === 'PENDING_PAYMENT' && order.payment?.status === 'SUCCEEDED');
-      if (!refundable) return 'NOT_REFUNDABLE';
+      if (!isRefundable(order)) return 'NOT_REFUNDABLE';
       if (order.refundRequestedAt) return 'ALREADY_REQUESTED';
+      const refundable = statusIn(refundableStatuses(), ':r');
       const items: TransactItem[] = [
         {
           Update: {
             TableName: tableName('orders'),
             Key: { orderId },
             // Condition: still in the refundable state we read, and nobody asked for the refund in between.
-            ConditionExpression:
-              'attribute_exists(orderId) AND #status = :seen AND attribute_not_exists(refundRequestedAt) AND (#status = :paid OR payment.#status = :succeeded)',
+            // (isRefundable, as a condition: a refundable status, or a successful payment accepted.)
+            ConditionExpression: `attribute_exists(orderId) AND #status = :seen AND attribute_not_exists(refundRequestedAt) AND (${refundable.expression} OR payment.#status = :succeeded)`,
             UpdateExpression: 'SET refundRequestedAt = :now',
             ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':seen': order.status, ':paid': 'PAID', ':succeeded': 'SUCCEEDED', ':now': now },
+            ExpressionAttributeValues: { ':seen': order.status, ...refundable.values, ':succeeded': 'SUCCEEDED', ':now': now },
           },
         },
       ];
@@ -371,7 +453,8 @@ export class OrderStore {
 
   /** Records the provider's callback on the order once (first callback wins, invariant 4). */
   recordPayment(orderId: string, payment: PaymentRecord): Promise<Order | undefined> {
-    return this.setIf(orderId, 'attribute_not_exists(payment) AND attribute_not_exists(paymentClosedAt)', { payment });
+    // Condition: the first callback wins, and none once the saga closed the order to payments (invariant 4).
+    return this.setIf(orderId, { condition: 'attribute_not_exists(payment) AND attribute_not_exists(paymentClosedAt)' }, { payment });
   }
 
   private async move(

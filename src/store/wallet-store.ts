@@ -13,7 +13,7 @@ import type { Order, PaymentRecord } from '../domain/types.ts';
 import type { AuditRecord } from '../domain/audit.ts';
 import { auditPut } from './audit-store.ts';
 import { cancellationReasons, cancelledByConditionsOnly, isConditionalCheckFailed } from './dynamo-errors.ts';
-import { IllegalOrderStateError, OrderNotFoundError } from './order-store.ts';
+import { IllegalOrderStateError, OrderNotFoundError, WalletDeclinedError } from '../saga/errors.ts';
 
 export interface Wallet {
   customerId: string;
@@ -32,11 +32,6 @@ export const ADJUST_ATTEMPTS = 5;
 
 /** The payment id a wallet debit is recorded under on the order (one per order). */
 export const walletPaymentId = (orderId: string): string => `wallet_${orderId}`;
-
-/** The wallet cannot pay the order: none, another currency, or a balance below the total. Saga error name. */
-export class WalletDeclinedError extends Error {
-  override name = 'WalletDeclined';
-}
 
 export class WalletStore {
   constructor(private readonly doc: DynamoDBDocumentClient) {}

@@ -8,6 +8,7 @@ import { freshTables } from '../helpers/dynamo.ts';
 import { OrderStore } from '../../src/store/order-store.ts';
 import { InventoryStore } from '../../src/store/inventory-store.ts';
 import type { Order, OrderStatus } from '../../src/domain/types.ts';
+import { isCompensatedStatus } from '../../src/domain/order-status.ts';
 
 let orders: OrderStore;
 const NOW = '2026-11-23T08:00:00.000Z';
@@ -26,8 +27,12 @@ async function orderIn(status: OrderStatus, claimed = false): Promise<string> {
     stockState: 'RESERVED', couponsState: 'NONE', updatedAt: NOW,
   };
   await orders.place(order, new Map());
-  if (status !== 'PENDING_PAYMENT') await orders.transition(orderId, ['PENDING_PAYMENT'], status, NOW);
-  if (claimed) await orders.setIf(orderId, 'attribute_exists(orderId)', { refundRequestedAt: NOW });
+  // Through the store's own intent methods, so each status is reached along ORDER_TRANSITIONS.
+  if (status === 'PAID') await orders.commit(orderId, NOW);
+  else if (status === 'NEEDS_ATTENTION') await orders.markNeedsAttention(orderId, NOW, 'test');
+  else if (isCompensatedStatus(status)) await orders.close(orderId, status, NOW);
+  else if (status !== 'PENDING_PAYMENT') throw new Error(`orderIn cannot reach ${status}`);
+  if (claimed) expect(await orders.claimRefund(orderId, NOW)).toBeDefined();
   return orderId;
 }
 

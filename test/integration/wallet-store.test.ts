@@ -7,7 +7,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { freshTables, type FreshTables } from '../helpers/dynamo.ts';
 import { OrderStore } from '../../src/store/order-store.ts';
 import { InventoryStore } from '../../src/store/inventory-store.ts';
-import { WalletDeclinedError, WalletStore, walletPaymentId } from '../../src/store/wallet-store.ts';
+import { WalletStore, walletPaymentId } from '../../src/store/wallet-store.ts';
+import { WalletDeclinedError } from '../../src/saga/errors.ts';
 import { walletProvider } from '../../src/payments/provider.ts';
 import type { Order } from '../../src/domain/types.ts';
 
@@ -91,7 +92,7 @@ describe('WalletStore', () => {
   it('never debits an order the customer cancelled first', async () => {
     await wallets.topUp('w4', 1000, 'CNY', NOW);
     const order = await placed('w4', 100);
-    await orders.setIf(order.orderId, 'attribute_exists(orderId)', { cancelRequestedAt: NOW });
+    expect(await orders.requestCancel(order.orderId, NOW)).toBeDefined();
     const after = await wallets.debitOrder(order, NOW);
     expect(after.payment).toBeUndefined();
     expect((await wallets.get('w4'))?.balance).toBe(1000);

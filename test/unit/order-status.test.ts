@@ -3,8 +3,15 @@ import {
   allowedPredecessors,
   canTransition,
   cancellationKind,
+  cancellableStatuses,
   finalStatusForReason,
+  isCompensatedStatus,
+  isRefundable,
   isTerminal,
+  reasonForFinalStatus,
+  refundableStatuses,
+  statusCondition,
+  statusIn,
   ORDER_STATUSES,
   ORDER_TRANSITIONS,
   TERMINAL_STATUSES,
@@ -106,5 +113,41 @@ describe('finalStatusForReason', () => {
       expect(canTransition('NEEDS_ATTENTION', finalStatusForReason(r))).toBe(true);
       expect(isTerminal(finalStatusForReason(r))).toBe(true);
     }
+  });
+});
+
+describe('statusCondition', () => {
+  it('admits exactly the predecessors the table allows, as a DynamoDB IN condition', () => {
+    expect(statusCondition('CANCELLED')).toEqual({ expression: '#status IN (:s0, :s1)', values: { ':s0': 'PENDING_PAYMENT', ':s1': 'NEEDS_ATTENTION' } });
+    expect(statusCondition('FULFILLED', ':f')).toEqual({ expression: '#status IN (:f0)', values: { ':f0': 'PAID' } });
+    for (const to of ORDER_STATUSES.filter((s) => s !== 'PENDING_PAYMENT')) {
+      expect(Object.values(statusCondition(to).values)).toEqual(allowedPredecessors(to));
+    }
+  });
+
+  it('refuses a condition nothing satisfies (PENDING_PAYMENT is created, never entered)', () => {
+    expect(() => statusCondition('PENDING_PAYMENT')).toThrow();
+    expect(() => statusIn([])).toThrow();
+  });
+});
+
+describe('cancel or refund', () => {
+  it('cancels PENDING_PAYMENT orders and refunds PAID ones', () => {
+    expect(cancellableStatuses()).toEqual(['PENDING_PAYMENT']);
+    expect(refundableStatuses()).toEqual(['PAID']);
+  });
+
+  it('refunds a PAID order, or a pending one whose successful payment is being committed', () => {
+    const succeeded = { paymentId: 'p', status: 'SUCCEEDED', amount: 1, currency: 'CNY', occurredAt: 'x', receivedAt: 'x' } as const;
+    expect(isRefundable({ status: 'PAID' })).toBe(true);
+    expect(isRefundable({ status: 'PENDING_PAYMENT', payment: succeeded })).toBe(true);
+    expect(isRefundable({ status: 'PENDING_PAYMENT', payment: { ...succeeded, status: 'FAILED' } })).toBe(false);
+    expect(isRefundable({ status: 'PENDING_PAYMENT' })).toBe(false);
+    for (const s of ['FULFILLED', 'REFUNDED', 'CANCELLED', 'NEEDS_ATTENTION'] as const) expect(isRefundable({ status: s, payment: succeeded })).toBe(false);
+  });
+
+  it('records the reason each compensated final status stands for (inverse of finalStatusForReason)', () => {
+    for (const r of ['CUSTOMER', 'EXPIRED', 'PAYMENT_FAILED'] as const) expect(reasonForFinalStatus(finalStatusForReason(r))).toBe(r);
+    expect(ORDER_STATUSES.filter(isCompensatedStatus).sort()).toEqual(['CANCELLED', 'EXPIRED', 'PAYMENT_FAILED']);
   });
 });

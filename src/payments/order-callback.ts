@@ -1,0 +1,73 @@
+/**
+ * The payment webhook's order path as a service (rules: src/domain/payment-callback.ts): records the
+ * first callback on the order and resumes the saga, resumes again on a redelivery, and refunds money the
+ * order cannot take, once per paymentId. Its I/O comes in as dependencies, so it is unit-tested with fakes
+ * (test/unit/order-callback.test.ts) and the handler stays thin.
+ */
+import { DomainError } from '../domain/errors.ts';
+import { acceptsProviderPayment, unrecordedCallbackDisposition, type OrderCallbackDisposition } from '../domain/payment-callback.ts';
+import type { Order, PaymentRecord } from '../domain/types.ts';
+import type { PaymentItem } from '../store/payment-store.ts';
+import type { RefundRequest } from './provider.ts';
+import { crashPoint } from '../faults.ts';
+
+/** A verified provider callback for an order. */
+export interface OrderCallback {
+  provider: string;
+  paymentId: string;
+  orderId: string;
+  status: PaymentRecord['status'];
+  amount: number;
+  currency: string;
+  occurredAt: string;
+}
+
+/** What the service needs from the world. */
+export interface OrderCallbackDeps {
+  orders: {
+    get(orderId: string): Promise<Order | undefined>;
+    /** Records the callback on the order unless it has a payment or is closed to payments; the new order, or undefined. */
+    recordPayment(orderId: string, payment: PaymentRecord): Promise<Order | undefined>;
+  };
+  payments: { recordOnce(item: PaymentItem): Promise<boolean> };
+  /** Resumes the order's saga if it waits (src/saga/resume.ts); harmless when it does not. */
+  resume(order: Order): Promise<unknown>;
+  /** Refunds a captured payment at the provider (idempotent per paymentId). */
+  refund(request: RefundRequest): Promise<unknown>;
+}
+
+/** The disposition, and (REFUNDED by this call) the status of the order the money came too late for. */
+export interface OrderCallbackResult {
+  disposition: OrderCallbackDisposition;
+  refundedFor?: Order['status'];
+}
+
+/**
+ * Settles one callback at `now`. Throws DomainError ORDER_NOT_FOUND for an unknown order (nothing written).
+ * APPLIED: recorded on the order (first callback wins), saga resumed, payments record written;
+ * DUPLICATE: the order's own payment again, saga resumed again (finish what the first delivery may not
+ * have); IGNORED: another FAILED payment; REFUNDED: another successful payment, refunded if this call
+ * recorded it (`refundedFor` set), else an earlier delivery did.
+ */
+export async function settleOrderCallback(deps: OrderCallbackDeps, cb: OrderCallback, now: string): Promise<OrderCallbackResult> {
+  const order = await deps.orders.get(cb.orderId);
+  if (!order) throw new DomainError('ORDER_NOT_FOUND', `Order ${cb.orderId} does not exist`, { orderId: cb.orderId });
+
+  const record: PaymentRecord = { paymentId: cb.paymentId, status: cb.status, amount: cb.amount, currency: cb.currency, occurredAt: cb.occurredAt, receivedAt: now };
+  const item = { ...cb, receivedAt: now };
+  const recorded = acceptsProviderPayment(order) ? await deps.orders.recordPayment(order.orderId, record) : undefined;
+  if (recorded) {
+    crashPoint('after-payment-recorded');
+    await deps.resume(recorded); // no token yet → AwaitPayment resumes when it stores one
+    await deps.payments.recordOnce({ ...item, disposition: 'APPLIED' });
+    return { disposition: 'APPLIED' };
+  }
+  const current = (await deps.orders.get(order.orderId)) ?? order;
+  const disposition = unrecordedCallbackDisposition(current, cb);
+  if (disposition === 'DUPLICATE') await deps.resume(current);
+  if (disposition !== 'REFUNDED') return { disposition };
+  // Money arrived for an order that is paid already or closed: give it back, once per paymentId.
+  if (!(await deps.payments.recordOnce({ ...item, disposition: 'REFUNDED' }))) return { disposition };
+  await deps.refund({ orderId: current.orderId, customerId: current.customerId, paymentId: cb.paymentId, amount: cb.amount, currency: cb.currency });
+  return { disposition, refundedFor: current.status };
+}
