@@ -96,13 +96,13 @@ export class WandianIdentityStack extends Stack {
       statements: [new PolicyStatement({ actions: ['cognito-idp:AdminGetUser'], resources: [this.userPool.userPoolArn] })],
     });
 
-    roles.forEach((role, precedence) =>
+    roles.forEach((role, precedence) => {
       this.userPool.addGroup(`${role}Group`, {
         groupName: role,
         precedence: roles.length - precedence,
         description: role === 'customer' ? 'Customers (self sign-up; tokens of users in no group say customer)' : `${role}: assigned by administrators only; needs TOTP MFA`,
-      }),
-    );
+      });
+    });
 
     const resourceServer = this.userPool.addResourceServer('Api', {
       identifier: RESOURCE_SERVER_ID,

@@ -4,7 +4,7 @@ import { acknowledgeIamWildcards, commonWildcardRules, type WildcardRule } from 
 /** Wildcards of a regional stack, each with its reason. */
 const regionalWildcardRules: readonly WildcardRule[] = [
   ...commonWildcardRules,
-  (finding, actions, resources) =>
+  (finding, _actions, resources) =>
     /^Action::kms:(ReEncrypt|GenerateDataKey)\*$/.test(finding) && resources.every((r) => /^<SecurityKey[0-9A-F]{8}\.Arn>$/.test(r))
       ? "CDK's SqsDestination grant (Lambda on-failure destination to a KMS-encrypted dead-letter queue), limited to the stack key"
       : undefined,

@@ -16,7 +16,7 @@ import cliProgress from 'cli-progress';
 import { ApiClient } from './api-client.ts';
 import { startLocalChild, type ChildExit, type LocalChild } from './demo/child.ts';
 import { Rng } from './demo/random.ts';
-import { awaitReadSide, busiest, expectedReadSide, orderFacts, readWallets, scopeName, sumSales, type Scope } from './demo/reports.ts';
+import { awaitReadSide, busiest, expectedReadSide, orderFacts, readWallets, scopeName, type sumSales, type Scope } from './demo/reports.ts';
 import { planChain, seedChain, REGIONS, type Region } from './demo/seed.ts';
 import { tryUnauthorized } from './demo/intrusions.ts';
 import { percentiles, readFinalState, scanTable, table, verify, yuan } from './demo/summary.ts';
@@ -373,4 +373,3 @@ function readSideSection(read: Awaited<ReturnType<typeof awaitReadSide>>['read']
 }
 
 void main().then((code) => process.exit(code));
-export {};

@@ -158,12 +158,18 @@ function parseJson(text: string, bad: Fail): JNode {
     ws();
     if (depth > 1000) bad('Document nesting depth exceeds the maximum allowed (1000)');
     const c = text[i];
+    /** Consumes the closing bracket of a container and leaves its nesting level. */
+    const close = <T>(node: T): T => {
+      i++;
+      depth--;
+      return node;
+    };
     if (c === '{') {
       i++;
       depth++;
       const entries: [string, JNode][] = [];
       ws();
-      if (text[i] === '}') return i++, depth--, { t: 'obj', entries };
+      if (text[i] === '}') return close({ t: 'obj', entries });
       for (;;) {
         ws();
         if (text[i] !== '"') unexpected('was expecting double-quote to start field name');
@@ -173,7 +179,7 @@ function parseJson(text: string, bad: Fail): JNode {
         i++;
         entries.push([key, value()]);
         ws();
-        if (text[i] === '}') return i++, depth--, { t: 'obj', entries };
+        if (text[i] === '}') return close({ t: 'obj', entries });
         if (text[i] !== ',') unexpected('was expecting comma to separate Object entries');
         i++;
       }
@@ -183,11 +189,11 @@ function parseJson(text: string, bad: Fail): JNode {
       depth++;
       const items: JNode[] = [];
       ws();
-      if (text[i] === ']') return i++, depth--, { t: 'arr', items };
+      if (text[i] === ']') return close({ t: 'arr', items });
       for (;;) {
         items.push(value());
         ws();
-        if (text[i] === ']') return i++, depth--, { t: 'arr', items };
+        if (text[i] === ']') return close({ t: 'arr', items });
         if (text[i] !== ',') unexpected('was expecting comma to separate Array entries');
         i++;
       }
@@ -202,8 +208,14 @@ function parseJson(text: string, bad: Fail): JNode {
     const word = /[\w$.+-]+/y;
     word.lastIndex = i;
     const token = word.exec(text)?.[0];
-    if (token === 'true' || token === 'false') return (i += token.length), { t: 'bool', v: token === 'true' };
-    if (token === 'null') return (i += 4), { t: 'null' };
+    if (token === 'true' || token === 'false') {
+      i += token.length;
+      return { t: 'bool', v: token === 'true' };
+    }
+    if (token === 'null') {
+      i += 4;
+      return { t: 'null' };
+    }
     if (token) bad(`Unrecognized token '${token}': ${EXPECTING_VALUE}`);
     return unexpected('expected a value');
   };
@@ -610,7 +622,9 @@ function wildcardComplexity(wildcards: readonly string[]): number {
   // Token lists of the quoted values; null is a `*` (which also stays live: it loops on every character).
   const nfas = wildcards.map((w) => {
     const tokens: (string | null)[] = ['"'];
-    wildcardSegments(w).forEach((seg, n) => tokens.push(...(n > 0 ? [null] : []), ...seg));
+    wildcardSegments(w).forEach((seg, n) => {
+      tokens.push(...(n > 0 ? [null] : []), ...seg);
+    });
     return [...tokens, '"'];
   });
   const close = (states: Set<string>): Set<string> => {
@@ -675,7 +689,9 @@ function flatten(
     leaf = { kind: 'num', text, micros: typeof micros === 'bigint' ? micros : undefined, mem };
   } else if (Array.isArray(v)) {
     const id = ctx.next++;
-    v.forEach((item, index) => flatten(item, path, [...mem, [id, index]], out, ctx));
+    v.forEach((item, index) => {
+      flatten(item, path, [...mem, [id, index]], out, ctx);
+    });
     return;
   } else if (typeof v === 'object') {
     for (const [k, x] of Object.entries(v)) {

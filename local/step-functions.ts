@@ -318,8 +318,14 @@ export class LocalStepFunctions {
       execution,
       deadline: Date.now() + (timeoutSeconds ?? MAX_TIMER_SECONDS) * 1000,
       closed: false,
-      resolve: (value) => ((wait.closed = true), resolve(value)),
-      reject: (error) => ((wait.closed = true), reject(error)),
+      resolve: (value) => {
+        wait.closed = true;
+        resolve(value);
+      },
+      reject: (error) => {
+        wait.closed = true;
+        reject(error);
+      },
     };
     this.tokens.set(token, wait);
     execution.tokens.push(token);

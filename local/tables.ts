@@ -38,7 +38,7 @@ function indexInput(indexName: string, index: IndexSpec): GlobalSecondaryIndex {
  * attributes, or KEYS_ONLY). Pure: `id` names the logical table, `spec` is its wiring entry, `name` the
  * physical name. TTL is not part of CreateTable; `createTables` enables it with UpdateTimeToLive.
  */
-export function createTableInput(id: TableId, spec: TableSpec, name: string): CreateTableCommandInput {
+export function createTableInput(_id: TableId, spec: TableSpec, name: string): CreateTableCommandInput {
   const keys = keySchema(spec);
   const indexes = Object.entries(spec.globalSecondaryIndexes ?? {}).map(([indexName, index]) => indexInput(indexName, index));
   const attributes = new Set([...keys, ...indexes.flatMap((i) => i.KeySchema!)].map((k) => k.AttributeName!));

@@ -1,5 +1,5 @@
 /** Public JSON views: what the API shows of stored records (internal saga fields stay inside). */
-import type { Coupon, InventoryLevel, Order } from '../../src/domain/types.ts';
+import type { InventoryLevel, Order } from '../../src/domain/types.ts';
 import type { Topup } from '../../src/domain/topup.ts';
 
 /** Order as returned by GET /v1/orders/{orderId} and POST /v1/orders. */
@@ -35,8 +35,6 @@ export function inventoryView(l: InventoryLevel) {
   };
 }
 
-/** Coupon as returned by PUT /v1/coupons/{code}. */
-export const couponView = (c: Coupon) => c;
 
 /** Wallet as returned by GET /v1/customers/{customerId}/wallet and its top-ups: balance in minor units of `currency`. */
 export function walletView(w: { customerId: string; balance: number; currency: string; updatedAt: string }) {

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { Duration, Stack } from 'aws-cdk-lib';
-import { CfnArchive, type Archive, type IEventBus } from 'aws-cdk-lib/aws-events';
+import type { CfnArchive, Archive, IEventBus } from 'aws-cdk-lib/aws-events';
 import { CfnRegistry, CfnSchema } from 'aws-cdk-lib/aws-eventschemas';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';

@@ -58,7 +58,7 @@ export class Rng {
 export function zipf(n: number, s: number, rng: Rng): () => number {
   const cumulative: number[] = [];
   let total = 0;
-  for (let k = 0; k < n; k++) cumulative.push((total += 1 / Math.pow(k + 1, s)));
+  for (let k = 0; k < n; k++) cumulative.push((total += 1 / (k + 1) ** s));
   return () => {
     const r = rng.next() * total;
     let lo = 0;

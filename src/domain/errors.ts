@@ -6,7 +6,6 @@
 export const errorCatalog = {
   VALIDATION_FAILED: { status: 400, title: 'Request validation failed' },
   MALFORMED_JSON: { status: 400, title: 'Request body is not valid JSON' },
-  INVALID_PATH_PARAMETER: { status: 400, title: 'Path parameter is invalid' },
   IDEMPOTENCY_KEY_REQUIRED: { status: 400, title: 'Idempotency-Key header is required' },
   INVALID_RANGE: { status: 400, title: 'Invalid time range' },
   INVALID_SIGNATURE: { status: 401, title: 'Webhook signature is missing or wrong' },

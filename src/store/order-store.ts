@@ -6,7 +6,7 @@
  */
 import {
   GetCommand,
-  TransactWriteCommand,
+  type TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';

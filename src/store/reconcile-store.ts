@@ -86,7 +86,9 @@ export class ReconcileStore {
     if (q.withoutPaymentIntent) filters.push('attribute_not_exists(paymentIntentId)');
     if (q.storeIds?.length) {
       filters.push(`storeId IN (${q.storeIds.map((_, i) => `:s${i}`).join(', ')})`);
-      q.storeIds.forEach((s, i) => (values[`:s${i}`] = s));
+      q.storeIds.forEach((s, i) => {
+        values[`:s${i}`] = s;
+      });
     }
     const perShard = await Promise.all(
       allOpenShards().map(async (shard) => {

@@ -281,7 +281,7 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
   });
 
   describe('sagas', () => {
-    it.each(stateMachineEntries)('defines %s from its ASL file with every ${placeholder} mapped to the right function ARN', (smId, spec) => {
+    it.each(stateMachineEntries)('defines %s from its ASL file with every ASL placeholder mapped to the right function ARN', (smId, spec) => {
       const [, sm] = wired(`stateMachines.${smId}`);
       const asl = readFileSync(fromRepoRoot(spec.file), 'utf8');
       const placeholders = [...new Set([...asl.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]!))];

@@ -3,7 +3,7 @@
  * (PRODUCT.md API contract v1; the house rules).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { startLocalSystem } from '../../local/system.ts';
 import { tableName } from '../../src/config.ts';
 import type { ApiClient } from '../helpers/api.ts';
@@ -99,7 +99,7 @@ const cases: Case[] = [
   ['path id too long', () => api.get(`/v1/orders/${longId}`), 400, 'VALIDATION_FAILED'],
   ['unknown order', () => api.get('/v1/orders/ord_nope'), 404, 'ORDER_NOT_FOUND'],
   ['cancel an unknown order', () => api.request('POST', '/v1/orders/ord_nope/cancel'), 404, 'ORDER_NOT_FOUND'],
-  ['webhook with a bad signature', () => api.webhook({ paymentId: 'p1', orderId: 'ord_nope', status: 'SUCCEEDED', amount: 1, currency: 'CNY', occurredAt: '2026-11-23T08:00:00Z' }, 'sha256=' + '0'.repeat(64)), 401, 'INVALID_SIGNATURE'],
+  ['webhook with a bad signature', () => api.webhook({ paymentId: 'p1', orderId: 'ord_nope', status: 'SUCCEEDED', amount: 1, currency: 'CNY', occurredAt: '2026-11-23T08:00:00Z' }, `sha256=${'0'.repeat(64)}`), 401, 'INVALID_SIGNATURE'],
   ['webhook without a signature', () => api.request('POST', '/v1/payments/webhook/card', { paymentId: 'p1' }), 401, 'INVALID_SIGNATURE'],
   ['webhook for an unknown order', () => api.webhook({ paymentId: 'p1', orderId: 'ord_nope', status: 'SUCCEEDED', amount: 1, currency: 'CNY', occurredAt: '2026-11-23T08:00:00Z' }), 404, 'ORDER_NOT_FOUND'],
   ['webhook with a float amount', () => api.webhook({ paymentId: 'p1', orderId: 'ord_nope', status: 'SUCCEEDED', amount: 1.5, currency: 'CNY', occurredAt: '2026-11-23T08:00:00Z' }), 400, 'VALIDATION_FAILED'],

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { startLocalSystem } from '../../local/system.ts';
 import { tableName } from '../../src/config.ts';
 import { COUPON_SCOPE } from '../../src/store/coupon-store.ts';

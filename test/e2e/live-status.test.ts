@@ -7,7 +7,7 @@
  * dropped. The same $connect/$disconnect/push handlers as deployed; the management API is the local emulator.
  */
 import { randomUUID } from 'node:crypto';
-import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import type { startLocalSystem } from '../../local/system.ts';

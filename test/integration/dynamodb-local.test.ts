@@ -18,8 +18,12 @@ import { freshTables, type FreshTables } from '../helpers/dynamo.ts';
 function tryConnect(host: string, port: number): Promise<string> {
   return new Promise((resolve) => {
     const socket = connect({ host, port, timeout: 3_000 });
-    socket.once('connect', () => (socket.destroy(), resolve('connected')));
-    socket.once('timeout', () => (socket.destroy(), resolve('ETIMEDOUT')));
+    const settle = (result: string) => {
+      socket.destroy();
+      resolve(result);
+    };
+    socket.once('connect', () => settle('connected'));
+    socket.once('timeout', () => settle('ETIMEDOUT'));
     socket.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
   });
 }

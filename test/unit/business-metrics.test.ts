@@ -21,8 +21,14 @@ afterEach(() => vi.restoreAllMocks());
 async function emitted(fn: () => void): Promise<{ emf: any[]; stderr: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => (out.push(String(chunk)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => (err.push(String(chunk)), true));
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    out.push(String(chunk));
+    return true;
+  });
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    err.push(String(chunk));
+    return true;
+  });
   const handler = middy(async () => fn()).use(m.flushMetrics());
   await handler({}, { functionName: 'test' } as never);
   vi.restoreAllMocks();
@@ -30,15 +36,15 @@ async function emitted(fn: () => void): Promise<{ emf: any[]; stderr: string }> 
   return { emf, stderr: err.join('') };
 }
 
-const valueOf = (emf: any[], name: string) => emf.find((d) => name in d)?.[name];
+const metricValue = (emf: any[], name: string) => emf.find((d) => name in d)?.[name];
 const directive = (emf: any[], name: string) => emf.find((d) => name in d)?._aws.CloudWatchMetrics[0];
 
 describe('business metrics', () => {
   it('counts a paid order and adds its total to Revenue per currency, in namespace Wandian', async () => {
     const { emf } = await emitted(() => m.recordOrderStatus({ status: 'PAID', pricing: { subtotal: 3750, discount: 500, total: 3250, currency: 'CNY' } }));
-    expect(valueOf(emf, orderStatusMetric.PAID)).toBe(1);
+    expect(metricValue(emf, orderStatusMetric.PAID)).toBe(1);
     expect(directive(emf, orderStatusMetric.PAID)).toMatchObject({ Namespace: 'Wandian', Dimensions: [['service']] });
-    expect(valueOf(emf, businessMetrics.revenue)).toBe(3250);
+    expect(metricValue(emf, businessMetrics.revenue)).toBe(3250);
     expect(directive(emf, businessMetrics.revenue)).toMatchObject({ Namespace: 'Wandian', Dimensions: [expect.arrayContaining(['service', 'currency'])] });
     expect(emf.find((d) => businessMetrics.revenue in d)).toMatchObject({ service: 'wandian', currency: 'CNY' });
   });
@@ -50,10 +56,10 @@ describe('business metrics', () => {
       m.recordCompensation();
       m.recordLowStockAlert();
     });
-    expect(valueOf(emf, 'OrdersNeedingAttention')).toBe(1);
-    expect(valueOf(emf, businessMetrics.compensations)).toEqual([1, 1]);
-    expect(valueOf(emf, businessMetrics.lowStockAlerts)).toBe(1);
-    expect(valueOf(emf, businessMetrics.revenue)).toBeUndefined();
+    expect(metricValue(emf, 'OrdersNeedingAttention')).toBe(1);
+    expect(metricValue(emf, businessMetrics.compensations)).toEqual([1, 1]);
+    expect(metricValue(emf, businessMetrics.lowStockAlerts)).toBe(1);
+    expect(metricValue(emf, businessMetrics.revenue)).toBeUndefined();
   });
 
   it('prints nothing, not even a warning, for an invocation that recorded nothing', async () => {

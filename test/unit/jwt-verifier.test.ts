@@ -3,7 +3,7 @@
  * exact issuer, not expired, client_id or aud among the app client ids. Keys are made here with jose and handed
  * over as a pre-loaded JWKS (as the local issuer does), so nothing is fetched.
  */
-import { webcrypto } from 'node:crypto';
+import type { webcrypto } from 'node:crypto';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 
 type CryptoKey = webcrypto.CryptoKey;

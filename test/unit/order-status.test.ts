@@ -71,7 +71,9 @@ describe('order state machine', () => {
       const stack = [...ORDER_TRANSITIONS[s]];
       while (stack.length) {
         const n = stack.pop()!;
-        if (!out.has(n)) (out.add(n), stack.push(...ORDER_TRANSITIONS[n]));
+        if (out.has(n)) continue;
+        out.add(n);
+        stack.push(...ORDER_TRANSITIONS[n]);
       }
       return out;
     };

@@ -82,7 +82,7 @@ describe('parseJsonBody: nesting depth (checked before JSON.parse)', () => {
   const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
   it(`accepts ${MAX_JSON_DEPTH} levels and rejects ${MAX_JSON_DEPTH + 1} with VALIDATION_FAILED`, () => {
     expect(() => parseJsonBody(nested(MAX_JSON_DEPTH))).not.toThrow();
-    const e = caught(() => parseJsonBody('{"a":'.repeat(MAX_JSON_DEPTH) + '[1]' + '}'.repeat(MAX_JSON_DEPTH)));
+    const e = caught(() => parseJsonBody(`${'{"a":'.repeat(MAX_JSON_DEPTH)}[1]${'}'.repeat(MAX_JSON_DEPTH)}`));
     expect(e.code).toBe('VALIDATION_FAILED');
     expect(e.status).toBe(400);
   });
@@ -91,7 +91,7 @@ describe('parseJsonBody: nesting depth (checked before JSON.parse)', () => {
     expect(caught(() => parseJsonBody('['.repeat(depth))).code).toBe('VALIDATION_FAILED');
   });
   it('ignores brackets inside strings, escaped quotes included', () => {
-    const text = JSON.stringify({ note: '[[[[' + '{'.repeat(100) + '\\"[[[' });
+    const text = JSON.stringify({ note: `[[[[${'{'.repeat(100)}\\"[[[` });
     expect(exceedsJsonDepth(text)).toBe(false);
     expect(parseJsonBody(text)).toEqual(JSON.parse(text));
   });
