@@ -24,9 +24,9 @@ import { flushMetrics, recordOrderStatus } from '../commons/metrics.ts';
 import { orderView } from '../commons/views.ts';
 import { createOrderBodySchema } from '../../src/domain/schemas.ts';
 import { priceOrder, RuleCache } from '../../src/domain/pricing.ts';
-import { DomainError, isDomainError } from '../../src/domain/errors.ts';
-import type { Order } from '../../src/domain/types.ts';
+import { DomainError } from '../../src/domain/errors.ts';
 import { buildOrder, orderIdFor } from '../../src/domain/order-factory.ts';
+import { placeWithPromotionFallback } from '../../src/orders/place-order.ts';
 import { OrderAlreadyExistsError } from '../../src/store/order-store.ts';
 import { paymentTimeoutSeconds, stateMachineArn } from '../../src/config.ts';
 import { publishEvents } from '../../src/events/publisher.ts';
@@ -60,7 +60,8 @@ export const handler = httpHandler(async (event) => {
   const timeout = paymentTimeoutSeconds();
   const limits = new Map([...couponMap.values()].flatMap((c) => (c.perCustomerLimit ? [[c.code, c.perCustomerLimit] as const] : [])));
   const orderId = orderIdFor(body.customerId, event.headers['idempotency-key']!);
-  const order = await placeOrder(
+  const order = await placeWithPromotionFallback(
+    orders,
     (exhausted) => {
       const priced = priceOrder({ lines: body.items, catalog, couponCodes: codes, coupons: entered, automatic, store, exhausted, rules, now: now.toISOString() });
       return buildOrder({ orderId, body, store, priced, coupons: couponMap, now, paymentTimeoutSeconds: timeout });
@@ -96,25 +97,3 @@ export const handler = httpHandler(async (event) => {
   crashPoint('after-saga-start');
   return json(201, orderView(order), { location: `/v1/orders/${order.orderId}` });
 }, flushMetrics(), principalRateLimit(), ...idempotentByHeader('createOrder'));
-
-/**
- * Writes the order `build` makes (stock, coupons and order in one transaction: OrderStore.place) and
- * returns it. When the database refuses automatic promotions the customer did not enter as exhausted
- * (used up since they were read, or the customer's perCustomerLimit reached), builds the order again
- * without them (same order id, next `attempt`); an entered code that is exhausted fails the order (422
- * COUPON_EXHAUSTED). Ends: every retry excludes at least one more code.
- */
-async function placeOrder(build: (exhausted: ReadonlySet<string>) => Order, limits: ReadonlyMap<string, number>, entered: string[]): Promise<Order> {
-  const exhausted = new Set<string>();
-  for (let attempt = 0; ; attempt++) {
-    const order = build(exhausted);
-    try {
-      await orders.place(order, limits, attempt);
-      return order;
-    } catch (e) {
-      const refused = isDomainError(e) && e.code === 'COUPON_EXHAUSTED' ? ((e.extra.couponCodes as string[] | undefined) ?? []) : [];
-      if (refused.length === 0 || refused.some((code) => entered.includes(code) || exhausted.has(code))) throw e;
-      for (const code of refused) exhausted.add(code);
-    }
-  }
-}
