@@ -25,8 +25,21 @@ import {
   type PrincipalLimitId,
   type RouteSpec,
   type StateMachineId,
+  type TableAccess,
   type TableId,
 } from './wiring.ts';
+
+/**
+ * DynamoDB actions per access level, listed explicitly (no `dynamodb:*`, no BatchWriteItem, no DeleteItem or
+ * Scan unless the spec says `deletesFrom` / `scans`). TransactWriteItems needs the per-item actions it contains;
+ * TransactGetItems, DescribeTable and streams are not used by any handler.
+ */
+export const DYNAMODB_ACTIONS: Readonly<Record<TableAccess | 'delete' | 'scan', readonly string[]>> = {
+  read: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'],
+  readWrite: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
+  delete: ['dynamodb:DeleteItem'],
+  scan: ['dynamodb:Scan'],
+};
 
 /** Memory of a function without `memoryMb`, in MB: the same deployed and locally. */
 export const DEFAULT_MEMORY_MB = 512;
@@ -63,7 +76,7 @@ export type EnvironmentSpec = Pick<
   'tables' | 'startsStateMachines' | 'readsExecutionsOf' | 'publishesEvents' | 'publishesAlerts' | 'postsToConnections' | 'readsWebhookSecret'
 >;
 
-/** Every variable through which some function may learn a resource (what a function without the capability must NOT have). */
+/** Every variable through which some function may learn a resource (what a function without the capability must NOT have; per-principal limits are settings, not resources). */
 export function resourceEnvironmentNames(): string[] {
   return [
     ...Object.values(tables).map((t) => t.envVar),
@@ -72,7 +85,6 @@ export function resourceEnvironmentNames(): string[] {
     ALERT_TOPIC_ENV,
     WEBSOCKET_ENDPOINT_ENV,
     ...paymentProviders.map(webhookSecretEnv),
-    ...Object.values(principalLimits).map((l) => l.perMinuteEnv),
   ];
 }
 

@@ -17,7 +17,7 @@ import {
   type TableAccess,
   type TableId,
 } from '../wiring.ts';
-import { functionEnvironment } from '../function-environment.ts';
+import { DYNAMODB_ACTIONS, functionEnvironment } from '../function-environment.ts';
 import { markWiring } from './conventions.ts';
 import { createLambda } from './lambda.ts';
 import { stateMachineArn, stateMachineName } from './saga-construct.ts';
@@ -27,17 +27,7 @@ export { functionSettings } from './lambda.ts';
 /** The state machine whose task tokens `sendsTaskResults` functions answer (wiring.ts: "on the order saga"). */
 const TASK_TOKEN_STATE_MACHINE: StateMachineId = 'orderSaga';
 
-/**
- * DynamoDB actions per access level, listed explicitly (no `dynamodb:*`, no BatchWriteItem, no DeleteItem or
- * Scan unless the spec says `deletesFrom` / `scans`). TransactWriteItems needs the per-item actions it contains;
- * TransactGetItems, DescribeTable and streams are not used by any handler.
- */
-export const DYNAMODB_ACTIONS: Record<TableAccess | 'delete' | 'scan', readonly string[]> = {
-  read: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'],
-  readWrite: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
-  delete: ['dynamodb:DeleteItem'],
-  scan: ['dynamodb:Scan'],
-};
+export { DYNAMODB_ACTIONS };
 
 /** KMS actions on the stack key that reading or writing encrypted data needs (DynamoDB, SNS, Step Functions). */
 const KMS_READ = ['kms:Decrypt', 'kms:DescribeKey'];
