@@ -29,7 +29,7 @@ import {
 } from '../lib/function-environment.ts';
 import { functions as wiredFunctions, type FunctionId, type FunctionSpec } from '../lib/wiring.ts';
 import { accessPolicy, installAccessGuard, type AccessPolicy, type AccessSpec } from './access-guard.ts';
-import type { InvokeMessage, ResultMessage, SerializedError, WorkerData } from './lambda-worker.ts';
+import type { InitMessage, InvokeMessage, ResultMessage, SerializedError, WorkerData } from './lambda-worker.ts';
 import { serializePolicy } from './lambda-worker.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -132,6 +132,8 @@ interface Isolate {
   worker: Worker;
   pending: Map<string, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>;
   dead: boolean;
+  /** Settles once the handler module is imported (Lambda's init phase, not counted against the invocation's timeout). */
+  ready: Promise<void>;
   /** Takes the isolate out of its pool for good, failing what it still runs with `error`. */
   discard(error: Error): void;
 }
@@ -225,20 +227,31 @@ export function createLambdaRuntime(opts: LambdaRuntimeOptions = {}): LocalLambd
       name: localFunctionName(id),
       resourceLimits: { maxOldGenerationSizeMb: data.memoryMb },
     });
-    const isolate: Isolate = { worker, pending: new Map(), dead: false, discard: (error) => discard(error) };
+    let initialized!: { resolve: () => void; reject: (e: unknown) => void };
+    const ready = new Promise<void>((resolve, reject) => (initialized = { resolve, reject }));
+    ready.catch(() => {}); // observed by the invocation that awaits it
+    const isolate: Isolate = { worker, pending: new Map(), dead: false, ready, discard: (error) => discard(error) };
     const discard = (error: Error) => {
       if (isolate.dead) return;
       isolate.dead = true;
       pool.all.delete(isolate);
       const i = pool.idle.indexOf(isolate);
       if (i >= 0) pool.idle.splice(i, 1);
+      initialized.reject(error);
       for (const p of isolate.pending.values()) p.reject(error);
       isolate.pending.clear();
       // A waiting call may now start an isolate of its own.
       const next = pool.waiting.shift();
       if (next) next(spawn(id, pool));
     };
-    worker.on('message', (msg: ResultMessage) => {
+    worker.on('message', (msg: ResultMessage | InitMessage) => {
+      if ('init' in msg) {
+        if (msg.init === 'ok') return initialized.resolve();
+        const error = rebuildError(msg.error);
+        initialized.reject(error);
+        discard(error); // like a failed Lambda init: the next invocation starts a fresh isolate
+        return void worker.terminate();
+      }
       const p = isolate.pending.get(msg.requestId);
       if (!p) return;
       isolate.pending.delete(msg.requestId);
@@ -270,11 +283,13 @@ export function createLambdaRuntime(opts: LambdaRuntimeOptions = {}): LocalLambd
     else pool.idle.push(isolate);
   };
 
-  const invokeInWorker = async (id: string, event: unknown, requestId: string, deadline: number, timeoutMs: number): Promise<unknown> => {
+  const invokeInWorker = async (id: string, event: unknown, requestId: string, timeoutMs: number): Promise<unknown> => {
     const isolate = await acquire(id);
     let timer: NodeJS.Timeout | undefined;
     try {
       isolate.worker.ref();
+      await isolate.ready; // the init phase (cold start) has its own budget in Lambda, not the invocation's
+      const deadline = Date.now() + timeoutMs;
       const result = new Promise<unknown>((resolve, reject) => isolate.pending.set(requestId, { resolve, reject }));
       isolate.worker.postMessage({ requestId, event, deadline } satisfies InvokeMessage);
       const timeout = new Promise<never>((_, reject) => {
@@ -300,11 +315,10 @@ export function createLambdaRuntime(opts: LambdaRuntimeOptions = {}): LocalLambd
     const stats = (counters[id] ??= { invocations: 0, errors: 0 });
     stats.invocations++;
     const timeoutMs = (invokeOpts.timeoutSeconds ?? spec.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000;
-    const deadline = Date.now() + timeoutMs;
     const requestId = randomUUID();
     try {
-      if (isolation === 'worker') return await invokeInWorker(id, event, requestId, deadline, timeoutMs);
-      return await invokeInProcess(id, spec, event, requestId, deadline, timeoutMs);
+      if (isolation === 'worker') return await invokeInWorker(id, event, requestId, timeoutMs);
+      return await invokeInProcess(id, spec, event, requestId, Date.now() + timeoutMs, timeoutMs);
     } catch (error) {
       stats.errors++;
       throw error;

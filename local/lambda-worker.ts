@@ -40,6 +40,9 @@ export type ResultMessage =
   | { requestId: string; ok: true; value: unknown }
   | { requestId: string; ok: false; error: SerializedError };
 
+/** Posted once after the handler module is imported (or failed to be). */
+export type InitMessage = { init: 'ok' } | { init: 'failed'; error: SerializedError };
+
 export interface SerializedError {
   name: string;
   message: string;
@@ -88,6 +91,11 @@ if (parentPort) {
       if (typeof mod.handler !== 'function') throw new Error(`${data.entryPath} has no exported handler`);
       return mod.handler as Handler;
     }));
+  // Init phase: import the handler module now, like Lambda does before the first invocation.
+  load().then(
+    () => port.postMessage({ init: 'ok' } satisfies InitMessage),
+    (error) => port.postMessage({ init: 'failed', error: serializeError(error) } satisfies InitMessage),
+  );
   const fail = () => {
     throw new Error('context.done/fail/succeed are not supported; return a value or a Promise');
   };

@@ -17,6 +17,7 @@ const functions = {
   beta: { entry, tables: { orders: 'readWrite' }, publishesEvents: true, memoryMb: 256 },
   gamma: { entry, tables: { stores: 'readWrite' } },
   delta: { entry, tables: {} },
+  broken: { entry: 'test/fixtures/local-runtime/init-fails.ts', tables: {} },
 } satisfies Record<string, LocalFunctionSpec>;
 
 let system: LocalSystem;
@@ -107,6 +108,14 @@ describe('isolates (worker mode)', () => {
     const after = await state('gamma');
     expect(after.invocations).toBe(1); // a fresh isolate: module state starts over
     expect(after.threadId).not.toBe(before.threadId);
+  });
+
+  it('fails an invocation whose isolate cannot initialize with the init error, and tries a fresh isolate next time', async () => {
+    for (let i = 0; i < 2; i++) {
+      const error = await rejection(system.runtime.invoke('broken', {}));
+      expect(error.name).toBe('FixtureInitError');
+    }
+    expect(system.runtime.stats().broken).toEqual({ invocations: 2, errors: 2 });
   });
 });
 
