@@ -4,7 +4,10 @@
  * management API emulator) and the local ops dashboard (`/dashboard`), all wired from lib/wiring.ts.
  * Handlers run unchanged; they find everything through the environment this module sets (the variables
  * the CDK stack sets when deployed, plus the SDK's AWS_ENDPOINT_URL_* service endpoints).
- * One system per process: handler modules (and their SDK clients) are cached after the first import.
+ * Handlers run in per-function worker isolates, each with the environment lib/function-environment.ts builds
+ * from its spec, or (`isolation: 'process'`, the default here) in this process, whose environment then holds
+ * every function's variables; either way an SDK call the function's deployed role would not allow fails with
+ * AccessDeniedException (local/access-guard.ts). The resource variables are also set in this process (tests read them).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
