@@ -113,8 +113,14 @@ export interface LambdaRuntimeOptions {
   root?: string;
   /** Default `process` (or WANDIAN_LOCAL_ISOLATION). */
   isolation?: IsolationMode;
-  /** `worker` mode: concurrent isolates per function at most (default 4, or the spec's reservedConcurrency if lower). */
+  /** `worker` mode: concurrent isolates per function at most (default WANDIAN_LOCAL_MAX_ISOLATES or 4, or the spec's reservedConcurrency if lower). */
   maxIsolatesPerFunction?: number;
+  /**
+   * `worker` mode: invocations one isolate runs at once (default WANDIAN_LOCAL_INVOCATIONS_PER_ISOLATE or 1, as a
+   * Lambda execution environment). More
+   * trades that fidelity for fewer cold starts and more throughput on a small machine (handlers are async).
+   */
+  invocationsPerIsolate?: number;
 }
 
 /** Which calls run for which function (`process` mode): the guard reads the policy of the current invocation. */
@@ -132,6 +138,8 @@ interface Isolate {
   worker: Worker;
   pending: Map<string, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>;
   dead: boolean;
+  /** Invocations it runs now (at most `invocationsPerIsolate`). */
+  inflight: number;
   /** Settles once the handler module is imported (Lambda's init phase, not counted against the invocation's timeout). */
   ready: Promise<void>;
   /** Takes the isolate out of its pool for good, failing what it still runs with `error`. */
@@ -140,7 +148,6 @@ interface Isolate {
 
 interface Pool {
   all: Set<Isolate>;
-  idle: Isolate[];
   waiting: Array<(isolate: Isolate) => void>;
 }
 
@@ -200,12 +207,17 @@ export function createLambdaRuntime(opts: LambdaRuntimeOptions = {}): LocalLambd
     return loaded;
   };
 
+  const perIsolate = Math.max(1, opts.invocationsPerIsolate ?? (Number(process.env.WANDIAN_LOCAL_INVOCATIONS_PER_ISOLATE) || 1));
+  const occupy = (isolate: Isolate): Isolate => {
+    if (isolate.inflight++ === 0) isolate.worker.ref();
+    return isolate;
+  };
   const maxIsolates = (id: string) =>
-    Math.max(1, Math.min(opts.maxIsolatesPerFunction ?? DEFAULT_MAX_ISOLATES_PER_FUNCTION, specs[id]?.reservedConcurrency ?? Infinity));
+    Math.max(1, Math.min(opts.maxIsolatesPerFunction ?? (Number(process.env.WANDIAN_LOCAL_MAX_ISOLATES) || DEFAULT_MAX_ISOLATES_PER_FUNCTION), specs[id]?.reservedConcurrency ?? Infinity));
 
   const poolOf = (id: string): Pool => {
     let pool = pools.get(id);
-    if (!pool) pools.set(id, (pool = { all: new Set(), idle: [], waiting: [] }));
+    if (!pool) pools.set(id, (pool = { all: new Set(), waiting: [] }));
     return pool;
   };
 
@@ -230,19 +242,17 @@ export function createLambdaRuntime(opts: LambdaRuntimeOptions = {}): LocalLambd
     let initialized!: { resolve: () => void; reject: (e: unknown) => void };
     const ready = new Promise<void>((resolve, reject) => (initialized = { resolve, reject }));
     ready.catch(() => {}); // observed by the invocation that awaits it
-    const isolate: Isolate = { worker, pending: new Map(), dead: false, ready, discard: (error) => discard(error) };
+    const isolate: Isolate = { worker, pending: new Map(), dead: false, inflight: 0, ready, discard: (error) => discard(error) };
     const discard = (error: Error) => {
       if (isolate.dead) return;
       isolate.dead = true;
       pool.all.delete(isolate);
-      const i = pool.idle.indexOf(isolate);
-      if (i >= 0) pool.idle.splice(i, 1);
       initialized.reject(error);
       for (const p of isolate.pending.values()) p.reject(error);
       isolate.pending.clear();
       // A waiting call may now start an isolate of its own.
       const next = pool.waiting.shift();
-      if (next) next(spawn(id, pool));
+      if (next) next(occupy(spawn(id, pool)));
     };
     worker.on('message', (msg: ResultMessage | InitMessage) => {
       if ('init' in msg) {
@@ -269,9 +279,10 @@ export function createLambdaRuntime(opts: LambdaRuntimeOptions = {}): LocalLambd
 
   const acquire = (id: string): Promise<Isolate> => {
     const pool = poolOf(id);
-    const idle = pool.idle.pop();
-    if (idle) return Promise.resolve(idle);
-    if (pool.all.size < maxIsolates(id)) return Promise.resolve(spawn(id, pool));
+    let best: Isolate | undefined;
+    for (const i of pool.all) if (i.inflight < perIsolate && (!best || i.inflight < best.inflight)) best = i;
+    if (best) return Promise.resolve(occupy(best));
+    if (pool.all.size < maxIsolates(id)) return Promise.resolve(occupy(spawn(id, pool)));
     return new Promise((resolve) => pool.waiting.push(resolve));
   };
 
@@ -279,15 +290,14 @@ export function createLambdaRuntime(opts: LambdaRuntimeOptions = {}): LocalLambd
     if (isolate.dead) return;
     const pool = poolOf(id);
     const next = pool.waiting.shift();
-    if (next) next(isolate);
-    else pool.idle.push(isolate);
+    if (next) return next(isolate); // the waiting call takes over this slot
+    if (--isolate.inflight === 0) isolate.worker.unref(); // an idle isolate does not keep the process alive
   };
 
   const invokeInWorker = async (id: string, event: unknown, requestId: string, timeoutMs: number): Promise<unknown> => {
     const isolate = await acquire(id);
     let timer: NodeJS.Timeout | undefined;
     try {
-      isolate.worker.ref();
       await isolate.ready; // the init phase (cold start) has its own budget in Lambda, not the invocation's
       const deadline = Date.now() + timeoutMs;
       const result = new Promise<unknown>((resolve, reject) => isolate.pending.set(requestId, { resolve, reject }));
@@ -296,7 +306,9 @@ export function createLambdaRuntime(opts: LambdaRuntimeOptions = {}): LocalLambd
         timer = setTimeout(() => {
           const error = new LambdaTimeoutError(`${requestId} Task timed out after ${timeoutMs / 1000} seconds`);
           reject(error);
-          isolate.discard(error); // like Lambda, the timed-out sandbox is not reused
+          isolate.pending.delete(requestId);
+          // Like Lambda, the timed-out sandbox is not reused (other calls it ran, if it runs several, fail with it).
+          isolate.discard(Object.assign(new Error(`${localFunctionName(id)}: isolate discarded after a timeout`), { name: 'Runtime.ExitError' }));
           void isolate.worker.terminate();
         }, Math.max(0, deadline - Date.now()));
       });
@@ -304,7 +316,6 @@ export function createLambdaRuntime(opts: LambdaRuntimeOptions = {}): LocalLambd
     } finally {
       clearTimeout(timer);
       isolate.pending.delete(requestId);
-      if (!isolate.dead) isolate.worker.unref();
       release(id, isolate);
     }
   };
@@ -384,7 +395,7 @@ export function createLambdaRuntime(opts: LambdaRuntimeOptions = {}): LocalLambd
       void close();
     },
     isolates: () =>
-      Object.fromEntries([...pools].map(([id, p]) => [id, { busy: p.all.size - p.idle.length, idle: p.idle.length }])),
+      Object.fromEntries([...pools].map(([id, p]) => [id, { busy: [...p.all].filter((i) => i.inflight > 0).length, idle: [...p.all].filter((i) => i.inflight === 0).length }])),
     close,
   };
 }

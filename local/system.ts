@@ -67,6 +67,8 @@ export interface LocalSystemOptions {
   isolation?: IsolationMode;
   /** `worker` mode: concurrent isolates per function at most (default 4). */
   maxIsolatesPerFunction?: number;
+  /** `worker` mode: invocations one isolate runs at once (default 1, like Lambda). */
+  invocationsPerIsolate?: number;
   /** Test fixtures in place of lib/wiring.ts parts (tables always come from the wiring). */
   wiring?: {
     functions?: Record<string, LocalFunctionSpec>;
@@ -159,12 +161,13 @@ export async function startLocalSystem(opts: LocalSystemOptions = {}): Promise<L
     const w = opts.wiring ?? {};
     const stateMachineSpecs: Record<string, LocalStateMachineSpec> = w.stateMachines ?? wiredStateMachines;
     const runtime =
-      w.functions || w.root || opts.isolation || opts.maxIsolatesPerFunction
+      w.functions || w.root || opts.isolation || opts.maxIsolatesPerFunction || opts.invocationsPerIsolate
         ? createLambdaRuntime({
             functions: w.functions ?? wiredFunctions,
             root: w.root,
             isolation: opts.isolation,
             maxIsolatesPerFunction: opts.maxIsolatesPerFunction,
+            invocationsPerIsolate: opts.invocationsPerIsolate,
           })
         : wiredRuntime();
     // Built first: invalid ASL or rule patterns fail before DynamoDB Local starts.
