@@ -2,13 +2,13 @@
  * Runs the unchanged Lambda handler modules like the Node.js Lambda runtime does: calls `handler(event, context)`
  * of `<root>/<entry>` with a Lambda-like context. Two isolation modes:
  *
- * - `worker` (the default of `npm run local`): each function runs in its own isolates, worker threads with
+ * - `worker` (`npm run local -- --isolation worker`): each function runs in its own isolates, worker threads with
  *   tsx loaded, created on demand, kept warm and reused, up to `maxIsolatesPerFunction` concurrent ones
  *   (further calls queue), like Lambda execution environments. Each isolate has its own module state and its
  *   own `env`: the process environment without any resource variable, plus what lib/function-environment.ts
  *   builds from the function's spec (the same builder the CDK stack uses), so a table the spec does not
  *   declare has no variable there. A timed-out isolate is terminated (Lambda discards the sandbox).
- * - `process` (the tests' default): handlers are `import()`ed into this process and share its environment
+ * - `process` (the default): handlers are `import()`ed into this process and share its environment
  *   and module state (a test can spy on a module, or change a setting between calls).
  *
  * In both modes, a function whose spec declares `tables` gets the IAM-like guard of local/access-guard.ts:
