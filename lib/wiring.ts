@@ -261,7 +261,13 @@ export const functions = {
     description: 'PUT /v1/staff/{sub}: which stores or sales region a staff member acts for (chainAdmin, audited)',
     tables: { staff: 'readWrite', audit: 'readWrite' },
   },
-  getAudit: { entry: 'functions/api/get-audit.ts', description: 'GET /v1/audit: operator writes, filtered and paginated (chainAdmin)', tables: { audit: 'read' } },
+  getAudit: {
+    entry: 'functions/api/get-audit.ts',
+    description: 'GET /v1/audit: operator writes, filtered and paginated (chainAdmin)',
+    tables: { audit: 'read' },
+    // ?actor= and ?storeId= read the byActor / byStore indexes (found by the local access guard: AccessDenied in AWS without it).
+    queriesIndexes: { audit: ['byActor', 'byStore'] },
+  },
   // --- Saga tasks (names match the ASL states) ---
   createPaymentIntent: {
     entry: 'functions/saga/create-payment-intent.ts',

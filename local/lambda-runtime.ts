@@ -1,23 +1,59 @@
 /**
- * Runs the unchanged Lambda handler modules in this process: `import()`s `<repo root>/<entry>` on first use
- * and calls its `handler(event, context)` with a Lambda-like context, like the Node.js Lambda runtime does.
- * Environment (table names, endpoints...) must be set before the first invocation: handlers build their
- * SDK clients at import time.
+ * Runs the unchanged Lambda handler modules like the Node.js Lambda runtime does: calls `handler(event, context)`
+ * of `<root>/<entry>` with a Lambda-like context. Two isolation modes:
+ *
+ * - `worker` (`npm run local -- --isolation worker`): each function runs in its own isolates, worker threads with
+ *   tsx loaded, created on demand, kept warm and reused, up to `maxIsolatesPerFunction` concurrent ones
+ *   (further calls queue), like Lambda execution environments. Each isolate has its own module state and its
+ *   own `env`: the process environment without any resource variable, plus what lib/function-environment.ts
+ *   builds from the function's spec (the same builder the CDK stack uses), so a table the spec does not
+ *   declare has no variable there. A timed-out isolate is terminated (Lambda discards the sandbox).
+ * - `process` (the default): handlers are `import()`ed into this process and share its environment
+ *   and module state (a test can spy on a module, or change a setting between calls).
+ *
+ * In both modes, a function whose spec declares `tables` gets the IAM-like guard of local/access-guard.ts:
+ * an SDK call its deployed role would not allow fails with AccessDeniedException (after `configure()`).
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { Worker } from 'node:worker_threads';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
+import {
+  DEFAULT_MEMORY_MB,
+  DEFAULT_TIMEOUT_SECONDS,
+  functionEnvironment,
+  resourceEnvironmentNames,
+  type ResolvedResources,
+} from '../lib/function-environment.ts';
 import { functions as wiredFunctions, type FunctionId, type FunctionSpec } from '../lib/wiring.ts';
+import { accessPolicy, installAccessGuard, type AccessPolicy, type AccessSpec } from './access-guard.ts';
+import type { InitMessage, InvokeMessage, ResultMessage, SerializedError, WorkerData } from './lambda-worker.ts';
+import { serializePolicy } from './lambda-worker.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const LOCAL_ACCOUNT = '000000000000';
 export const DEFAULT_REGION = 'us-east-1';
-const DEFAULT_TIMEOUT_SECONDS = 10;
-const DEFAULT_MEMORY_MB = 128;
+/** Isolates per function at most in `worker` mode (further concurrent calls queue), unless `reservedConcurrency` is lower. */
+export const DEFAULT_MAX_ISOLATES_PER_FUNCTION = 4;
 
-/** What the runtime needs of a function: the wiring's FunctionSpec, or a test fixture's. */
-export type LocalFunctionSpec = Pick<FunctionSpec, 'entry' | 'timeoutSeconds' | 'memoryMb'>;
+/**
+ * What the runtime needs of a function: the wiring's FunctionSpec, or a test fixture's. A spec that declares
+ * `tables` gets its environment and rights from them (and its other capabilities); one without is a fixture
+ * with the whole process environment and no access checks.
+ */
+export type LocalFunctionSpec = Pick<FunctionSpec, 'entry' | 'timeoutSeconds' | 'memoryMb'> &
+  Partial<Pick<FunctionSpec, 'reservedConcurrency'>> &
+  Partial<AccessSpec>;
+
+/** The physical resources of the running system, from which each function's environment and rights are built. */
+export interface LocalResources extends ResolvedResources {
+  account?: string;
+  region?: string;
+}
+
+export type IsolationMode = 'worker' | 'process';
 type Handler = (event: unknown, context: Context) => unknown;
 
 /** `wandian-local-<id>`: the local physical function name. */
@@ -45,7 +81,7 @@ export interface FunctionStats {
 export interface LambdaRuntime {
   /**
    * Invokes function `id` with `event`; resolves with the handler's result, rejects with what it threw
-   * (unchanged, so `error.name` is the error type), or with LambdaTimeoutError after `timeoutSeconds`
+   * (with the same `name`, so `error.name` is the error type), or with LambdaTimeoutError after `timeoutSeconds`
    * (default: the spec's, else 10 s). Throws for an unknown id or a module without a `handler` export.
    */
   invoke(id: string, event: unknown, opts?: InvokeOptions): Promise<unknown>;
@@ -55,17 +91,106 @@ export interface LambdaRuntime {
   stats(): Record<string, FunctionStats>;
 }
 
+/** The runtime `createLambdaRuntime` makes: a LambdaRuntime (all the dispatchers use) that also manages isolates. */
+export interface LocalLambdaRuntime extends LambdaRuntime {
+  /** The isolation mode. */
+  readonly isolation: IsolationMode;
+  /**
+   * Sets the physical resources (table names, state machine ARNs, bus...) from which each function's
+   * environment and rights are built; isolates started before are discarded. Until then, nothing is checked.
+   */
+  configure(resources: LocalResources): void;
+  /** Live isolates per function id (`worker` mode; empty in `process` mode). */
+  isolates(): Record<string, { busy: number; idle: number }>;
+  /** Terminates every isolate (they are started again on demand); idempotent. */
+  close(): Promise<void>;
+}
+
+export interface LambdaRuntimeOptions {
+  /** Function map; default lib/wiring.ts `functions`. */
+  functions?: Record<string, LocalFunctionSpec>;
+  /** Base directory of the entries; default the repository root. */
+  root?: string;
+  /** Default `process` (or WANDIAN_LOCAL_ISOLATION). */
+  isolation?: IsolationMode;
+  /** `worker` mode: concurrent isolates per function at most (default WANDIAN_LOCAL_MAX_ISOLATES or 4, or the spec's reservedConcurrency if lower). */
+  maxIsolatesPerFunction?: number;
+  /**
+   * `worker` mode: invocations one isolate runs at once (default WANDIAN_LOCAL_INVOCATIONS_PER_ISOLATE or 1, as a
+   * Lambda execution environment). More
+   * trades that fidelity for fewer cold starts and more throughput on a small machine (handlers are async).
+   */
+  invocationsPerIsolate?: number;
+}
+
+/** Which calls run for which function (`process` mode): the guard reads the policy of the current invocation. */
+const currentInvocation = new AsyncLocalStorage<AccessPolicy | undefined>();
+
+/** Rebuilds a thrown Error from its serialized form (worker mode), keeping name, message, stack and properties. */
+function rebuildError(e: SerializedError): Error {
+  const error = Object.assign(new Error(e.message), e.props);
+  Object.defineProperty(error, 'name', { value: e.name, enumerable: false, writable: true, configurable: true });
+  if (e.stack) error.stack = e.stack;
+  return error;
+}
+
+interface Isolate {
+  worker: Worker;
+  pending: Map<string, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>;
+  dead: boolean;
+  /** Invocations it runs now (at most `invocationsPerIsolate`). */
+  inflight: number;
+  /** Settles once the handler module is imported (Lambda's init phase, not counted against the invocation's timeout). */
+  ready: Promise<void>;
+  /** Takes the isolate out of its pool for good, failing what it still runs with `error`. */
+  discard(error: Error): void;
+}
+
+interface Pool {
+  all: Set<Isolate>;
+  waiting: Array<(isolate: Isolate) => void>;
+}
+
 /**
  * A runtime over a function map (default: lib/wiring.ts `functions`; tests pass fixtures). Entries are
  * paths relative to `root` (default: the repository root).
  */
-export function createLambdaRuntime(
-  opts: { functions?: Record<string, LocalFunctionSpec>; root?: string } = {},
-): LambdaRuntime {
+export function createLambdaRuntime(opts: LambdaRuntimeOptions = {}): LocalLambdaRuntime {
   const specs: Record<string, LocalFunctionSpec> = opts.functions ?? wiredFunctions;
   const root = opts.root ?? REPO_ROOT;
+  const isolation: IsolationMode = opts.isolation ?? (process.env.WANDIAN_LOCAL_ISOLATION === 'worker' ? 'worker' : 'process');
   const modules = new Map<string, Promise<Handler>>();
   const counters: Record<string, FunctionStats> = {};
+  const pools = new Map<string, Pool>();
+  let resources: LocalResources | undefined;
+  const policies = new Map<string, AccessPolicy | undefined>();
+
+  const policyOf = (id: string): AccessPolicy | undefined => {
+    if (policies.has(id)) return policies.get(id);
+    const spec = specs[id];
+    const policy =
+      spec?.tables && resources
+        ? accessPolicy(id, spec as AccessSpec, {
+            tableNames: resources.tableNames,
+            stateMachineArns: resources.stateMachineArns,
+            account: resources.account ?? LOCAL_ACCOUNT,
+            region: resources.region ?? process.env.AWS_REGION ?? DEFAULT_REGION,
+          })
+        : undefined;
+    policies.set(id, policy);
+    return policy;
+  };
+  if (isolation === 'process') installAccessGuard(() => currentInvocation.getStore());
+
+  /** The isolate's environment: this process's without resource variables, plus the function's own. */
+  const environmentOf = (id: string): Record<string, string> => {
+    const spec = specs[id]!;
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+    if (!spec.tables || !resources) return env; // a fixture without declared tables sees everything
+    for (const name of resourceEnvironmentNames()) delete env[name];
+    return { ...env, ...functionEnvironment(id, spec as AccessSpec, resources) };
+  };
 
   const load = (id: string): Promise<Handler> => {
     let loaded = modules.get(id);
@@ -82,15 +207,144 @@ export function createLambdaRuntime(
     return loaded;
   };
 
+  const perIsolate = Math.max(1, opts.invocationsPerIsolate ?? (Number(process.env.WANDIAN_LOCAL_INVOCATIONS_PER_ISOLATE) || 1));
+  const occupy = (isolate: Isolate): Isolate => {
+    if (isolate.inflight++ === 0) isolate.worker.ref();
+    return isolate;
+  };
+  const maxIsolates = (id: string) =>
+    Math.max(1, Math.min(opts.maxIsolatesPerFunction ?? (Number(process.env.WANDIAN_LOCAL_MAX_ISOLATES) || DEFAULT_MAX_ISOLATES_PER_FUNCTION), specs[id]?.reservedConcurrency ?? Infinity));
+
+  const poolOf = (id: string): Pool => {
+    let pool = pools.get(id);
+    if (!pool) pools.set(id, (pool = { all: new Set(), waiting: [] }));
+    return pool;
+  };
+
+  const spawn = (id: string, pool: Pool): Isolate => {
+    const spec = specs[id]!;
+    const policy = policyOf(id);
+    const data: WorkerData = {
+      functionId: id,
+      functionName: localFunctionName(id),
+      functionArn: localFunctionArn(id),
+      memoryMb: spec.memoryMb ?? DEFAULT_MEMORY_MB,
+      entryPath: join(root, spec.entry),
+      policy: policy ? serializePolicy(policy) : null,
+    };
+    const worker = new Worker(new URL('./lambda-worker.ts', import.meta.url), {
+      execArgv: ['--import', 'tsx'],
+      env: environmentOf(id),
+      workerData: data,
+      name: localFunctionName(id),
+      resourceLimits: { maxOldGenerationSizeMb: data.memoryMb },
+    });
+    let initialized!: { resolve: () => void; reject: (e: unknown) => void };
+    const ready = new Promise<void>((resolve, reject) => (initialized = { resolve, reject }));
+    ready.catch(() => {}); // observed by the invocation that awaits it
+    const isolate: Isolate = { worker, pending: new Map(), dead: false, inflight: 0, ready, discard: (error) => discard(error) };
+    const discard = (error: Error) => {
+      if (isolate.dead) return;
+      isolate.dead = true;
+      pool.all.delete(isolate);
+      initialized.reject(error);
+      for (const p of isolate.pending.values()) p.reject(error);
+      isolate.pending.clear();
+      // A waiting call may now start an isolate of its own.
+      const next = pool.waiting.shift();
+      if (next) next(occupy(spawn(id, pool)));
+    };
+    worker.on('message', (msg: ResultMessage | InitMessage) => {
+      if ('init' in msg) {
+        if (msg.init === 'ok') return initialized.resolve();
+        const error = rebuildError(msg.error);
+        initialized.reject(error);
+        discard(error); // like a failed Lambda init: the next invocation starts a fresh isolate
+        return void worker.terminate();
+      }
+      const p = isolate.pending.get(msg.requestId);
+      if (!p) return;
+      isolate.pending.delete(msg.requestId);
+      if (msg.ok) p.resolve(msg.value);
+      else p.reject(rebuildError(msg.error));
+    });
+    worker.on('error', (error) =>
+      discard(Object.assign(new Error(`${localFunctionName(id)}: isolate crashed: ${error.message}`), { name: 'Runtime.ExitError', cause: error })),
+    );
+    worker.on('exit', (code) => discard(Object.assign(new Error(`${localFunctionName(id)}: isolate exited (${code})`), { name: 'Runtime.ExitError' })));
+    worker.unref(); // an idle isolate does not keep the process alive
+    pool.all.add(isolate);
+    return isolate;
+  };
+
+  const acquire = (id: string): Promise<Isolate> => {
+    const pool = poolOf(id);
+    let best: Isolate | undefined;
+    for (const i of pool.all) if (i.inflight < perIsolate && (!best || i.inflight < best.inflight)) best = i;
+    if (best) return Promise.resolve(occupy(best));
+    if (pool.all.size < maxIsolates(id)) return Promise.resolve(occupy(spawn(id, pool)));
+    return new Promise((resolve) => pool.waiting.push(resolve));
+  };
+
+  const release = (id: string, isolate: Isolate) => {
+    if (isolate.dead) return;
+    const pool = poolOf(id);
+    const next = pool.waiting.shift();
+    if (next) return next(isolate); // the waiting call takes over this slot
+    if (--isolate.inflight === 0) isolate.worker.unref(); // an idle isolate does not keep the process alive
+  };
+
+  const invokeInWorker = async (id: string, event: unknown, requestId: string, timeoutMs: number): Promise<unknown> => {
+    const isolate = await acquire(id);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await isolate.ready; // the init phase (cold start) has its own budget in Lambda, not the invocation's
+      const deadline = Date.now() + timeoutMs;
+      const result = new Promise<unknown>((resolve, reject) => isolate.pending.set(requestId, { resolve, reject }));
+      isolate.worker.postMessage({ requestId, event, deadline } satisfies InvokeMessage);
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          const error = new LambdaTimeoutError(`${requestId} Task timed out after ${timeoutMs / 1000} seconds`);
+          reject(error);
+          isolate.pending.delete(requestId);
+          // Like Lambda, the timed-out sandbox is not reused (other calls it ran, if it runs several, fail with it).
+          isolate.discard(Object.assign(new Error(`${localFunctionName(id)}: isolate discarded after a timeout`), { name: 'Runtime.ExitError' }));
+          void isolate.worker.terminate();
+        }, Math.max(0, deadline - Date.now()));
+      });
+      return await Promise.race([result, timeout]);
+    } finally {
+      clearTimeout(timer);
+      isolate.pending.delete(requestId);
+      release(id, isolate);
+    }
+  };
+
   const invoke = async (id: string, event: unknown, invokeOpts: InvokeOptions = {}): Promise<unknown> => {
     const spec = specs[id];
     if (!spec) throw new Error(`Unknown function ${id}`);
     const stats = (counters[id] ??= { invocations: 0, errors: 0 });
     stats.invocations++;
     const timeoutMs = (invokeOpts.timeoutSeconds ?? spec.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000;
-    const deadline = Date.now() + timeoutMs;
-    const name = localFunctionName(id);
     const requestId = randomUUID();
+    try {
+      if (isolation === 'worker') return await invokeInWorker(id, event, requestId, timeoutMs);
+      return await invokeInProcess(id, spec, event, requestId, Date.now() + timeoutMs, timeoutMs);
+    } catch (error) {
+      stats.errors++;
+      throw error;
+    }
+  };
+
+  const invokeInProcess = async (
+    id: string,
+    spec: LocalFunctionSpec,
+    event: unknown,
+    requestId: string,
+    deadline: number,
+    timeoutMs: number,
+  ): Promise<unknown> => {
+    const name = localFunctionName(id);
     const fail = () => {
       throw new Error('context.done/fail/succeed are not supported; return a value or a Promise');
     };
@@ -117,22 +371,39 @@ export function createLambdaRuntime(
           Math.max(0, deadline - Date.now()),
         );
       });
-      return await Promise.race([Promise.resolve().then(() => handler(event, context)), timeout]);
-    } catch (error) {
-      stats.errors++;
-      throw error;
+      const policy = policyOf(id);
+      return await Promise.race([currentInvocation.run(policy, () => Promise.resolve().then(() => handler(event, context))), timeout]);
     } finally {
       clearTimeout(timer);
     }
   };
 
-  return { invoke, has: (id) => id in specs, stats: () => structuredClone(counters) };
+  const close = async () => {
+    const all = [...pools.values()].flatMap((p) => [...p.all]);
+    pools.clear();
+    await Promise.all(all.map((i) => i.worker.terminate()));
+  };
+
+  return {
+    invoke,
+    has: (id) => id in specs,
+    stats: () => structuredClone(counters),
+    isolation,
+    configure: (r) => {
+      resources = r;
+      policies.clear();
+      void close();
+    },
+    isolates: () =>
+      Object.fromEntries([...pools].map(([id, p]) => [id, { busy: [...p.all].filter((i) => i.inflight > 0).length, idle: [...p.all].filter((i) => i.inflight === 0).length }])),
+    close,
+  };
 }
 
-let wired: LambdaRuntime | undefined;
+let wired: LocalLambdaRuntime | undefined;
 
 /** The process-wide runtime over lib/wiring.ts `functions` (created on first use). */
-export function wiredRuntime(): LambdaRuntime {
+export function wiredRuntime(): LocalLambdaRuntime {
   return (wired ??= createLambdaRuntime());
 }
 

@@ -4,7 +4,10 @@
  * management API emulator) and the local ops dashboard (`/dashboard`), all wired from lib/wiring.ts.
  * Handlers run unchanged; they find everything through the environment this module sets (the variables
  * the CDK stack sets when deployed, plus the SDK's AWS_ENDPOINT_URL_* service endpoints).
- * One system per process: handler modules (and their SDK clients) are cached after the first import.
+ * Handlers run in per-function worker isolates, each with the environment lib/function-environment.ts builds
+ * from its spec, or (`isolation: 'process'`, the default here) in this process, whose environment then holds
+ * every function's variables; either way an SDK call the function's deployed role would not allow fails with
+ * AccessDeniedException (local/access-guard.ts). The resource variables are also set in this process (tests read them).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
@@ -30,7 +33,8 @@ import {
   DEFAULT_REGION,
   wiredRuntime,
   type FunctionStats,
-  type LambdaRuntime,
+  type IsolationMode,
+  type LocalLambdaRuntime,
   type LocalFunctionSpec,
 } from './lambda-runtime.ts';
 import { LocalStepFunctions, type ExecutionStatus, type LocalStateMachineSpec, type StepFunctionsOptions } from './step-functions.ts';
@@ -56,6 +60,15 @@ export interface LocalSystemOptions {
    * WANDIAN_LOCAL_SCHEDULE_SECONDS or 5; 0 = schedules off.
    */
   scheduleSeconds?: number;
+  /**
+   * How handlers run (local/lambda-runtime.ts): `worker` = each function in its own warm isolates with its own
+   * environment; `process` = all in this process. Default WANDIAN_LOCAL_ISOLATION, else `process`.
+   */
+  isolation?: IsolationMode;
+  /** `worker` mode: concurrent isolates per function at most (default 4). */
+  maxIsolatesPerFunction?: number;
+  /** `worker` mode: invocations one isolate runs at once (default 1, like Lambda). */
+  invocationsPerIsolate?: number;
   /** Test fixtures in place of lib/wiring.ts parts (tables always come from the wiring). */
   wiring?: {
     functions?: Record<string, LocalFunctionSpec>;
@@ -85,7 +98,7 @@ export interface LocalSystem {
   /** Serves Step Functions and EventBridge (AWS_ENDPOINT_URL_SFN / _EVENTBRIDGE). */
   awsEndpoint: string;
   region: string;
-  runtime: LambdaRuntime;
+  runtime: LocalLambdaRuntime;
   stepFunctions: LocalStepFunctions;
   bus: LocalEventBus;
   http: HttpApi;
@@ -147,7 +160,16 @@ export async function startLocalSystem(opts: LocalSystemOptions = {}): Promise<L
   try {
     const w = opts.wiring ?? {};
     const stateMachineSpecs: Record<string, LocalStateMachineSpec> = w.stateMachines ?? wiredStateMachines;
-    const runtime = w.functions || w.root ? createLambdaRuntime({ functions: w.functions ?? wiredFunctions, root: w.root }) : wiredRuntime();
+    const runtime =
+      w.functions || w.root || opts.isolation || opts.maxIsolatesPerFunction || opts.invocationsPerIsolate
+        ? createLambdaRuntime({
+            functions: w.functions ?? wiredFunctions,
+            root: w.root,
+            isolation: opts.isolation,
+            maxIsolatesPerFunction: opts.maxIsolatesPerFunction,
+            invocationsPerIsolate: opts.invocationsPerIsolate,
+          })
+        : wiredRuntime();
     // Built first: invalid ASL or rule patterns fail before DynamoDB Local starts.
     const stepFunctions = new LocalStepFunctions({ ...opts.sfnOptions, runtime, stateMachines: stateMachineSpecs, root: w.root, region });
     const dashboard = new OpsDashboard({
@@ -170,6 +192,7 @@ export async function startLocalSystem(opts: LocalSystemOptions = {}): Promise<L
     });
 
     // Stopped in reverse order: API, executions, bus deliveries, emulator, DynamoDB Local.
+    stops.push(() => runtime.close()); // isolates go last, once nothing dispatches to them any more
     const dynamo: DynamoDbLocal = await startDynamoDbLocal({ dbPath: opts.persist || undefined });
     stops.push(() => dynamo.stop());
     const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
@@ -199,6 +222,15 @@ export async function startLocalSystem(opts: LocalSystemOptions = {}): Promise<L
         [WEBSOCKET_ENDPOINT_ENV]: webSocket?.managementEndpoint,
       }),
     );
+
+    // Each function's environment and rights, built from its spec (lib/function-environment.ts, local/access-guard.ts).
+    runtime.configure({
+      tableNames,
+      stateMachineArns: stepFunctions.arns,
+      busName: LOCAL_BUS_NAME,
+      webSocketEndpoint: webSocket?.managementEndpoint,
+      region,
+    });
 
     const http = await startHttpApi({
       runtime,

@@ -6,15 +6,9 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { paymentProviders, webhookSecretEnv, type PaymentProvider } from '../../src/payments/webhook-secret-env.ts';
+import { paymentProviders, type PaymentProvider } from '../../src/payments/webhook-secret-env.ts';
 import {
-  EVENT_BUS_ENV,
   functions,
-  principalLimits,
-  routes,
-  JWT_AUDIENCE_ENV,
-  JWT_ISSUER_ENV,
-  stateMachines,
   tables,
   type FunctionId,
   type FunctionSpec,
@@ -23,6 +17,7 @@ import {
   type TableAccess,
   type TableId,
 } from '../wiring.ts';
+import { DYNAMODB_ACTIONS, functionEnvironment } from '../function-environment.ts';
 import { markWiring } from './conventions.ts';
 import { createLambda } from './lambda.ts';
 import { stateMachineArn, stateMachineName } from './saga-construct.ts';
@@ -32,17 +27,7 @@ export { functionSettings } from './lambda.ts';
 /** The state machine whose task tokens `sendsTaskResults` functions answer (wiring.ts: "on the order saga"). */
 const TASK_TOKEN_STATE_MACHINE: StateMachineId = 'orderSaga';
 
-/**
- * DynamoDB actions per access level, listed explicitly (no `dynamodb:*`, no BatchWriteItem, no DeleteItem or
- * Scan unless the spec says `deletesFrom` / `scans`). TransactWriteItems needs the per-item actions it contains;
- * TransactGetItems, DescribeTable and streams are not used by any handler.
- */
-export const DYNAMODB_ACTIONS: Record<TableAccess | 'delete' | 'scan', readonly string[]> = {
-  read: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'],
-  readWrite: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
-  delete: ['dynamodb:DeleteItem'],
-  scan: ['dynamodb:Scan'],
-};
+export { DYNAMODB_ACTIONS };
 
 /** KMS actions on the stack key that reading or writing encrypted data needs (DynamoDB, SNS, Step Functions). */
 const KMS_READ = ['kms:Decrypt', 'kms:DescribeKey'];
@@ -103,28 +88,29 @@ export class FunctionsConstruct extends Construct {
       memoryMb: spec.memoryMb,
       timeoutSeconds: spec.timeoutSeconds,
       reservedConcurrency: spec.reservedConcurrency,
+      // The same builder gives each local isolate its environment (local/lambda-runtime.ts). The alert topic
+      // and the WebSocket endpoint are added by the constructs that own them (AlertsConstruct, LiveStatusConstruct).
       environment: {
-        [EVENT_BUS_ENV]: props.eventBus.eventBusName,
-        POWERTOOLS_SERVICE_NAME: 'wandian',
-        POWERTOOLS_METRICS_NAMESPACE: 'Wandian',
-        WANDIAN_PAYMENT_TIMEOUT_SECONDS: String(props.paymentTimeoutSeconds),
-        WANDIAN_SALES_REGIONS: props.salesRegions.join(','),
-        [JWT_ISSUER_ENV]: props.tokens.issuer,
-        [JWT_AUDIENCE_ENV]: props.tokens.audience,
+        ...functionEnvironment(fnId, spec, {
+          tableNames: Object.fromEntries(Object.entries(props.tables).map(([id, table]) => [id, table.tableName])),
+          stateMachineArns: Object.fromEntries(
+            [...(spec.startsStateMachines ?? []), ...(spec.readsExecutionsOf ?? [])].map((smId) => [smId, stateMachineArn(this, smId)]),
+          ),
+          busName: props.eventBus.eventBusName,
+          webhookSecretArns: Object.fromEntries(paymentProviders.map((p) => [p, props.webhookSecrets[p].secretArn])),
+          tokens: props.tokens,
+          paymentTimeoutSeconds: props.paymentTimeoutSeconds,
+          salesRegions: props.salesRegions,
+          principalLimitsPerMinute: props.principalLimitsPerMinute,
+        }),
         NODE_OPTIONS: '--enable-source-maps',
       },
     });
     markWiring(fn, `functions.${fnId}`, spec.entry);
-    for (const route of routes) {
-      if (route.function !== fnId || !route.principalLimit) continue;
-      const limit = principalLimits[route.principalLimit];
-      fn.addEnvironment(limit.perMinuteEnv, String(props.principalLimitsPerMinute?.[route.principalLimit] ?? limit.defaultPerMinute));
-    }
     const kmsActions = new Set<string>();
 
     for (const [tableId, access] of Object.entries(spec.tables) as [TableId, TableAccess][]) {
       const table = props.tables[tableId];
-      fn.addEnvironment(tables[tableId].envVar, table.tableName);
       const actions = [
         ...DYNAMODB_ACTIONS[access],
         ...(spec.deletesFrom?.includes(tableId) ? DYNAMODB_ACTIONS.delete : []),
@@ -143,7 +129,6 @@ export class FunctionsConstruct extends Construct {
     }
     if (spec.publishesEvents) props.eventBus.grantPutEventsTo(fn);
     for (const smId of spec.startsStateMachines ?? []) {
-      fn.addEnvironment(stateMachines[smId].envVar, stateMachineArn(this, smId));
       Grant.addToPrincipal({ grantee: fn, actions: ['states:StartExecution'], resourceArns: [stateMachineArn(this, smId)] });
       kmsActions.add('kms:GenerateDataKey'); // execution input is encrypted with the stack key
     }
@@ -169,7 +154,6 @@ export class FunctionsConstruct extends Construct {
     if (kmsActions.size) fn.addToRolePolicy(new PolicyStatement({ actions: [...kmsActions].sort(), resources: [props.key.keyArn] }));
     if (spec.readsWebhookSecret) {
       for (const provider of paymentProviders) {
-        fn.addEnvironment(webhookSecretEnv(provider), props.webhookSecrets[provider].secretArn);
         props.webhookSecrets[provider].grantRead(fn);
       }
     }

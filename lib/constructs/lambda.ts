@@ -5,6 +5,7 @@ import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECONDS } from '../function-environment.ts';
 import { acknowledge } from './nag.ts';
 import { fromRepoRoot, repoRoot } from '../paths.ts';
 import { ENTRY_METADATA, LOG_RETENTION } from './conventions.ts';
@@ -17,8 +18,8 @@ export const functionSettings = {
   runtime: Runtime.NODEJS_22_X,
   architecture: Architecture.ARM_64,
   handler: 'handler',
-  memorySize: 512,
-  timeout: Duration.seconds(10),
+  memorySize: DEFAULT_MEMORY_MB,
+  timeout: Duration.seconds(DEFAULT_TIMEOUT_SECONDS),
   tracing: Tracing.ACTIVE,
   projectRoot: repoRoot,
   depsLockFilePath: fromRepoRoot('package-lock.json'),

@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { addRegionalStacks, PAYMENT_TIMEOUT_CONTEXT, PRINCIPAL_LIMITS_CONTEXT, SALES_REGIONS_CONTEXT } from '../../lib/app.ts';
 import { ENTRY_METADATA, WIRING_METADATA } from '../../lib/constructs/conventions.ts';
 import { fromRepoRoot } from '../../lib/paths.ts';
+import { functionEnvironment } from '../../lib/function-environment.ts';
 import {
   ALERT_TOPIC_ENV,
   EVENT_BUS_ENV,
@@ -224,8 +225,8 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
     it.each(functionEntries)('gives %s exactly the environment its spec asks for', (fnId, spec) => {
       const env = resources[functionIdOf(fnId)]!.Properties.Environment.Variables as Record<string, Json>;
       const ownSalesRegions = Object.keys(salesRegions).filter((s) => salesRegions[s] === stack.region);
+      expect(env[EVENT_BUS_ENV], EVENT_BUS_ENV).toEqual(spec.publishesEvents ? refTo(busId()) : undefined);
       expect(env).toMatchObject({
-        [EVENT_BUS_ENV]: refTo(busId()),
         POWERTOOLS_SERVICE_NAME: 'wandian',
         POWERTOOLS_METRICS_NAMESPACE: 'Wandian',
         WANDIAN_PAYMENT_TIMEOUT_SECONDS: paymentTimeoutSeconds,
@@ -246,6 +247,25 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
       }
       expect(env[JWT_ISSUER_ENV]).toEqual(refTo(ssmParameterId(sharedParameters.jwtIssuer)));
       expect(env[JWT_AUDIENCE_ENV]).toEqual(refTo(ssmParameterId(sharedParameters.jwtAudience)));
+    });
+
+    it.each(functionEntries)('gives %s the environment lib/function-environment.ts builds (the local isolates use the same builder)', (fnId, spec) => {
+      const env = resources[functionIdOf(fnId)]!.Properties.Environment.Variables as Record<string, Json>;
+      // Resolved as the template's own values, so that only WHICH variables and the literal values are compared.
+      const expected = functionEnvironment(fnId, spec, {
+        tableNames: Object.fromEntries(tableEntries.map(([id, t]) => [id, env[t.envVar]])),
+        stateMachineArns: Object.fromEntries(stateMachineEntries.map(([id, sm]) => [id, env[sm.envVar]])),
+        busName: env[EVENT_BUS_ENV],
+        alertTopicArn: env[ALERT_TOPIC_ENV],
+        webSocketEndpoint: env[WEBSOCKET_ENDPOINT_ENV],
+        webhookSecretArns: Object.fromEntries(paymentProviders.map((p) => [p, env[webhookSecretEnv(p)]])),
+        tokens: { issuer: env[JWT_ISSUER_ENV], audience: env[JWT_AUDIENCE_ENV] },
+        paymentTimeoutSeconds: Number(paymentTimeoutSeconds),
+        salesRegions: String(env.WANDIAN_SALES_REGIONS).split(','),
+        principalLimitsPerMinute: (cdkContext[PRINCIPAL_LIMITS_CONTEXT] ?? {}) as Record<string, number>,
+      });
+      expect({ ...env, NODE_OPTIONS: undefined }).toEqual({ ...expected, NODE_OPTIONS: undefined });
+      expect(env.NODE_OPTIONS).toBe('--enable-source-maps');
     });
   });
 
