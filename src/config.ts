@@ -57,8 +57,22 @@ export const principalLimitPerMinute = (id: PrincipalLimitId): number =>
 /** Documented default for local runs only; a deployed stack reads the secret from Secrets Manager. */
 export const LOCAL_WEBHOOK_SECRET_DEFAULT = 'wandian-local-webhook-secret';
 
-/** ARN of the low-stock alert SNS topic (deployed stack); undefined locally, where alerts are logged instead. */
-export const alertTopicArn = (): string | undefined => process.env[ALERT_TOPIC_ENV] || undefined;
+type Env = Record<string, string | undefined>;
+
+/** True inside AWS Lambda: the runtime sets AWS_EXECUTION_ENV there; the local runtime and the tests do not. */
+export const inAwsLambda = (env: Env = process.env): boolean => Boolean(env.AWS_EXECUTION_ENV);
+
+/**
+ * ARN of the low-stock alert SNS topic (ALERT_TOPIC_ARN, set by the stack on `publishesAlerts` functions).
+ * Locally undefined, and alerts are logged instead. Inside AWS Lambda a missing ARN throws: a deployed
+ * function without its topic is a deployment mistake, and an alert that only reaches a log line would go
+ * unseen, so the function fails at cold start (alert-notifier.ts reads it at init) rather than degrade.
+ */
+export function alertTopicArn(env: Env = process.env): string | undefined {
+  const arn = env[ALERT_TOPIC_ENV] || undefined;
+  if (!arn && inAwsLambda(env)) throw new Error(`Missing environment variable ${ALERT_TOPIC_ENV}: a deployed alert publisher needs its SNS topic`);
+  return arn;
+}
 
 /**
  * Reconciler thresholds in seconds (src/domain/reconcile.ts ReconcileSettings): grace 30, stuck 120 s past
@@ -78,7 +92,8 @@ export function reconcileSettings(): ReconcileSettings {
 
 /**
  * LOCAL TESTING ONLY: the crash point named by WANDIAN_FAULT_CRASH_AT (src/faults.ts). Always undefined
- * inside AWS Lambda (AWS_EXECUTION_ENV is set there), so a deployed function can never be made to crash.
+ * inside AWS Lambda (AWS_EXECUTION_ENV is set there), so a deployed function can never be made to crash; and
+ * the Lambda bundles do not even contain it (src/faults.ts: compiled out by esbuild `define`).
  */
 export const faultCrashPoint = (): string | undefined =>
-  process.env.AWS_EXECUTION_ENV ? undefined : process.env.WANDIAN_FAULT_CRASH_AT || undefined;
+  inAwsLambda() ? undefined : process.env.WANDIAN_FAULT_CRASH_AT || undefined;

@@ -7,6 +7,11 @@
  * as in AWS. (`process.exit` would instead run the runtime's exit hook, which SIGKILLs DynamoDB Local and
  * loses its last acknowledged transactions: that tests DynamoDB Local's durability, not wandian.)
  * Unset (always, in AWS Lambda: see src/config.ts faultCrashPoint) a crash point costs one comparison.
+ *
+ * Not shipped: the Lambda bundles are built with `process.env.WANDIAN_FAULTS` defined as `"off"`
+ * (esbuild `define`, functionSettings.bundling in lib/constructs/lambda.ts), which makes every crash point
+ * dead code that esbuild drops, together with faultCrashPoint and the variable's name
+ * (test/cdk/bundle-faults.test.ts checks the bundle). Under tsx/vitest nothing is defined, so it stays armed.
  */
 import { faultCrashPoint } from './config.ts';
 
@@ -26,11 +31,14 @@ export const CRASH_POINTS = {
 
 export type CrashPoint = keyof typeof CRASH_POINTS;
 
-const armed = faultCrashPoint();
+// `process.env.WANDIAN_FAULTS === 'off'` is written out at each use, not read through config.ts nor kept in a
+// const: it is a build-time constant that esbuild's `define` replaces, and only a literal comparison folds
+// to `true` where it stands (esbuild does not inline module constants), turning what follows into dead code.
+const armed = process.env.WANDIAN_FAULTS === 'off' ? undefined : faultCrashPoint();
 
-/** Kills this process (SIGKILL) if WANDIAN_FAULT_CRASH_AT names `point`; otherwise does nothing. */
+/** Kills this process (SIGKILL) if WANDIAN_FAULT_CRASH_AT names `point`; otherwise does nothing (always, in a Lambda bundle). */
 export function crashPoint(point: CrashPoint): void {
-  if (armed !== point) return;
+  if (process.env.WANDIAN_FAULTS === 'off' || armed !== point) return;
   console.error(`wandian fault: crashing at ${point} (WANDIAN_FAULT_CRASH_AT)`);
   process.kill(process.pid, 'SIGKILL');
 }

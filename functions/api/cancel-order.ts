@@ -12,6 +12,7 @@
  */
 import { ExecutionAlreadyExists, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { authorize, orderTarget } from '../commons/auth.ts';
+import { correlateWith } from '../commons/powertools.ts';
 import { httpHandler, json, pathId } from '../commons/http.ts';
 import { orders } from '../commons/stores.ts';
 import { sfn } from '../commons/clients.ts';
@@ -24,6 +25,7 @@ import type { OrderFacts } from '../../src/store/order-store.ts';
 
 export const handler = httpHandler(async (event) => {
   const orderId = pathId(event, 'orderId');
+  correlateWith(orderId);
   const notFound = () => new DomainError('ORDER_NOT_FOUND', `Order ${orderId} does not exist`, { orderId });
   const order = await orders.get(orderId);
   if (!order) throw notFound();

@@ -19,7 +19,7 @@ import { idempotentByHeader } from '../commons/idempotency.ts';
 import { principalRateLimit } from '../commons/rate-limit.ts';
 import { eventBridge, sfn } from '../commons/clients.ts';
 import { coupons, masterData, orders } from '../commons/stores.ts';
-import { logger } from '../commons/powertools.ts';
+import { correlateWith } from '../commons/powertools.ts';
 import { flushMetrics, recordOrderStatus } from '../commons/metrics.ts';
 import { orderView } from '../commons/views.ts';
 import { createOrderBodySchema } from '../../src/domain/schemas.ts';
@@ -60,6 +60,8 @@ export const handler = httpHandler(async (event) => {
   const timeout = paymentTimeoutSeconds();
   const limits = new Map([...couponMap.values()].flatMap((c) => (c.perCustomerLimit ? [[c.code, c.perCustomerLimit] as const] : [])));
   const orderId = orderIdFor(body.customerId, event.headers['idempotency-key']!);
+  // From here on this request's log lines and trace carry the order's correlation id (the saga and the events take it on).
+  correlateWith(orderId);
   const order = await placeWithPromotionFallback(
     orders,
     (exhausted) => {
@@ -74,7 +76,6 @@ export const handler = httpHandler(async (event) => {
     if (!existing || existing.customerId !== body.customerId) throw e;
     return existing;
   });
-  logger.appendKeys({ orderId: order.orderId });
   recordOrderStatus(order);
 
   // The reservation is durable now; a failure below leaves a PENDING order that the reconciler drives on.

@@ -8,6 +8,7 @@
  * Audited ('order.fulfil', status PAID → FULFILLED) in the same transaction as the hand-over; a refused one writes no record.
  */
 import { authorize, orderTarget } from '../commons/auth.ts';
+import { correlateWith } from '../commons/powertools.ts';
 import { httpHandler, json, pathId } from '../commons/http.ts';
 import { orders } from '../commons/stores.ts';
 import { eventBridge } from '../commons/clients.ts';
@@ -20,6 +21,7 @@ import { orderFulfilled } from '../../src/events/order-events.ts';
 
 export const handler = httpHandler(async (event) => {
   const orderId = pathId(event, 'orderId');
+  correlateWith(orderId);
   const notFound = () => new DomainError('ORDER_NOT_FOUND', `Order ${orderId} does not exist`, { orderId });
   const current = await orders.get(orderId);
   if (!current) throw notFound();

@@ -23,7 +23,7 @@
 import { httpHandler, json, jsonBody, rawBody } from '../commons/http.ts';
 import { sfn } from '../commons/clients.ts';
 import { orders, payments, topups } from '../commons/stores.ts';
-import { logger } from '../commons/powertools.ts';
+import { correlateWith, logger } from '../commons/powertools.ts';
 import { assertWebhookSecretsConfigured, webhookSecrets } from '../commons/secrets.ts';
 import { DomainError } from '../../src/domain/errors.ts';
 import { paymentWebhookBodySchema, type PaymentWebhookBody } from '../../src/domain/schemas.ts';
@@ -46,7 +46,9 @@ export const handler = httpHandler(async (event) => {
   if (verdict === 'INVALID') throw new DomainError('INVALID_SIGNATURE', `X-Signature is missing or does not match the body for ${provider}`);
   if (verdict === 'STALE') throw new DomainError('STALE_SIGNATURE', 'X-Signature timestamp t is more than 300 s away from now');
   const body = jsonBody(event, paymentWebhookBodySchema);
-  logger.appendKeys({ provider, paymentId: body.paymentId, ...(body.topupId ? { topupId: body.topupId } : { orderId: body.orderId }) });
+  logger.appendKeys({ provider, paymentId: body.paymentId, ...(body.topupId ? { topupId: body.topupId } : {}) });
+  // An order's callback joins that order's correlation id (its saga resumes from here).
+  if (!body.topupId) correlateWith(body.orderId!);
   return body.topupId ? topupCallback(provider, body, body.topupId) : orderCallback(provider, body, body.orderId!);
 });
 

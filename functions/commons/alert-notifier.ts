@@ -1,12 +1,16 @@
 /**
  * Sends a low-stock alert to people: to the SNS topic named by ALERT_TOPIC_ARN when deployed; locally
- * (no topic) as one WARN log line, which `npm run local` prints on its output.
+ * (no topic) as one WARN log line, which `npm run local` prints on its output. Deployed without the topic,
+ * importing this module throws (src/config.ts alertTopicArn), so the function fails at cold start instead
+ * of turning alerts into log lines nobody reads.
  */
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { alertTopicArn } from '../../src/config.ts';
 import type { LowStockAlert } from '../../src/store/alert-store.ts';
-import { logger } from './powertools.ts';
+import { logger, tracer } from './powertools.ts';
 
+// Read at init: a deployed function without its topic fails here, before any event is consumed.
+const topicArn = alertTopicArn();
 let sns: SNSClient | undefined;
 
 /** `LOW STOCK store s1 sku tea: 3 available <= threshold 4 (at 2026-11-23T08:00:00.000Z)`. */
@@ -18,12 +22,11 @@ export const alertLine = (a: LowStockAlert): string =>
  * event is retried (the alert store keeps one record per event, so a retry publishes at most again).
  */
 export async function notifyLowStock(alert: LowStockAlert): Promise<void> {
-  const topicArn = alertTopicArn();
   if (!topicArn) {
     logger.warn(alertLine(alert), { alert });
     return;
   }
-  sns ??= new SNSClient({});
+  sns ??= tracer.captureAWSv3Client(new SNSClient({}));
   await sns.send(
     new PublishCommand({
       TopicArn: topicArn,

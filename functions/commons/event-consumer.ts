@@ -1,8 +1,10 @@
 /**
  * The one shape of every EventBridge consumer: a middy handler (Powertools logger context, keys reset per
- * event) that accepts only the detail-types it declares, validates the detail against the event catalog
+ * event; Powertools Tracer) that accepts only the detail-types it declares, validates the detail against the event catalog
  * (src/events/catalog.ts; a malformed detail throws → EventBridge retries, then the dead-letter queue) and
- * hands the consumer a typed `{type, detail}`.
+ * hands the consumer a typed `{type, detail}`. The detail's `orderId` (every order event; InventoryLow when an
+ * order's placement detected it) becomes the correlation id of the invocation, and one INFO line per
+ * delivery (`event consumed` / `event failed`) carries it.
  *
  * The declared list is the rule's own (`rules.<id>.detailTypes` in lib/wiring.ts, from which the deployed
  * pattern is built), and the handler exposes it as `detailTypes` so that test/unit/event-consumers.test.ts
@@ -10,8 +12,9 @@
  */
 import middy, { type MiddyfiedHandler } from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
-import { logger } from './powertools.ts';
+import { correlateWith, logger, tracer } from './powertools.ts';
 import { eventDetailSchemas, eventSource, type EventDetail, type EventType } from '../../src/events/catalog.ts';
 
 /** One delivered event of one of the declared types, its detail validated and typed by its detail-type. */
@@ -38,6 +41,7 @@ export function eventConsumer<const T extends EventType, R = void>(
   consume: (event: ConsumedEvent<T>) => R | Promise<R>,
 ): EventConsumerHandler<T, R> {
   const handler = middy<EventBridgeEvent<string, unknown>, R | undefined, Error, Context>()
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .handler(async (envelope) => {
       const type = envelope['detail-type'] as T;
@@ -47,7 +51,17 @@ export function eventConsumer<const T extends EventType, R = void>(
       }
       const detail = eventDetailSchemas[type].parse(envelope.detail) as EventDetail<T>;
       logger.appendKeys({ eventType: type, eventId: detail.eventId });
-      return consume({ type, detail, envelope } as ConsumedEvent<T>);
+      const orderId = (detail as { orderId?: string }).orderId;
+      if (orderId) correlateWith(orderId);
+      try {
+        const result = await consume({ type, detail, envelope } as ConsumedEvent<T>);
+        logger.info('event consumed');
+        return result;
+      } catch (error) {
+        // Rethrown: EventBridge retries, then dead-letters; the line keeps the order's trail whole.
+        logger.info('event failed', { errorName: (error as Error).name });
+        throw error;
+      }
     });
   return Object.assign(handler, { detailTypes });
 }

@@ -1,10 +1,11 @@
 /**
- * HTTP plumbing for API handlers: middy with Powertools Logger (correlation by API request id),
- * JSON responses, and the one mapping from errors to application/problem+json (RFC 9457) with a
+ * HTTP plumbing for API handlers: middy with Powertools Logger and Tracer (the correlation id is the API
+ * request id until the handler names the order it serves: correlateWith, powertools.ts), JSON responses, and the one mapping from errors to application/problem+json (RFC 9457) with a
  * stable `code` (codes: src/domain/errors.ts, from shared/brief/PRODUCT.md).
  */
 import middy, { type MiddlewareObj } from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import {
   IdempotencyAlreadyInProgressError,
   IdempotencyValidationError,
@@ -13,7 +14,7 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { DomainError, errorCatalog, isDomainError } from '../../src/domain/errors.ts';
 import { idSchema, parseJsonBody, parseWith } from '../../src/domain/schemas.ts';
 import type { z } from 'zod';
-import { logger } from './powertools.ts';
+import { logger, tracer } from './powertools.ts';
 import { routeGuard } from './auth.ts';
 
 export type HttpEvent = APIGatewayProxyEventV2;
@@ -62,10 +63,19 @@ export function toResponse(error: unknown): HttpResponse {
   };
 }
 
-/** Turns errors thrown by outer middlewares (idempotency, header checks) into problem+json. */
-const problemOnError: MiddlewareObj<HttpEvent, HttpResponse> = {
+/**
+ * Turns errors thrown by the middlewares it wraps (route guard, idempotency, header checks) into
+ * problem+json, and writes one INFO line per request with its status. It sits inside the logger's
+ * middleware, so that line (and an unexpected error's) still carries the correlation id the handler set:
+ * the line that ties a request to an order's flow in the logs.
+ */
+const problemOnErrorAndLog: MiddlewareObj<HttpEvent, HttpResponse> = {
+  after: async (request) => {
+    logger.info('request handled', { route: request.event.routeKey, statusCode: request.response?.statusCode });
+  },
   onError: async (request) => {
     request.response = toResponse(request.error);
+    logger.info('request handled', { route: request.event.routeKey, statusCode: request.response.statusCode });
   },
 };
 
@@ -80,8 +90,11 @@ export function httpHandler(
   ...extra: MiddlewareObj<HttpEvent, HttpResponse>[]
 ) {
   const handler = middy<HttpEvent, HttpResponse>()
-    .use(problemOnError)
-    .use(injectLambdaContext(logger, { correlationIdPath: 'requestContext.requestId' }))
+    // Responses carry customer data: kept out of the trace metadata.
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
+    // resetKeys: an order's correlation id and keys must not leak into the container's next request.
+    .use(injectLambdaContext(logger, { correlationIdPath: 'requestContext.requestId', resetKeys: true }))
+    .use(problemOnErrorAndLog)
     // Who may call: checked before any other middleware (rate limits, idempotency) does work or writes.
     .use(routeGuard as unknown as MiddlewareObj<HttpEvent, HttpResponse>);
   for (const m of extra) handler.use(m);

@@ -13,7 +13,7 @@ import { publishEvents } from '../../src/events/publisher.ts';
 import { rules } from '../../lib/wiring.ts';
 
 export const handler = eventConsumer(rules.placedToLowStockCheck.detailTypes, async ({ detail }) => {
-  const { storeId, region } = detail;
+  const { storeId, region, orderId } = detail;
   // Gifts move stock too: check every reserved SKU, not only the priced lines (`reserved` is absent in
   // events from before it was added).
   const items = detail.reserved ?? detail.items;
@@ -38,6 +38,8 @@ export const handler = eventConsumer(rules.placedToLowStockCheck.detailTypes, as
           sku,
           available: flagged.available,
           lowStockThreshold: flagged.lowStockThreshold,
+          // Carries the order's correlation id on to the alert consumer.
+          orderId,
         }),
       );
     }),

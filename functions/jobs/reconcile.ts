@@ -10,10 +10,11 @@
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { doc, eventBridge, sfn } from '../commons/clients.ts';
 import { orders } from '../commons/stores.ts';
-import { logger, metrics } from '../commons/powertools.ts';
+import { logger, metrics, tracer } from '../commons/powertools.ts';
 import { flushMetrics } from '../commons/metrics.ts';
 import { schedules, type ScheduledRun } from '../../lib/wiring.ts';
 import { reconcileSettings, stateMachineArn } from '../../src/config.ts';
@@ -27,6 +28,7 @@ const store = new ReconcileStore(doc);
 const ACTIONS: (keyof ReconcileSummary)[] = ['started', 'committed', 'compensated', 'repaired', 'unrecoverable', 'mismatches', 'errors'];
 
 export const handler = middy<ScheduledRun, ReconcileSummary>()
+  .use(captureLambdaHandler(tracer))
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(flushMetrics())
   .handler(async (event) => {

@@ -18,7 +18,6 @@ const post: PostToConnection = (connectionId, data) => postWith(connectionsApi()
 
 export const handler = eventConsumer(rules.statusToLivePush.detailTypes, async ({ detail }): Promise<PushOutcome> => {
   const { orderId } = detail;
-  logger.appendKeys({ orderId });
   // The event only says "something changed": the order's current status is what gets pushed.
   const order = await orders.get(orderId);
   if (!order) {

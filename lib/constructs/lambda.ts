@@ -10,9 +10,13 @@ import { acknowledge } from './nag.ts';
 import { fromRepoRoot, repoRoot } from '../paths.ts';
 import { ENTRY_METADATA, LOG_RETENTION } from './conventions.ts';
 
+/** The build-time constant src/faults.ts tests; defined as "off" in every Lambda bundle. */
+export const FAULTS_DEFINE = 'process.env.WANDIAN_FAULTS';
+
 /**
  * Settings every wandian function shares: Node 22 on Graviton, traced, bundled by the local esbuild
- * into one minified ESM file with a source map (no Docker, no runtime-provided SDK).
+ * into one minified ESM file with a source map (no Docker, no runtime-provided SDK), fault injection
+ * compiled out.
  */
 export const functionSettings = {
   runtime: Runtime.NODEJS_22_X,
@@ -30,6 +34,8 @@ export const functionSettings = {
     sourceMap: true,
     externalModules: [],
     mainFields: ['module', 'main'],
+    // Test-only fault injection (src/faults.ts) is compiled out of every bundle: crash points become dead code.
+    define: { [FAULTS_DEFINE]: JSON.stringify('off') },
     // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
     banner: "import { createRequire as __wandianCreateRequire } from 'node:module'; const require = __wandianCreateRequire(import.meta.url);",
   },

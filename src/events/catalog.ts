@@ -82,6 +82,7 @@ export const eventDetailSchemas = {
     sku: id('SKU'),
     available: z.number().int().describe('Units available when the crossing was detected'),
     lowStockThreshold: z.number().int().describe('Threshold in units; the alert fires at available <= threshold'),
+    orderId: id('The order whose placement detected the crossing; its logs and traces share this id (correlation id)').optional(),
   }),
   CouponRedeemed: z.object({
     ...orderBase,
