@@ -15,7 +15,7 @@
  */
 import { createRequire } from 'node:module';
 import { DYNAMODB_ACTIONS } from '../lib/function-environment.ts';
-import { type FunctionSpec, type StateMachineId, type TableAccess, type TableId } from '../lib/wiring.ts';
+import type { FunctionSpec, StateMachineId, TableAccess, TableId } from '../lib/wiring.ts';
 
 /** What one function may do, resolved to physical names. */
 export interface AccessPolicy {

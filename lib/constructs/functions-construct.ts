@@ -121,8 +121,8 @@ export class FunctionsConstruct extends Construct {
       const declared = Object.keys((tables[tableId] as { globalSecondaryIndexes?: object }).globalSecondaryIndexes ?? {});
       for (const index of indexes) if (!declared.includes(index)) throw new Error(`functions.${fnId}: table ${tableId} has no index ${index}`);
       fn.addToRolePolicy(new PolicyStatement({ actions, resources: [table.tableArn, ...indexes.map((index) => `${table.tableArn}/index/${index}`)] }));
-      KMS_READ.forEach((a) => kmsActions.add(a));
-      if (access === 'readWrite') KMS_WRITE.forEach((a) => kmsActions.add(a));
+      for (const a of KMS_READ) kmsActions.add(a);
+      if (access === 'readWrite') for (const a of KMS_WRITE) kmsActions.add(a);
     }
     for (const tableId of [...(spec.deletesFrom ?? []), ...(spec.scans ?? []), ...(Object.keys(spec.queriesIndexes ?? {}) as TableId[])]) {
       if (!(tableId in spec.tables)) throw new Error(`functions.${fnId}: deletesFrom/scans/queriesIndexes names ${tableId}, which its tables do not list`);
@@ -150,7 +150,7 @@ export class FunctionsConstruct extends Construct {
       });
       kmsActions.add('kms:GenerateDataKey');
     }
-    if (spec.publishesAlerts) ['kms:Decrypt', 'kms:GenerateDataKey'].forEach((a) => kmsActions.add(a));
+    if (spec.publishesAlerts) for (const a of ['kms:Decrypt', 'kms:GenerateDataKey']) kmsActions.add(a);
     if (kmsActions.size) fn.addToRolePolicy(new PolicyStatement({ actions: [...kmsActions].sort(), resources: [props.key.keyArn] }));
     if (spec.readsWebhookSecret) {
       for (const provider of paymentProviders) {
