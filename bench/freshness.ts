@@ -61,7 +61,12 @@ function backgroundLoad(api: ApiClient, storeId: string, sku: string, clients: n
   let orders = 0;
   const loops = Array.from({ length: clients }, async () => {
     while (running) {
-      const created = await api.createOrder({ storeId, customerId: `load-${randomUUID().slice(0, 6)}`, items: [{ sku, quantity: 1 }], paymentMethod: 'CARD' });
+      const created = await api.createOrder({
+        storeId,
+        customerId: `load-${randomUUID().slice(0, 6)}`,
+        items: [{ sku, quantity: 1 }],
+        paymentMethod: 'CARD',
+      });
       if (created.status === 201) {
         await api.pay(created.body);
         orders++;
@@ -78,14 +83,19 @@ function backgroundLoad(api: ApiClient, storeId: string, sku: string, clients: n
 }
 
 /** Runs `samples` freshness and alert samples against the API at `api`; see the module doc. */
-export async function measureFreshness(api: ApiClient, opts: { samples: number; load: number }): Promise<{ figures: LatencyFigure[]; loadOrders: number }> {
+export async function measureFreshness(
+  api: ApiClient,
+  opts: { samples: number; load: number },
+): Promise<{ figures: LatencyFigure[]; loadOrders: number }> {
   const run = randomUUID().slice(0, 6);
   const store = `fresh-${run}`;
   const loadStore = `fresh-load-${run}`;
   const sku = `fresh-sku-${run}`;
-  for (const s of [store, loadStore]) await expectOk(api.put(`/v1/stores/${s}`, { name: s, region: 'east', timezone: 'Asia/Shanghai' }), 'store');
+  for (const s of [store, loadStore])
+    await expectOk(api.put(`/v1/stores/${s}`, { name: s, region: 'east', timezone: 'Asia/Shanghai' }), 'store');
   await expectOk(api.put(`/v1/catalog/${sku}`, { name: 'Fresh tea', unitPrice: 900, currency: 'CNY', category: 'bench' }), 'catalog');
-  for (const s of [store, loadStore]) await expectOk(api.put(`/v1/stores/${s}/inventory/${sku}`, { available: 10_000_000, lowStockThreshold: 0 }), 'inventory');
+  for (const s of [store, loadStore])
+    await expectOk(api.put(`/v1/stores/${s}/inventory/${sku}`, { available: 10_000_000, lowStockThreshold: 0 }), 'inventory');
   const from = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000).toISOString();
   const to = new Date(Date.parse(from) + 24 * 3_600_000).toISOString();
 
@@ -96,7 +106,10 @@ export async function measureFreshness(api: ApiClient, opts: { samples: number; 
   try {
     for (let i = 0; i < opts.samples; i++) {
       // Report freshness: PAID (OrderPaid) → counted by GET /v1/reports/sales.
-      const order = await expectOk(api.createOrder({ storeId: store, customerId: `c-${i}`, items: [{ sku, quantity: 1 }], paymentMethod: 'CARD' }), 'order');
+      const order = await expectOk(
+        api.createOrder({ storeId: store, customerId: `c-${i}`, items: [{ sku, quantity: 1 }], paymentMethod: 'CARD' }),
+        'order',
+      );
       await expectOk(api.pay(order), 'pay');
       const seen = await visibleAt(async () => {
         const rows = (await api.get(`/v1/reports/sales?storeId=${store}&from=${from}&to=${to}`)).body.rows as { orders: number }[];
@@ -109,15 +122,23 @@ export async function measureFreshness(api: ApiClient, opts: { samples: number; 
       const lowSku = `fresh-low-${run}-${i}`;
       await expectOk(api.put(`/v1/catalog/${lowSku}`, { name: 'Low', unitPrice: 100, currency: 'CNY', category: 'bench' }), 'catalog');
       await expectOk(api.put(`/v1/stores/${store}/inventory/${lowSku}`, { available: 2, lowStockThreshold: 1 }), 'inventory');
-      const low = await expectOk(api.createOrder({ storeId: store, customerId: `c-${i}`, items: [{ sku: lowSku, quantity: 1 }], paymentMethod: 'CARD' }), 'order');
-      const alerted = await visibleAt(async () => ((await api.get(`/v1/alerts?storeId=${store}`)).body.alerts as { sku: string }[]).some((a) => a.sku === lowSku));
+      const low = await expectOk(
+        api.createOrder({ storeId: store, customerId: `c-${i}`, items: [{ sku: lowSku, quantity: 1 }], paymentMethod: 'CARD' }),
+        'order',
+      );
+      const alerted = await visibleAt(async () =>
+        ((await api.get(`/v1/alerts?storeId=${store}`)).body.alerts as { sku: string }[]).some((a) => a.sku === lowSku),
+      );
       alerts.push(alerted - Date.parse(low.createdAt));
     }
   } finally {
     loadOrders = (await load?.stop()) ?? 0;
   }
   return {
-    figures: [figure('report freshness (PAID → in GET /v1/reports/sales)', '<= 3000', freshness), figure('low-stock alert (decrement → in GET /v1/alerts)', '<= 1000', alerts)],
+    figures: [
+      figure('report freshness (PAID → in GET /v1/reports/sales)', '<= 3000', freshness),
+      figure('low-stock alert (decrement → in GET /v1/alerts)', '<= 1000', alerts),
+    ],
     loadOrders,
   };
 }
@@ -135,7 +156,8 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { samples: { type: 'string', default: '100' }, load: { type: 'string', default: '0' } } });
   const samples = Number(values.samples);
   const load = Number(values.load);
-  if (!(Number.isInteger(samples) && samples > 0 && Number.isInteger(load) && load >= 0)) throw new Error('usage: npx tsx bench/freshness.ts [--samples N] [--load C]');
+  if (!(Number.isInteger(samples) && samples > 0 && Number.isInteger(load) && load >= 0))
+    throw new Error('usage: npx tsx bench/freshness.ts [--samples N] [--load C]');
   let child: LocalChild | undefined;
   process.once('SIGINT', () => void (child?.stop() ?? Promise.resolve()).finally(() => process.exit(130)));
   try {
@@ -143,7 +165,9 @@ async function main(): Promise<void> {
     const started = Date.now();
     const { figures, loadOrders } = await measureFreshness(new ApiClient(child.url, SECRET), { samples, load });
     console.log(freshnessTable(figures));
-    console.log(`\n${samples} samples each, one at a time, in ${((Date.now() - started) / 1000).toFixed(1)} s; background load: ${load} clients (${loadOrders} orders paid meanwhile); polling every ${POLL_MS} ms.`);
+    console.log(
+      `\n${samples} samples each, one at a time, in ${((Date.now() - started) / 1000).toFixed(1)} s; background load: ${load} clients (${loadOrders} orders paid meanwhile); polling every ${POLL_MS} ms.`,
+    );
   } finally {
     await child?.stop();
   }

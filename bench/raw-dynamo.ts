@@ -36,7 +36,10 @@ export function benchClient(endpoint: string): DynamoDBDocumentClient {
 
 /** Creates the two bench tables and stocks `skus` inventory items at one store with `units` each (units of stock). */
 export async function prepareRaw(doc: DynamoDBDocumentClient, skus: string[], units: number): Promise<void> {
-  for (const [TableName, keys] of [[ORDERS, ['orderId']], [INVENTORY, ['storeId', 'sku']]] as const) {
+  for (const [TableName, keys] of [
+    [ORDERS, ['orderId']],
+    [INVENTORY, ['storeId', 'sku']],
+  ] as const) {
     await doc.send(
       new CreateTableCommand({
         TableName,
@@ -49,7 +52,22 @@ export async function prepareRaw(doc: DynamoDBDocumentClient, skus: string[], un
   }
   const now = new Date().toISOString();
   for (const sku of skus) {
-    await doc.send(new PutCommand({ TableName: INVENTORY, Item: { storeId: 'bench-raw', sku, available: units, reserved: 0, sold: 0, stocked: units, lowStockThreshold: 0, version: 0, updatedAt: now } }));
+    await doc.send(
+      new PutCommand({
+        TableName: INVENTORY,
+        Item: {
+          storeId: 'bench-raw',
+          sku,
+          available: units,
+          reserved: 0,
+          sold: 0,
+          stocked: units,
+          lowStockThreshold: 0,
+          version: 0,
+          updatedAt: now,
+        },
+      }),
+    );
   }
 }
 

@@ -62,8 +62,9 @@ export function resultsTable(rows: { api: ApiCell; raw: RawCell }[]): string {
   ];
   return [
     ...head,
-    ...rows.map(({ api, raw }) =>
-      `| ${api.concurrency} | ${f0(api.perSecond)} | ${api.p50} | ${api.p99} | ${api.non2xx + api.errors} | ${f0(raw.perSecond)} | ${f1(raw.p50)} | ${f1(raw.p99)} | ${(api.perSecond / raw.perSecond).toFixed(2)} |`,
+    ...rows.map(
+      ({ api, raw }) =>
+        `| ${api.concurrency} | ${f0(api.perSecond)} | ${api.p50} | ${api.p99} | ${api.non2xx + api.errors} | ${f0(raw.perSecond)} | ${f1(raw.p50)} | ${f1(raw.p99)} | ${(api.perSecond / raw.perSecond).toFixed(2)} |`,
     ),
   ].join('\n');
 }
@@ -113,10 +114,20 @@ export function renderBenchmarks(args: {
   const [fresh, alert] = l.freshness.figures as [LatencyFigure, LatencyFigure];
   const push = l.statusPush.result;
   const st = args.childExit.stats;
-  const failing = st ? Object.entries(st.functions).filter(([, f]) => f.errors > 0).map(([n, f]) => `${n} ${f.errors} of ${f.invocations}`) : [];
+  const failing = st
+    ? Object.entries(st.functions)
+        .filter(([, f]) => f.errors > 0)
+        .map(([n, f]) => `${n} ${f.errors} of ${f.invocations}`)
+    : [];
   const dead = st?.bus.deadLettered ?? 0;
   const health = st
-    ? `Handler errors during the run: ${failing.join(', ') || 'none'}; event bus: ${Object.entries(st.bus).map(([k, v]) => `${k} ${v}`).join(', ')}; executions: ${Object.entries(st.executions).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}.`
+    ? `Handler errors during the run: ${failing.join(', ') || 'none'}; event bus: ${Object.entries(st.bus)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}; executions: ${
+        Object.entries(st.executions)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ') || 'none'
+      }.`
     : 'The local system printed no stats line.';
   const warning =
     failing.length || dead
@@ -222,7 +233,11 @@ competes for the same 2 cores. Meeting a target here shows the work on the path 
 not prove the deployed figure, which needs a measurement on a deployed stack.
 
 Local system: exit ${args.childExit.code} on SIGTERM in ${args.childExit.stopMs} ms, DynamoDB Local ${args.childExit.dynamoGone ? 'stopped' : 'STILL RUNNING'};
-log lines from it during the run: ${Object.entries(args.logCounts).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}.
+log lines from it during the run: ${
+    Object.entries(args.logCounts)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ') || 'none'
+  }.
 ${health}
 ${warning}
 `;

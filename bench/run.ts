@@ -47,8 +47,17 @@ async function measureApi(url: string, connections: number, seconds: number, tok
           const i = n++;
           return {
             ...req,
-            headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID(), authorization: `Bearer ${tokens[i % tokens.length]}` },
-            body: JSON.stringify({ storeId: STORE, customerId: `bench-${i % tokens.length}`, items: [{ sku: SKUS[i % SKUS.length], quantity: 1 }], paymentMethod: 'WECHAT_PAY' }),
+            headers: {
+              'content-type': 'application/json',
+              'idempotency-key': randomUUID(),
+              authorization: `Bearer ${tokens[i % tokens.length]}`,
+            },
+            body: JSON.stringify({
+              storeId: STORE,
+              customerId: `bench-${i % tokens.length}`,
+              items: [{ sku: SKUS[i % SKUS.length], quantity: 1 }],
+              paymentMethod: 'WECHAT_PAY',
+            }),
           };
         },
       },
@@ -78,7 +87,12 @@ async function main(): Promise<number> {
   const seconds = Number(values.duration);
   const levels = values.concurrency!.split(',').map(Number);
   const [samples, load, pushOrders] = [values.samples, values.load, values['push-orders']].map(Number) as [number, number, number];
-  if (!(seconds > 0) || levels.some((c) => !Number.isInteger(c) || c < 1) || ![samples, pushOrders].every((n) => Number.isInteger(n) && n > 0) || !(Number.isInteger(load) && load >= 0)) {
+  if (
+    !(seconds > 0) ||
+    levels.some((c) => !Number.isInteger(c) || c < 1) ||
+    ![samples, pushOrders].every((n) => Number.isInteger(n) && n > 0) ||
+    !(Number.isInteger(load) && load >= 0)
+  ) {
     throw new Error('usage: npm run bench -- [--duration S] [--concurrency 8,32,64] [--samples N] [--load C] [--push-orders N]');
   }
   const t0 = Date.now();
@@ -89,15 +103,24 @@ async function main(): Promise<number> {
   try {
     // The per-customer limit (20 orders a minute) guards against abuse; the bench measures throughput, so it is lifted.
     child = await startLocalChild({
-      env: { WANDIAN_PAYMENT_WEBHOOK_SECRET: SECRET, WANDIAN_CUSTOMER_ORDERS_PER_MINUTE: '1000000', WANDIAN_CUSTOMER_TOPUPS_PER_MINUTE: '1000000' },
+      env: {
+        WANDIAN_PAYMENT_WEBHOOK_SECRET: SECRET,
+        WANDIAN_CUSTOMER_ORDERS_PER_MINUTE: '1000000',
+        WANDIAN_CUSTOMER_TOPUPS_PER_MINUTE: '1000000',
+      },
       logName: 'wandian-bench-local',
     });
     if (!child.dynamoEndpoint) throw new Error('the ready line names no DynamoDB Local endpoint; the raw comparison needs it');
-    console.error(`bench: ready at ${child.url} in ${(child.startMs / 1000).toFixed(1)} s; seeding one store with ${SKUS.length} SKUs of ${HUGE_STOCK} units`);
+    console.error(
+      `bench: ready at ${child.url} in ${(child.startMs / 1000).toFixed(1)} s; seeding one store with ${SKUS.length} SKUs of ${HUGE_STOCK} units`,
+    );
     const api = new ApiClient(child.url, SECRET);
     const seed: [string, unknown][] = [
       [`/v1/stores/${STORE}`, { name: 'Bench store', region: 'east', timezone: 'Asia/Shanghai' }],
-      ...SKUS.map((sku): [string, unknown] => [`/v1/catalog/${sku}`, { name: `Bench ${sku}`, unitPrice: 1250, currency: 'CNY', category: 'bench' }]),
+      ...SKUS.map((sku): [string, unknown] => [
+        `/v1/catalog/${sku}`,
+        { name: `Bench ${sku}`, unitPrice: 1250, currency: 'CNY', category: 'bench' },
+      ]),
       ...SKUS.map((sku): [string, unknown] => [`/v1/stores/${STORE}/inventory/${sku}`, { available: HUGE_STOCK, lowStockThreshold: 0 }]),
     ];
     for (const [path, body] of seed) {
@@ -108,7 +131,9 @@ async function main(): Promise<number> {
     await prepareRaw(doc, SKUS, HUGE_STOCK);
 
     console.error('bench: warm-up (3 s API, 2 s raw)');
-    const tokens = await Promise.all(Array.from({ length: BENCH_CUSTOMERS }, (_, i) => api.token({ sub: `bench-${i}`, groups: ['customer'] })));
+    const tokens = await Promise.all(
+      Array.from({ length: BENCH_CUSTOMERS }, (_, i) => api.token({ sub: `bench-${i}`, groups: ['customer'] })),
+    );
     await measureApi(child.url, 8, 3, tokens);
     await measureRaw(doc, SKUS, 8, 2000);
 
@@ -119,12 +144,16 @@ async function main(): Promise<number> {
       console.error(`bench: concurrency ${c}: raw TransactWriteItems ${seconds} s...`);
       const rawCell = await measureRaw(doc, SKUS, c, seconds * 1000);
       rows.push({ api: apiCell, raw: rawCell });
-      console.error(`bench:   API ${apiCell.perSecond.toFixed(0)} orders/s (p99 ${apiCell.p99} ms, non-2xx ${apiCell.non2xx}); raw ${rawCell.perSecond.toFixed(0)}/s (p99 ${rawCell.p99.toFixed(1)} ms)`);
+      console.error(
+        `bench:   API ${apiCell.perSecond.toFixed(0)} orders/s (p99 ${apiCell.p99} ms, non-2xx ${apiCell.non2xx}); raw ${rawCell.perSecond.toFixed(0)}/s (p99 ${rawCell.p99.toFixed(1)} ms)`,
+      );
     }
     doc.destroy();
 
     const freshnessLoad = machineNotes().load1;
-    console.error(`bench: report freshness and low-stock alert latency: ${samples} samples each, ${load} clients creating and paying orders meanwhile...`);
+    console.error(
+      `bench: report freshness and low-stock alert latency: ${samples} samples each, ${load} clients creating and paying orders meanwhile...`,
+    );
     const freshnessStart = Date.now();
     const freshness = await measureFreshness(api, { samples, load });
     const freshnessMs = Date.now() - freshnessStart;
@@ -137,7 +166,9 @@ async function main(): Promise<number> {
     await measureStatusPush({ ...push, orders: 20, concurrency: 2 });
     const statusPush = await measureStatusPush({ ...push, orders: pushOrders, concurrency: PUSH_CONCURRENCY });
     const pushMs = Date.now() - pushStart;
-    console.error(`bench:   status change → client: p50 ${statusPush.statusToClient.p50} ms, p99 ${statusPush.statusToClient.p99} ms (target <= ${statusPush.targetMs}); ${statusPush.missed} missed`);
+    console.error(
+      `bench:   status change → client: p50 ${statusPush.statusToClient.p50} ms, p99 ${statusPush.statusToClient.p99} ms (target <= ${statusPush.targetMs}); ${statusPush.missed} missed`,
+    );
 
     const logCounts = child.logCounts();
     const exit = await child.stop();
@@ -157,7 +188,9 @@ async function main(): Promise<number> {
     });
     writeFileSync(new URL('../BENCHMARKS.md', import.meta.url), report.markdown);
     console.log(report.console);
-    console.log(`\nbench: wrote BENCHMARKS.md in ${((Date.now() - t0) / 1000).toFixed(0)} s; local system exit ${exit.code}, DynamoDB Local ${exit.dynamoGone ? 'gone' : 'STILL LISTENING'}`);
+    console.log(
+      `\nbench: wrote BENCHMARKS.md in ${((Date.now() - t0) / 1000).toFixed(0)} s; local system exit ${exit.code}, DynamoDB Local ${exit.dynamoGone ? 'gone' : 'STILL LISTENING'}`,
+    );
     return exit.code === 0 && exit.dynamoGone && statusPush.missed === 0 ? 0 : 1;
   } catch (error) {
     console.error(`bench: failed: ${(error as Error).stack ?? error}`);

@@ -50,7 +50,14 @@ export function summarize(values: number[]): LatencySummary {
  * Runs `orders` order lifecycles against the API at `baseUrl` (its WebSocket at `/ws`) with `concurrency`
  * workers, on the store and SKU given (which must have stock). Returns the latency figures.
  */
-export async function measureStatusPush(opts: { baseUrl: string; webhookSecret: string; storeId: string; sku: string; orders: number; concurrency: number }): Promise<StatusPushResult> {
+export async function measureStatusPush(opts: {
+  baseUrl: string;
+  webhookSecret: string;
+  storeId: string;
+  sku: string;
+  orders: number;
+  concurrency: number;
+}): Promise<StatusPushResult> {
   const api = new ApiClient(opts.baseUrl, opts.webhookSecret);
   const wsBase = opts.baseUrl.replace(/^http/, 'ws');
   const lat: Record<'PENDING_PAYMENT' | 'PAID', number[]> = { PENDING_PAYMENT: [], PAID: [] };
@@ -84,7 +91,12 @@ export async function measureStatusPush(opts: { baseUrl: string; webhookSecret: 
         });
       try {
         const pending = arrival('PENDING_PAYMENT');
-        const created = await api.createOrder({ storeId: opts.storeId, customerId, items: [{ sku: opts.sku, quantity: 1 }], paymentMethod: 'WECHAT_PAY' });
+        const created = await api.createOrder({
+          storeId: opts.storeId,
+          customerId,
+          items: [{ sku: opts.sku, quantity: 1 }],
+          paymentMethod: 'WECHAT_PAY',
+        });
         if (created.status !== 201) throw new Error(`create order: ${created.status} ${JSON.stringify(created.body)}`);
         const placed = await pending;
         if (placed) lat.PENDING_PAYMENT.push(placed.receivedAt - Date.parse(placed.at));

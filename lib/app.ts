@@ -54,7 +54,8 @@ export function addRegionalStacks(app: App): WandianStack[] {
   }
   const limits = (app.node.tryGetContext(PRINCIPAL_LIMITS_CONTEXT) ?? {}) as Partial<Record<PrincipalLimitId, number>>;
   for (const [id, value] of Object.entries(limits)) {
-    if (!(id in principalLimits) || !(Number.isInteger(value) && value > 0)) throw new Error(`context "${PRINCIPAL_LIMITS_CONTEXT}".${id} must be a known limit with a positive integer, got ${String(value)}`);
+    if (!(id in principalLimits) || !(Number.isInteger(value) && value > 0))
+      throw new Error(`context "${PRINCIPAL_LIMITS_CONTEXT}".${id} must be a known limit with a positive integer, got ${String(value)}`);
   }
   return [...salesRegionsByAwsRegion(salesRegions)].map(
     ([region, served]) =>

@@ -15,7 +15,11 @@ export const EDGE_REGION = 'us-east-1';
 export const WAF_RATE_LIMIT_PER_IP = 3_000;
 
 /** AWS managed rule groups of the web ACL, in evaluation order. */
-export const MANAGED_RULE_GROUPS = ['AWSManagedRulesAmazonIpReputationList', 'AWSManagedRulesCommonRuleSet', 'AWSManagedRulesKnownBadInputsRuleSet'] as const;
+export const MANAGED_RULE_GROUPS = [
+  'AWSManagedRulesAmazonIpReputationList',
+  'AWSManagedRulesCommonRuleSet',
+  'AWSManagedRulesKnownBadInputsRuleSet',
+] as const;
 
 /** Properties of {@link WandianEdgeStack}. */
 export interface WandianEdgeStackProps extends StackProps {
@@ -42,7 +46,10 @@ export class WandianEdgeStack extends Stack {
       defaultAction: { allow: {} },
       visibilityConfig: visibility('wandian-api'),
       customResponseBodies: {
-        RateLimited: { contentType: 'APPLICATION_JSON', content: '{"type":"about:blank","title":"Too Many Requests","status":429,"code":"RATE_LIMITED"}' },
+        RateLimited: {
+          contentType: 'APPLICATION_JSON',
+          content: '{"type":"about:blank","title":"Too Many Requests","status":429,"code":"RATE_LIMITED"}',
+        },
       },
       rules: [
         ...MANAGED_RULE_GROUPS.map((name, priority) => ({
@@ -55,7 +62,15 @@ export class WandianEdgeStack extends Stack {
         {
           name: 'RatePerIp',
           priority: MANAGED_RULE_GROUPS.length,
-          action: { block: { customResponse: { responseCode: 429, customResponseBodyKey: 'RateLimited', responseHeaders: [{ name: 'Retry-After', value: '300' }] } } },
+          action: {
+            block: {
+              customResponse: {
+                responseCode: 429,
+                customResponseBodyKey: 'RateLimited',
+                responseHeaders: [{ name: 'Retry-After', value: '300' }],
+              },
+            },
+          },
           statement: { rateBasedStatement: { limit: WAF_RATE_LIMIT_PER_IP, aggregateKeyType: 'IP', evaluationWindowSec: 300 } },
           visibilityConfig: visibility('RatePerIp'),
         },

@@ -36,7 +36,14 @@ import {
  */
 export const DYNAMODB_ACTIONS: Readonly<Record<TableAccess | 'delete' | 'scan', readonly string[]>> = {
   read: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'],
-  readWrite: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
+  readWrite: [
+    'dynamodb:GetItem',
+    'dynamodb:Query',
+    'dynamodb:BatchGetItem',
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:ConditionCheckItem',
+  ],
   delete: ['dynamodb:DeleteItem'],
   scan: ['dynamodb:Scan'],
 };
@@ -73,7 +80,13 @@ export interface ResolvedResources {
 /** The spec fields the environment depends on (a test fixture may declare only some). */
 export type EnvironmentSpec = Pick<
   FunctionSpec,
-  'tables' | 'startsStateMachines' | 'readsExecutionsOf' | 'publishesEvents' | 'publishesAlerts' | 'postsToConnections' | 'readsWebhookSecret'
+  | 'tables'
+  | 'startsStateMachines'
+  | 'readsExecutionsOf'
+  | 'publishesEvents'
+  | 'publishesAlerts'
+  | 'postsToConnections'
+  | 'readsWebhookSecret'
 >;
 
 /** Every variable through which some function may learn a resource (what a function without the capability must NOT have; per-principal limits are settings, not resources). */

@@ -100,7 +100,10 @@ export class WandianIdentityStack extends Stack {
       this.userPool.addGroup(`${role}Group`, {
         groupName: role,
         precedence: roles.length - precedence,
-        description: role === 'customer' ? 'Customers (self sign-up; tokens of users in no group say customer)' : `${role}: assigned by administrators only; needs TOTP MFA`,
+        description:
+          role === 'customer'
+            ? 'Customers (self sign-up; tokens of users in no group say customer)'
+            : `${role}: assigned by administrators only; needs TOTP MFA`,
       });
     });
 
@@ -108,7 +111,8 @@ export class WandianIdentityStack extends Stack {
       identifier: RESOURCE_SERVER_ID,
       userPoolResourceServerName: 'wandian API',
       scopes: Object.entries(machineScopes).map(
-        ([name, scope]) => new ResourceServerScope({ scopeName: scope.slice(RESOURCE_SERVER_ID.length + 1), scopeDescription: `wandian ${name}` }),
+        ([name, scope]) =>
+          new ResourceServerScope({ scopeName: scope.slice(RESOURCE_SERVER_ID.length + 1), scopeDescription: `wandian ${name}` }),
       ),
     });
     const browserClient = (clientId: string, name: string, callbackUrls: string[], extraScopes: OAuthScope[]) =>
@@ -116,7 +120,11 @@ export class WandianIdentityStack extends Stack {
         userPoolClientName: name,
         generateSecret: false,
         authFlows: { userSrp: true },
-        oAuth: { flows: { authorizationCodeGrant: true }, scopes: [OAuthScope.OPENID, OAuthScope.EMAIL, OAuthScope.PROFILE, ...extraScopes], callbackUrls },
+        oAuth: {
+          flows: { authorizationCodeGrant: true },
+          scopes: [OAuthScope.OPENID, OAuthScope.EMAIL, OAuthScope.PROFILE, ...extraScopes],
+          callbackUrls,
+        },
         preventUserExistenceErrors: true,
         enableTokenRevocation: true,
         accessTokenValidity: Duration.hours(1),
@@ -142,8 +150,15 @@ export class WandianIdentityStack extends Stack {
     const domain = this.userPool.addDomain('Domain', { cognitoDomain: { domainPrefix: Fn.join('-', ['wandian', this.account]) } });
 
     this.issuer = `https://cognito-idp.${this.region}.${this.urlSuffix}/${this.userPool.userPoolId}`;
-    const audience = Fn.join(',', [this.clients.customerApp.userPoolClientId, this.clients.opsConsole.userPoolClientId, machine.userPoolClientId]);
-    new SharedParametersConstruct(this, 'SharedParameters', { regions: props.salesAwsRegions, values: { jwtIssuer: this.issuer, jwtAudience: audience } });
+    const audience = Fn.join(',', [
+      this.clients.customerApp.userPoolClientId,
+      this.clients.opsConsole.userPoolClientId,
+      machine.userPoolClientId,
+    ]);
+    new SharedParametersConstruct(this, 'SharedParameters', {
+      regions: props.salesAwsRegions,
+      values: { jwtIssuer: this.issuer, jwtAudience: audience },
+    });
 
     new CfnOutput(this, 'Issuer', { value: this.issuer, description: 'JWT issuer trusted by every regional stack' });
     new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });

@@ -61,7 +61,8 @@ export const tables = {
   wallets: {
     partitionKey: 'customerId',
     envVar: 'TABLE_WALLETS',
-    purpose: 'Customer wallets (paymentMethod BALANCE): balance in minor units of one currency, never below zero (conditional writes only).',
+    purpose:
+      'Customer wallets (paymentMethod BALANCE): balance in minor units of one currency, never below zero (conditional writes only).',
   },
   payments: {
     partitionKey: 'paymentId',
@@ -91,13 +92,15 @@ export const tables = {
   staff: {
     partitionKey: 'sub',
     envVar: 'TABLE_STAFF',
-    purpose: "Staff assignments (PUT /v1/staff/{sub}, chainAdmin): which stores a storeStaff member (or a machine client) acts for, which sales region a regionManager acts for. Data, not token claims.",
+    purpose:
+      'Staff assignments (PUT /v1/staff/{sub}, chainAdmin): which stores a storeStaff member (or a machine client) acts for, which sales region a regionManager acts for. Data, not token claims.',
   },
   audit: {
     partitionKey: 'pk',
     sortKey: 'sk',
     envVar: 'TABLE_AUDIT',
-    purpose: "Append-only audit log of operator writes (actor, role, action, target, before/after, request id, time), written in the same transaction as the change; no API updates or deletes a record.",
+    purpose:
+      'Append-only audit log of operator writes (actor, role, action, target, before/after, request id, time), written in the same transaction as the change; no API updates or deletes a record.',
     globalSecondaryIndexes: {
       byActor: {
         partitionKey: 'actor',
@@ -116,20 +119,23 @@ export const tables = {
   topups: {
     partitionKey: 'topupId',
     envVar: 'TABLE_TOPUPS',
-    purpose: 'Wallet top-ups: created PENDING by the customer, credited to the wallet exactly once when the provider webhook confirms the payment.',
+    purpose:
+      'Wallet top-ups: created PENDING by the customer, credited to the wallet exactly once when the provider webhook confirms the payment.',
   },
   rateLimits: {
     partitionKey: 'pk',
     ttlAttribute: 'expiresAt',
     envVar: 'TABLE_RATE_LIMITS',
-    purpose: "Per-principal request counters per minute window ('<limit>#<sub>#<minute>'), conditional increments; expire after the window.",
+    purpose:
+      "Per-principal request counters per minute window ('<limit>#<sub>#<minute>'), conditional increments; expire after the window.",
   },
   connections: {
     partitionKey: 'subject',
     sortKey: 'connectionId',
     ttlAttribute: 'expiresAt',
     envVar: 'TABLE_CONNECTIONS',
-    purpose: "Live status subscriptions: subject 'order#<id>', 'customer#<id>' or 'store#<id>' x WebSocket connectionId, plus one 'connection#<id>' row per connection naming its subject (for $disconnect); expire after API Gateway's 2 h connection limit.",
+    purpose:
+      "Live status subscriptions: subject 'order#<id>', 'customer#<id>' or 'store#<id>' x WebSocket connectionId, plus one 'connection#<id>' row per connection naming its subject (for $disconnect); expire after API Gateway's 2 h connection limit.",
   },
   reconcilerState: {
     partitionKey: 'pk',
@@ -242,15 +248,21 @@ export const functions = {
     deletesFrom: ['idempotency'],
   },
   getWallet: { entry: 'functions/api/get-wallet.ts', description: 'GET /v1/customers/{customerId}/wallet', tables: { wallets: 'read' } },
-  getTopup: { entry: 'functions/api/get-topup.ts', description: 'GET /v1/customers/{customerId}/wallet/topups/{topupId}', tables: { topups: 'read' } },
+  getTopup: {
+    entry: 'functions/api/get-topup.ts',
+    description: 'GET /v1/customers/{customerId}/wallet/topups/{topupId}',
+    tables: { topups: 'read' },
+  },
   adjustWallet: {
     entry: 'functions/api/adjust-wallet.ts',
-    description: 'POST /v1/customers/{customerId}/wallet/adjustments: chainAdmin moves money without a provider, audited, never below zero (Idempotency-Key)',
+    description:
+      'POST /v1/customers/{customerId}/wallet/adjustments: chainAdmin moves money without a provider, audited, never below zero (Idempotency-Key)',
     tables: { wallets: 'readWrite', audit: 'readWrite', idempotency: 'readWrite' },
   },
   paymentWebhook: {
     entry: 'functions/api/payment-webhook.ts',
-    description: 'POST /v1/payments/webhook/{provider}: verify the timed signature, record the payment once, resume the saga or credit the top-up',
+    description:
+      'POST /v1/payments/webhook/{provider}: verify the timed signature, record the payment once, resume the saga or credit the top-up',
     tables: { orders: 'readWrite', payments: 'readWrite', topups: 'readWrite', wallets: 'readWrite' },
     sendsTaskResults: true,
     readsWebhookSecret: true,
@@ -312,7 +324,11 @@ export const functions = {
     tables: { orders: 'readWrite' },
     publishesEvents: true,
   },
-  beginRefund: { entry: 'functions/saga/begin-refund.ts', description: 'Refund saga BeginRefund: claim a PAID order for refund', tables: { orders: 'readWrite' } },
+  beginRefund: {
+    entry: 'functions/saga/begin-refund.ts',
+    description: 'Refund saga BeginRefund: claim a PAID order for refund',
+    tables: { orders: 'readWrite' },
+  },
   refundPayment: {
     entry: 'functions/saga/refund-payment.ts',
     description: 'Refund saga RefundPayment: refund with the provider, or credit the wallet back once',
@@ -358,15 +374,31 @@ export const functions = {
     publishesAlerts: true,
   },
   // --- Reports and alerts API ---
-  getSalesReport: { entry: 'functions/api/get-sales-report.ts', description: 'GET /v1/reports/sales', tables: { reports: 'read', stores: 'read', staff: 'read' } },
-  getTopSkusReport: { entry: 'functions/api/get-top-skus-report.ts', description: 'GET /v1/reports/top-skus', tables: { reports: 'read', stores: 'read', staff: 'read' } },
-  getFunnelReport: { entry: 'functions/api/get-funnel-report.ts', description: 'GET /v1/reports/funnel', tables: { reports: 'read', stores: 'read', staff: 'read' } },
+  getSalesReport: {
+    entry: 'functions/api/get-sales-report.ts',
+    description: 'GET /v1/reports/sales',
+    tables: { reports: 'read', stores: 'read', staff: 'read' },
+  },
+  getTopSkusReport: {
+    entry: 'functions/api/get-top-skus-report.ts',
+    description: 'GET /v1/reports/top-skus',
+    tables: { reports: 'read', stores: 'read', staff: 'read' },
+  },
+  getFunnelReport: {
+    entry: 'functions/api/get-funnel-report.ts',
+    description: 'GET /v1/reports/funnel',
+    tables: { reports: 'read', stores: 'read', staff: 'read' },
+  },
   getCouponReport: {
     entry: 'functions/api/get-coupon-report.ts',
     description: 'GET /v1/reports/coupons',
     tables: { reports: 'read', coupons: 'read', staff: 'read' },
   },
-  listAlerts: { entry: 'functions/api/list-alerts.ts', description: 'GET /v1/alerts', tables: { alerts: 'read', stores: 'read', staff: 'read' } },
+  listAlerts: {
+    entry: 'functions/api/list-alerts.ts',
+    description: 'GET /v1/alerts',
+    tables: { alerts: 'read', stores: 'read', staff: 'read' },
+  },
   detectLowStock: {
     entry: 'functions/events/detect-low-stock.ts',
     description: 'On OrderPlaced: flag stock that crossed its low-stock threshold and emit InventoryLow once per crossing',
@@ -376,7 +408,8 @@ export const functions = {
   // --- Live order status (WebSocket API) ---
   connectLiveStatus: {
     entry: 'functions/live/connect.ts',
-    description: "WebSocket $connect: subscribe the caller to their order (?orderId), their own orders (?customerId) or, for staff, a store's orders (?storeId)",
+    description:
+      "WebSocket $connect: subscribe the caller to their order (?orderId), their own orders (?customerId) or, for staff, a store's orders (?storeId)",
     tables: { orders: 'read', connections: 'readWrite', staff: 'read', stores: 'read' },
   },
   authorizeLiveStatus: {
@@ -400,7 +433,8 @@ export const functions = {
   // --- Scheduled jobs (see `schedules`) ---
   reconcile: {
     entry: 'functions/jobs/reconcile.ts',
-    description: 'Reconciler: starts sagas that never started, recovers orders stuck past their deadline, gives back reservations no open order holds',
+    description:
+      'Reconciler: starts sagas that never started, recovers orders stuck past their deadline, gives back reservations no open order holds',
     tables: { orders: 'read', inventory: 'readWrite', reconcilerState: 'readWrite' },
     // Parallel segment scan of inventory, one page of one segment per run, resumed from reconcilerState.
     scans: ['inventory'],
@@ -478,11 +512,21 @@ export interface RouteSpec {
 }
 
 const anyOperator = ['storeStaff', 'regionManager', 'chainAdmin'] as const satisfies readonly Role[];
-const jwt = (roles: readonly Role[], scopes?: readonly MachineScope[]): RouteAuth => ({ kind: 'jwt', roles, ...(scopes ? { scopes } : {}) });
+const jwt = (roles: readonly Role[], scopes?: readonly MachineScope[]): RouteAuth => ({
+  kind: 'jwt',
+  roles,
+  ...(scopes ? { scopes } : {}),
+});
 
 /** API contract v1.1 (shared/brief/PRODUCT.md): every route names who may call it. */
 export const routes: readonly RouteSpec[] = [
-  { method: 'PUT', path: '/v1/stores/{storeId}', function: 'putStore', auth: jwt(['chainAdmin', 'regionManager']), throttle: throttles.operatorWrite },
+  {
+    method: 'PUT',
+    path: '/v1/stores/{storeId}',
+    function: 'putStore',
+    auth: jwt(['chainAdmin', 'regionManager']),
+    throttle: throttles.operatorWrite,
+  },
   { method: 'PUT', path: '/v1/catalog/{sku}', function: 'putCatalogItem', auth: jwt(['chainAdmin']), throttle: throttles.operatorWrite },
   {
     method: 'PUT',
@@ -498,12 +542,49 @@ export const routes: readonly RouteSpec[] = [
     auth: jwt(anyOperator, [machineScopes.inventoryRead, machineScopes.inventoryWrite]),
     throttle: throttles.operatorRead,
   },
-  { method: 'PUT', path: '/v1/coupons/{code}', function: 'putCoupon', auth: jwt(['chainAdmin', 'regionManager']), throttle: throttles.operatorWrite },
-  { method: 'POST', path: '/v1/orders', function: 'createOrder', auth: jwt(['customer']), throttle: throttles.orderWrite, principalLimit: 'orderCreations' },
-  { method: 'GET', path: '/v1/orders/{orderId}', function: 'getOrder', auth: jwt(['customer', ...anyOperator]), throttle: throttles.customerRead },
-  { method: 'POST', path: '/v1/orders/{orderId}/cancel', function: 'cancelOrder', auth: jwt(['customer', ...anyOperator]), throttle: throttles.customerWrite },
-  { method: 'POST', path: '/v1/payments/webhook/{provider}', function: 'paymentWebhook', auth: { kind: 'signature' }, throttle: throttles.webhook },
-  { method: 'POST', path: '/v1/orders/{orderId}/fulfil', function: 'fulfilOrder', auth: jwt(anyOperator), throttle: throttles.operatorWrite },
+  {
+    method: 'PUT',
+    path: '/v1/coupons/{code}',
+    function: 'putCoupon',
+    auth: jwt(['chainAdmin', 'regionManager']),
+    throttle: throttles.operatorWrite,
+  },
+  {
+    method: 'POST',
+    path: '/v1/orders',
+    function: 'createOrder',
+    auth: jwt(['customer']),
+    throttle: throttles.orderWrite,
+    principalLimit: 'orderCreations',
+  },
+  {
+    method: 'GET',
+    path: '/v1/orders/{orderId}',
+    function: 'getOrder',
+    auth: jwt(['customer', ...anyOperator]),
+    throttle: throttles.customerRead,
+  },
+  {
+    method: 'POST',
+    path: '/v1/orders/{orderId}/cancel',
+    function: 'cancelOrder',
+    auth: jwt(['customer', ...anyOperator]),
+    throttle: throttles.customerWrite,
+  },
+  {
+    method: 'POST',
+    path: '/v1/payments/webhook/{provider}',
+    function: 'paymentWebhook',
+    auth: { kind: 'signature' },
+    throttle: throttles.webhook,
+  },
+  {
+    method: 'POST',
+    path: '/v1/orders/{orderId}/fulfil',
+    function: 'fulfilOrder',
+    auth: jwt(anyOperator),
+    throttle: throttles.operatorWrite,
+  },
   {
     method: 'POST',
     path: '/v1/customers/{customerId}/wallet/topups',
@@ -512,7 +593,13 @@ export const routes: readonly RouteSpec[] = [
     throttle: throttles.customerWrite,
     principalLimit: 'topups',
   },
-  { method: 'GET', path: '/v1/customers/{customerId}/wallet', function: 'getWallet', auth: jwt(['customer', 'chainAdmin']), throttle: throttles.customerRead },
+  {
+    method: 'GET',
+    path: '/v1/customers/{customerId}/wallet',
+    function: 'getWallet',
+    auth: jwt(['customer', 'chainAdmin']),
+    throttle: throttles.customerRead,
+  },
   {
     method: 'GET',
     path: '/v1/customers/{customerId}/wallet/topups/{topupId}',
@@ -694,7 +781,10 @@ export const webSocketRoutes = {
  * The WebSocket `$connect` REQUEST authorizer: the token travels as `?token=` (browsers cannot set headers on
  * a WebSocket), verified with the same rules as the HTTP JWT authorizer (src/auth/jwt-verifier.ts).
  */
-export const webSocketAuthorizer = { function: 'authorizeLiveStatus', identitySource: 'route.request.querystring.token' } as const satisfies {
+export const webSocketAuthorizer = {
+  function: 'authorizeLiveStatus',
+  identitySource: 'route.request.querystring.token',
+} as const satisfies {
   function: FunctionId;
   identitySource: string;
 };

@@ -130,7 +130,12 @@ function dynamoDbNeeds(operation: string, input: any): Array<[action: string, re
     case 'TransactGetItems':
       return (input?.TransactItems ?? []).map((item: any) => ['dynamodb:GetItem', table(item?.Get?.TableName)]);
     case 'TransactWriteItems': {
-      const kinds: Record<string, string> = { Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', ConditionCheck: 'ConditionCheckItem' };
+      const kinds: Record<string, string> = {
+        Put: 'PutItem',
+        Update: 'UpdateItem',
+        Delete: 'DeleteItem',
+        ConditionCheck: 'ConditionCheckItem',
+      };
       return (input?.TransactItems ?? []).flatMap((item: any) =>
         Object.entries(kinds)
           .filter(([kind]) => item?.[kind])
@@ -159,7 +164,10 @@ export function deniedReason(policy: AccessPolicy, service: string, operation: s
         return policy.starts.has(input?.stateMachineArn) ? undefined : deny('states:StartExecution', String(input?.stateMachineArn));
       }
       if (operation === 'DescribeExecution') {
-        const machine = String(input?.executionArn ?? '').split(':').at(-2) ?? '';
+        const machine =
+          String(input?.executionArn ?? '')
+            .split(':')
+            .at(-2) ?? '';
         return policy.describes.has(machine) ? undefined : deny('states:DescribeExecution', String(input?.executionArn));
       }
       if (/^SendTask(Success|Failure|Heartbeat)$/.test(operation)) {
@@ -174,7 +182,9 @@ export function deniedReason(policy: AccessPolicy, service: string, operation: s
     case 'ApiGatewayManagementApi':
       return policy.postsToConnections ? undefined : deny(`execute-api:ManageConnections`, arnOf('execute-api', '*'));
     case 'Secrets Manager':
-      return operation === 'GetSecretValue' && policy.readsWebhookSecret ? undefined : deny(`secretsmanager:${operation}`, String(input?.SecretId ?? '*'));
+      return operation === 'GetSecretValue' && policy.readsWebhookSecret
+        ? undefined
+        : deny(`secretsmanager:${operation}`, String(input?.SecretId ?? '*'));
     default:
       return undefined;
   }

@@ -73,10 +73,12 @@ export class ApiClient {
     const key = JSON.stringify(req);
     let token = this.tokens.get(key);
     if (!token) {
-      token = fetch(`${this.baseUrl}/local/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: key }).then(async (res) => {
-        if (!res.ok) throw new Error(`POST /local/token answered ${res.status}: ${await res.text()}`);
-        return ((await res.json()) as { access_token: string }).access_token;
-      });
+      token = fetch(`${this.baseUrl}/local/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: key }).then(
+        async (res) => {
+          if (!res.ok) throw new Error(`POST /local/token answered ${res.status}: ${await res.text()}`);
+          return ((await res.json()) as { access_token: string }).access_token;
+        },
+      );
       token.catch(() => this.tokens.delete(key));
       if (req.expiresInSeconds === undefined) this.tokens.set(key, token);
     }
@@ -88,7 +90,10 @@ export class ApiClient {
     if (method === 'POST' && path === '/v1/orders') {
       const customerId = typeof body === 'object' && body !== null ? (body as { customerId?: unknown }).customerId : undefined;
       // Without a usable customerId (or a body at all) some customer sends it, so the API's validation answers.
-      return { sub: typeof customerId === 'string' && /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$/.test(customerId) ? customerId : 'auto-customer', groups: ['customer'] };
+      return {
+        sub: typeof customerId === 'string' && /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$/.test(customerId) ? customerId : 'auto-customer',
+        groups: ['customer'],
+      };
     }
     const wallet = /^\/v1\/customers\/([^/]+)\/wallet(?:$|\/topups)/.exec(path);
     if (wallet) {
@@ -108,7 +113,10 @@ export class ApiClient {
 
   /** Sends `body` as JSON (a string is sent verbatim) and parses the JSON answer. */
   async request<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
-    const auth = 'authorization' in headers ? {} : await this.authorization(method, path.split('?')[0]!, typeof body === 'string' ? safeParse(body) : body);
+    const auth =
+      'authorization' in headers
+        ? {}
+        : await this.authorization(method, path.split('?')[0]!, typeof body === 'string' ? safeParse(body) : body);
     const res = await fetch(`${this.baseUrl}${path}`, {
       method,
       headers: body === undefined ? { ...auth, ...headers } : { 'content-type': 'application/json', ...auth, ...headers },
@@ -161,14 +169,20 @@ export class ApiClient {
    */
   webhook(payload: Record<string, unknown>, signature?: string, provider: string = 'card') {
     const raw = JSON.stringify(payload);
-    return this.request('POST', `/v1/payments/webhook/${provider}`, raw, { 'x-signature': signature ?? sign(raw, this.webhookSecret, Math.floor(Date.now() / 1000)) });
+    return this.request('POST', `/v1/payments/webhook/${provider}`, raw, {
+      'x-signature': signature ?? sign(raw, this.webhookSecret, Math.floor(Date.now() / 1000)),
+    });
   }
 
   /**
    * Pays `order` in full through the webhook of its payment method's provider (WECHAT_PAY → wechat-pay,
    * ALIPAY → alipay, otherwise card); status SUCCEEDED unless told otherwise; amount in minor units.
    */
-  pay(order: { orderId: string; pricing: { total: number; currency: string }; paymentMethod?: string }, overrides: Record<string, unknown> = {}, provider: string = providerFor(order.paymentMethod)) {
+  pay(
+    order: { orderId: string; pricing: { total: number; currency: string }; paymentMethod?: string },
+    overrides: Record<string, unknown> = {},
+    provider: string = providerFor(order.paymentMethod),
+  ) {
     return this.webhook(
       {
         paymentId: `pay_${randomUUID()}`,
@@ -188,12 +202,27 @@ export class ApiClient {
    * POST /v1/customers/{customerId}/wallet/topups: opens a PENDING top-up of `amount` minor units (201
    * `{topupId, status: PENDING, ...}`); nothing is credited until {@link payTopup}. Idempotency-Key fresh unless given.
    */
-  topUp(customerId: string, amount: number, currency: string, paymentMethod: 'WECHAT_PAY' | 'ALIPAY' | 'CARD' = 'CARD', idempotencyKey: string = randomUUID()) {
-    return this.request('POST', `/v1/customers/${encodeURIComponent(customerId)}/wallet/topups`, { amount, currency, paymentMethod }, { 'idempotency-key': idempotencyKey });
+  topUp(
+    customerId: string,
+    amount: number,
+    currency: string,
+    paymentMethod: 'WECHAT_PAY' | 'ALIPAY' | 'CARD' = 'CARD',
+    idempotencyKey: string = randomUUID(),
+  ) {
+    return this.request(
+      'POST',
+      `/v1/customers/${encodeURIComponent(customerId)}/wallet/topups`,
+      { amount, currency, paymentMethod },
+      { 'idempotency-key': idempotencyKey },
+    );
   }
 
   /** Confirms a top-up as its provider would: a signed SUCCEEDED callback naming `topupId` (overrides patch the body). */
-  payTopup(topup: { topupId: string; amount: number; currency: string; paymentMethod?: string }, overrides: Record<string, unknown> = {}, provider: string = providerFor(topup.paymentMethod)) {
+  payTopup(
+    topup: { topupId: string; amount: number; currency: string; paymentMethod?: string },
+    overrides: Record<string, unknown> = {},
+    provider: string = providerFor(topup.paymentMethod),
+  ) {
     return this.webhook(
       {
         paymentId: `pay_${randomUUID()}`,
@@ -213,11 +242,18 @@ export class ApiClient {
    * Funds a wallet the v1.1 way: opens a top-up and confirms it through the webhook. Returns the confirmation
    * answer; throws when either step is refused (so seeding code fails loudly).
    */
-  async fundWallet(customerId: string, amount: number, currency: string, paymentMethod: 'WECHAT_PAY' | 'ALIPAY' | 'CARD' = 'CARD', idempotencyKey?: string): Promise<ApiResponse> {
+  async fundWallet(
+    customerId: string,
+    amount: number,
+    currency: string,
+    paymentMethod: 'WECHAT_PAY' | 'ALIPAY' | 'CARD' = 'CARD',
+    idempotencyKey?: string,
+  ): Promise<ApiResponse> {
     const opened = await this.topUp(customerId, amount, currency, paymentMethod, idempotencyKey);
     if (opened.status !== 201) throw new Error(`Top-up of ${customerId} answered ${opened.status}: ${JSON.stringify(opened.body)}`);
     const confirmed = await this.payTopup(opened.body);
-    if (confirmed.status !== 200) throw new Error(`Top-up confirmation of ${customerId} answered ${confirmed.status}: ${JSON.stringify(confirmed.body)}`);
+    if (confirmed.status !== 200)
+      throw new Error(`Top-up confirmation of ${customerId} answered ${confirmed.status}: ${JSON.stringify(confirmed.body)}`);
     return confirmed;
   }
 

@@ -124,7 +124,10 @@ export class LocalEventBus {
    * in envelopes and queues their deliveries. Throws AwsError ValidationException for 0 or more than 10
    * entries, ResourceNotFoundException for a bus other than this one or `default` (which has no rules).
    */
-  putEvents(entries: PutEventsEntry[]): { FailedEntryCount: number; Entries: Array<{ EventId?: string; ErrorCode?: string; ErrorMessage?: string }> } {
+  putEvents(entries: PutEventsEntry[]): {
+    FailedEntryCount: number;
+    Entries: Array<{ EventId?: string; ErrorCode?: string; ErrorMessage?: string }>;
+  } {
     if (entries.length < 1 || entries.length > MAX_ENTRIES) {
       throw new AwsError('ValidationException', `Entries must hold 1 to ${MAX_ENTRIES} entries, got ${entries.length}`);
     }
@@ -134,7 +137,11 @@ export class LocalEventBus {
     const results = entries.map((entry, i) => {
       const busName = busNames[i]!;
       for (const field of ['Source', 'DetailType', 'Detail'] as const) {
-        if (!entry[field]) return { ErrorCode: 'InvalidArgument', ErrorMessage: `Parameter ${field} is not valid. Reason: ${field} is a required argument.` };
+        if (!entry[field])
+          return {
+            ErrorCode: 'InvalidArgument',
+            ErrorMessage: `Parameter ${field} is not valid. Reason: ${field} is a required argument.`,
+          };
       }
       let detail: unknown;
       try {
@@ -216,7 +223,13 @@ export class LocalEventBus {
         this.pending++;
         this.later((this.opts.retryBaseMs ?? 200) * 2 ** (d.attempt - 1), () => void this.deliver({ ...d, attempt: d.attempt + 1 }));
       } else {
-        const dead = { rule: d.rule, target: d.target, event: d.event, error: String((error as Error)?.stack ?? error), attempts: d.attempt };
+        const dead = {
+          rule: d.rule,
+          target: d.target,
+          event: d.event,
+          error: String((error as Error)?.stack ?? error),
+          attempts: d.attempt,
+        };
         this.counters.deadLettered++;
         this.deadLetters.push(dead);
         try {

@@ -35,9 +35,7 @@ export interface Leaf {
 }
 
 /** One element of a pattern's value array: a value test, or an `exists` check. */
-export type Condition =
-  | { readonly exists: boolean }
-  | { readonly test: (leaf: Leaf) => boolean; readonly wildcards?: readonly string[] };
+export type Condition = { readonly exists: boolean } | { readonly test: (leaf: Leaf) => boolean; readonly wildcards?: readonly string[] };
 
 /** A validated pattern: alternatives (from `$or`), each mapping a dotted path to its conditions. */
 export interface CompiledPattern {
@@ -140,7 +138,8 @@ function parseJson(text: string, bad: Fail): JNode {
       if (i >= text.length) bad('Unexpected end-of-input: was expecting closing quote for a string value');
       const c = text[i++]!;
       if (c === '"') return out;
-      if (c < ' ') bad(`Illegal unquoted character (${show(c).slice(1, -1)}): has to be escaped using backslash to be included in string value`);
+      if (c < ' ')
+        bad(`Illegal unquoted character (${show(c).slice(1, -1)}): has to be escaped using backslash to be included in string value`);
       if (c !== '\\') {
         out += c;
         continue;
@@ -281,9 +280,30 @@ interface Ctx {
 
 /** Names that may not be field names inside `$or` (event-ruler's reserved words). */
 const RESERVED_IN_OR = new Set([
-  'exactly', 'equals-ignore-case', 'prefix', 'suffix', 'anything-but', 'exists', 'wildcard', 'numeric', 'cidr',
-  'html', '=', '<', '<=', '>', '>=', 'regex', 'not-wildcard', 'not-equals-ignore-case', 'date-after',
-  'date-on-or-after', 'date-before', 'date-on-or-before', 'in-date-range', 'ip-address-in-range',
+  'exactly',
+  'equals-ignore-case',
+  'prefix',
+  'suffix',
+  'anything-but',
+  'exists',
+  'wildcard',
+  'numeric',
+  'cidr',
+  'html',
+  '=',
+  '<',
+  '<=',
+  '>',
+  '>=',
+  'regex',
+  'not-wildcard',
+  'not-equals-ignore-case',
+  'date-after',
+  'date-on-or-after',
+  'date-before',
+  'date-on-or-before',
+  'in-date-range',
+  'ip-address-in-range',
   'ip-address-not-in-range',
 ]);
 
@@ -484,8 +504,7 @@ function patternMicros(text: string): bigint {
 function compileNumeric(items: JNode[]): Condition {
   const [op, val, op2, top] = items;
   if (op?.t !== 'str') return fail(`Invalid member in numeric match: ${tokenText(op)}`);
-  const number = (n: JNode | undefined, o: string): bigint =>
-    n?.t === 'num' ? patternMicros(n.v) : fail(`Value of ${o} must be numeric`);
+  const number = (n: JNode | undefined, o: string): bigint => (n?.t === 'num' ? patternMicros(n.v) : fail(`Value of ${o} must be numeric`));
   let lo = -FIVE_BILLION_MICROS;
   let hi = FIVE_BILLION_MICROS;
   let loOpen = false;
@@ -513,10 +532,7 @@ function compileNumeric(items: JNode[]): Condition {
   if (op.v !== '=' && lo >= hi) fail('Bottom must be less than top');
   return {
     test: (l) =>
-      l.kind === 'num' &&
-      l.micros !== undefined &&
-      (loOpen ? l.micros > lo : l.micros >= lo) &&
-      (hiOpen ? l.micros < hi : l.micros <= hi),
+      l.kind === 'num' && l.micros !== undefined && (loOpen ? l.micros > lo : l.micros >= lo) && (hiOpen ? l.micros < hi : l.micros <= hi),
   };
 }
 
@@ -746,7 +762,10 @@ function matchesBranch(branch: ReadonlyMap<string, readonly Condition[]>, fields
   const pick = (n: number, chosen: Map<number, number>): boolean => {
     const step = steps[n];
     if (!step) return true;
-    const key = `${n}|${[...chosen].sort((a, b) => a[0] - b[0]).map(([id, index]) => `${id}:${index}`).join(',')}`;
+    const key = `${n}|${[...chosen]
+      .sort((a, b) => a[0] - b[0])
+      .map(([id, index]) => `${id}:${index}`)
+      .join(',')}`;
     if (failed.has(key)) return false;
     if (step.absentOk && !step.leaves.some((l) => consistent(l, chosen)) && pick(n + 1, chosen)) return true;
     for (const leaf of step.matching) {

@@ -18,7 +18,8 @@ import { RouteThrottle, writeThrottled } from './route-throttle.ts';
  * A route: the wiring's RouteSpec, or a test fixture's (any function id). Only fixtures may omit `auth`
  * (the wiring's type requires it); such a route is served without a token check.
  */
-export type LocalRoute = Pick<RouteSpec, 'method' | 'path'> & Partial<Pick<RouteSpec, 'auth' | 'throttle' | 'principalLimit'>> & { function: string };
+export type LocalRoute = Pick<RouteSpec, 'method' | 'path'> &
+  Partial<Pick<RouteSpec, 'auth' | 'throttle' | 'principalLimit'>> & { function: string };
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -124,8 +125,21 @@ export function toApiGatewayEvent(
   };
 }
 
-function problem(res: ServerResponse, status: number, code: string, title: string, detail: string, headers: Record<string, string> = {}): void {
-  const body = JSON.stringify({ type: `https://wandian.dev/problems/${code.toLowerCase().replaceAll('_', '-')}`, title, status, code, detail });
+function problem(
+  res: ServerResponse,
+  status: number,
+  code: string,
+  title: string,
+  detail: string,
+  headers: Record<string, string> = {},
+): void {
+  const body = JSON.stringify({
+    type: `https://wandian.dev/problems/${code.toLowerCase().replaceAll('_', '-')}`,
+    title,
+    status,
+    code,
+    detail,
+  });
   res.writeHead(status, { ...headers, 'content-type': 'application/problem+json', 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }
@@ -134,10 +148,14 @@ function problem(res: ServerResponse, status: number, code: string, title: strin
  * What API Gateway's HTTP JWT authorizer hands the integration: `requestContext.authorizer.jwt` with every
  * claim as a string (arrays as `"[a b]"`) and the token's scopes.
  */
-export function jwtAuthorizerContext(claims: Record<string, unknown>): { jwt: { claims: Record<string, string>; scopes: string[] | null } } {
+export function jwtAuthorizerContext(claims: Record<string, unknown>): {
+  jwt: { claims: Record<string, string>; scopes: string[] | null };
+} {
   const asString = (v: unknown) => (Array.isArray(v) ? `[${v.join(' ')}]` : typeof v === 'string' ? v : JSON.stringify(v));
   const scopes = typeof claims.scope === 'string' ? claims.scope.split(' ').filter(Boolean) : [];
-  return { jwt: { claims: Object.fromEntries(Object.entries(claims).map(([k, v]) => [k, asString(v)])), scopes: scopes.length ? scopes : null } };
+  return {
+    jwt: { claims: Object.fromEntries(Object.entries(claims).map(([k, v]) => [k, asString(v)])), scopes: scopes.length ? scopes : null },
+  };
 }
 
 /** The bearer token of an `Authorization` header, if any. */
@@ -170,7 +188,11 @@ export function clientError(err: NodeJS.ErrnoException, socket: Duplex): void {
     );
     return;
   }
-  socket.end(err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'HTTP/1.1 408 Request Timeout\r\nconnection: close\r\n\r\n' : 'HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+  socket.end(
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? 'HTTP/1.1 408 Request Timeout\r\nconnection: close\r\n\r\n'
+      : 'HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n',
+  );
 }
 
 /** Writes a handler result the way API Gateway maps payload-2.0 responses (a bare value becomes a 200 JSON body). */
@@ -178,7 +200,11 @@ function writeResult(res: ServerResponse, result: unknown, requestId: string): v
   const structured = typeof result === 'object' && result !== null && 'statusCode' in result;
   const r: APIGatewayProxyStructuredResultV2 = structured
     ? (result as APIGatewayProxyStructuredResultV2)
-    : { statusCode: 200, headers: { 'content-type': 'application/json' }, body: typeof result === 'string' ? result : JSON.stringify(result ?? null) };
+    : {
+        statusCode: 200,
+        headers: { 'content-type': 'application/json' },
+        body: typeof result === 'string' ? result : JSON.stringify(result ?? null),
+      };
   const body = r.body === undefined ? Buffer.alloc(0) : Buffer.from(r.body, r.isBase64Encoded ? 'base64' : 'utf8');
   const headers: Record<string, string | string[]> = { 'apigw-requestid': requestId };
   for (const [name, value] of Object.entries(r.headers ?? {})) headers[name.toLowerCase()] = String(value);
@@ -251,7 +277,9 @@ export async function startHttpApi(opts: {
       // The gateway's job: no handler runs for a missing or invalid token.
       const claims = await Promise.resolve(opts.verifyToken?.(bearerToken(req.headers.authorization))).catch(() => undefined);
       if (!claims) {
-        problem(res, 401, 'UNAUTHENTICATED', 'A valid bearer token is required', 'Send Authorization: Bearer <access token>', { 'www-authenticate': 'Bearer' });
+        problem(res, 401, 'UNAUTHENTICATED', 'A valid bearer token is required', 'Send Authorization: Bearer <access token>', {
+          'www-authenticate': 'Bearer',
+        });
         return;
       }
       (event.requestContext as { authorizer?: unknown }).authorizer = jwtAuthorizerContext(claims);

@@ -113,12 +113,29 @@ export async function createLocalIdentity(): Promise<LocalIdentity> {
         async (body) => {
           const parsed = tokenRequestSchema.safeParse(body);
           if (!parsed.success) {
-            send(res, 400, { type: 'about:blank', title: 'Invalid token request', status: 400, code: 'VALIDATION_FAILED', detail: 'Send {sub, groups?, expiresInSeconds?, scope?, clientId?}' }, 'application/problem+json');
+            send(
+              res,
+              400,
+              {
+                type: 'about:blank',
+                title: 'Invalid token request',
+                status: 400,
+                code: 'VALIDATION_FAILED',
+                detail: 'Send {sub, groups?, expiresInSeconds?, scope?, clientId?}',
+              },
+              'application/problem+json',
+            );
             return;
           }
           send(res, 200, await issue(parsed.data));
         },
-        () => send(res, 400, { type: 'about:blank', title: 'Invalid token request', status: 400, code: 'MALFORMED_JSON', detail: 'Body must be JSON' }, 'application/problem+json'),
+        () =>
+          send(
+            res,
+            400,
+            { type: 'about:blank', title: 'Invalid token request', status: 400, code: 'MALFORMED_JSON', detail: 'Body must be JSON' },
+            'application/problem+json',
+          ),
       );
       return true;
     }

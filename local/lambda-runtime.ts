@@ -213,7 +213,13 @@ export function createLambdaRuntime(opts: LambdaRuntimeOptions = {}): LocalLambd
     return isolate;
   };
   const maxIsolates = (id: string) =>
-    Math.max(1, Math.min(opts.maxIsolatesPerFunction ?? (Number(process.env.WANDIAN_LOCAL_MAX_ISOLATES) || DEFAULT_MAX_ISOLATES_PER_FUNCTION), specs[id]?.reservedConcurrency ?? Infinity));
+    Math.max(
+      1,
+      Math.min(
+        opts.maxIsolatesPerFunction ?? (Number(process.env.WANDIAN_LOCAL_MAX_ISOLATES) || DEFAULT_MAX_ISOLATES_PER_FUNCTION),
+        specs[id]?.reservedConcurrency ?? Infinity,
+      ),
+    );
 
   const poolOf = (id: string): Pool => {
     let pool = pools.get(id);
@@ -269,9 +275,16 @@ export function createLambdaRuntime(opts: LambdaRuntimeOptions = {}): LocalLambd
       else p.reject(rebuildError(msg.error));
     });
     worker.on('error', (error) =>
-      discard(Object.assign(new Error(`${localFunctionName(id)}: isolate crashed: ${error.message}`), { name: 'Runtime.ExitError', cause: error })),
+      discard(
+        Object.assign(new Error(`${localFunctionName(id)}: isolate crashed: ${error.message}`), {
+          name: 'Runtime.ExitError',
+          cause: error,
+        }),
+      ),
     );
-    worker.on('exit', (code) => discard(Object.assign(new Error(`${localFunctionName(id)}: isolate exited (${code})`), { name: 'Runtime.ExitError' })));
+    worker.on('exit', (code) =>
+      discard(Object.assign(new Error(`${localFunctionName(id)}: isolate exited (${code})`), { name: 'Runtime.ExitError' })),
+    );
     worker.unref(); // an idle isolate does not keep the process alive
     pool.all.add(isolate);
     return isolate;
@@ -303,14 +316,19 @@ export function createLambdaRuntime(opts: LambdaRuntimeOptions = {}): LocalLambd
       const result = new Promise<unknown>((resolve, reject) => isolate.pending.set(requestId, { resolve, reject }));
       isolate.worker.postMessage({ requestId, event, deadline } satisfies InvokeMessage);
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          const error = new LambdaTimeoutError(`${requestId} Task timed out after ${timeoutMs / 1000} seconds`);
-          reject(error);
-          isolate.pending.delete(requestId);
-          // Like Lambda, the timed-out sandbox is not reused (other calls it ran, if it runs several, fail with it).
-          isolate.discard(Object.assign(new Error(`${localFunctionName(id)}: isolate discarded after a timeout`), { name: 'Runtime.ExitError' }));
-          void isolate.worker.terminate();
-        }, Math.max(0, deadline - Date.now()));
+        timer = setTimeout(
+          () => {
+            const error = new LambdaTimeoutError(`${requestId} Task timed out after ${timeoutMs / 1000} seconds`);
+            reject(error);
+            isolate.pending.delete(requestId);
+            // Like Lambda, the timed-out sandbox is not reused (other calls it ran, if it runs several, fail with it).
+            isolate.discard(
+              Object.assign(new Error(`${localFunctionName(id)}: isolate discarded after a timeout`), { name: 'Runtime.ExitError' }),
+            );
+            void isolate.worker.terminate();
+          },
+          Math.max(0, deadline - Date.now()),
+        );
       });
       return await Promise.race([result, timeout]);
     } finally {
@@ -395,7 +413,12 @@ export function createLambdaRuntime(opts: LambdaRuntimeOptions = {}): LocalLambd
       void close();
     },
     isolates: () =>
-      Object.fromEntries([...pools].map(([id, p]) => [id, { busy: [...p.all].filter((i) => i.inflight > 0).length, idle: [...p.all].filter((i) => i.inflight === 0).length }])),
+      Object.fromEntries(
+        [...pools].map(([id, p]) => [
+          id,
+          { busy: [...p.all].filter((i) => i.inflight > 0).length, idle: [...p.all].filter((i) => i.inflight === 0).length },
+        ]),
+      ),
     close,
   };
 }

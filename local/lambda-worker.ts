@@ -36,9 +36,7 @@ export interface InvokeMessage {
   deadline: number;
 }
 
-export type ResultMessage =
-  | { requestId: string; ok: true; value: unknown }
-  | { requestId: string; ok: false; error: SerializedError };
+export type ResultMessage = { requestId: string; ok: true; value: unknown } | { requestId: string; ok: false; error: SerializedError };
 
 /** Posted once after the handler module is imported (or failed to be). */
 export type InitMessage = { init: 'ok' } | { init: 'failed'; error: SerializedError };

@@ -15,15 +15,23 @@ const USAGE = 'usage: npm run local -- [--port N] [--persist [dir]] [--isolation
 
 function parseFlags(argv: string[]): { port?: number; persist: string | false; quiet: boolean; isolation: IsolationMode } {
   // `--persist` takes an optional value: a following non-flag argument is its directory.
-  const args = argv.flatMap((a, i) => (a === '--persist' && (argv[i + 1] === undefined || argv[i + 1]!.startsWith('--')) ? ['--persist=.local-data/'] : [a]));
+  const args = argv.flatMap((a, i) =>
+    a === '--persist' && (argv[i + 1] === undefined || argv[i + 1]!.startsWith('--')) ? ['--persist=.local-data/'] : [a],
+  );
   const { values } = parseArgs({
     args,
-    options: { port: { type: 'string' }, persist: { type: 'string' }, isolation: { type: 'string' }, quiet: { type: 'boolean', default: false } },
+    options: {
+      port: { type: 'string' },
+      persist: { type: 'string' },
+      isolation: { type: 'string' },
+      quiet: { type: 'boolean', default: false },
+    },
     strict: true,
     allowPositionals: false,
   });
   const port = values.port === undefined ? undefined : Number(values.port);
-  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) throw new Error(`--port must be 0-65535, got ${values.port}`);
+  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536))
+    throw new Error(`--port must be 0-65535, got ${values.port}`);
   // `worker` runs each function in its own warm isolates with its own environment, like Lambda (local/lambda-runtime.ts);
   // `process` (default) is faster on a small machine: measured on 2 shared cores, worker isolates cost about half the
   // create-order throughput (per-isolate heaps, JIT and cold starts), so they are the fidelity check, not the default.
@@ -69,7 +77,9 @@ async function main(): Promise<void> {
   }
   if (stopping) return; // a signal arrived during startup
   console.log(`wandian local ready at ${system.url} (DynamoDB Local ${system.dynamoEndpoint}, AWS emulator ${system.awsEndpoint})`);
-  console.log(`ops dashboard ${system.url}/dashboard; live order status ws://127.0.0.1:${system.port}/ws?token=<access token>&orderId=<id> (or customerId=, storeId=)`);
+  console.log(
+    `ops dashboard ${system.url}/dashboard; live order status ws://127.0.0.1:${system.port}/ws?token=<access token>&orderId=<id> (or customerId=, storeId=)`,
+  );
 }
 
 void main();

@@ -63,7 +63,13 @@ export interface DashboardSnapshot {
   sagaOutcomes: Record<Outcome, number[]>;
   compensations: number[];
   alerts: number[];
-  totals: { orders: Record<OrderStatus, number>; revenue: Record<string, number>; outcomes: Record<Outcome, number>; compensations: number; alerts: number };
+  totals: {
+    orders: Record<OrderStatus, number>;
+    revenue: Record<string, number>;
+    outcomes: Record<Outcome, number>;
+    compensations: number;
+    alerts: number;
+  };
   /** Newest hour first, at most 24 rows. */
   hourlySales: HourlySalesRow[];
   /** Newest first. */
@@ -192,14 +198,21 @@ export class OpsDashboard {
     const buckets = keys.map((k) => this.minutes.get(k));
     const all = [...this.minutes.values()];
     const currencies = [...new Set(all.flatMap((b) => Object.keys(b.revenue)))].sort();
-    const countOf = (b: MinuteBucket | undefined, statuses: readonly OrderStatus[]) => statuses.reduce((n, s) => n + (b?.statuses[s] ?? 0), 0);
+    const countOf = (b: MinuteBucket | undefined, statuses: readonly OrderStatus[]) =>
+      statuses.reduce((n, s) => n + (b?.statuses[s] ?? 0), 0);
     const sumAll = (f: (b: MinuteBucket) => number) => all.reduce((n, b) => n + f(b), 0);
     return {
       generatedAt: new Date(this.now()).toISOString(),
       minutes: keys.map((k) => new Date(k * MINUTE_MS).toISOString()),
-      ordersByStatus: Object.fromEntries(ORDER_STATUSES.map((s) => [s, buckets.map((b) => b?.statuses[s] ?? 0)])) as Record<OrderStatus, number[]>,
+      ordersByStatus: Object.fromEntries(ORDER_STATUSES.map((s) => [s, buckets.map((b) => b?.statuses[s] ?? 0)])) as Record<
+        OrderStatus,
+        number[]
+      >,
       revenue: Object.fromEntries(currencies.map((c) => [c, buckets.map((b) => b?.revenue[c] ?? 0)])),
-      sagaOutcomes: Object.fromEntries(OUTCOMES.map((o) => [o, buckets.map((b) => countOf(b, sagaOutcomes[o]))])) as Record<Outcome, number[]>,
+      sagaOutcomes: Object.fromEntries(OUTCOMES.map((o) => [o, buckets.map((b) => countOf(b, sagaOutcomes[o]))])) as Record<
+        Outcome,
+        number[]
+      >,
       compensations: buckets.map((b) => b?.compensations ?? 0),
       alerts: buckets.map((b) => b?.alerts ?? 0),
       totals: {

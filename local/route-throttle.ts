@@ -14,7 +14,10 @@ export class TokenBucket {
   private tokens: number;
   private last: number;
 
-  constructor(private readonly throttle: Throttle, private readonly now: () => number = Date.now) {
+  constructor(
+    private readonly throttle: Throttle,
+    private readonly now: () => number = Date.now,
+  ) {
     this.tokens = throttle.burstLimit;
     this.last = now();
   }
@@ -58,6 +61,10 @@ export function writeThrottled(res: ServerResponse, retryAfterSeconds: number): 
     detail: `This route is throttled; retry after ${retryAfterSeconds} s`,
     retryAfterSeconds,
   });
-  res.writeHead(429, { 'content-type': 'application/problem+json', 'content-length': Buffer.byteLength(body), 'retry-after': String(retryAfterSeconds) });
+  res.writeHead(429, {
+    'content-type': 'application/problem+json',
+    'content-length': Buffer.byteLength(body),
+    'retry-after': String(retryAfterSeconds),
+  });
   res.end(body);
 }

@@ -25,9 +25,10 @@ import { AwsError, type Operations } from './aws-emulator.ts';
 import { DEFAULT_REGION, LOCAL_ACCOUNT, REPO_ROOT, localFunctionArn, type LambdaRuntime } from './lambda-runtime.ts';
 
 /** What the runner needs of a state machine: the wiring's spec, or a test fixture's. */
-export type LocalStateMachineSpec = Pick<StateMachineSpec, 'file'> & Partial<Pick<StateMachineSpec, 'envVar'>> & {
-  functionSubstitutions: Record<string, string>;
-};
+export type LocalStateMachineSpec = Pick<StateMachineSpec, 'file'> &
+  Partial<Pick<StateMachineSpec, 'envVar'>> & {
+    functionSubstitutions: Record<string, string>;
+  };
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
 
@@ -252,14 +253,25 @@ export class LocalStepFunctions {
       if (existing.record.status === 'RUNNING' && existing.record.input === inputText) return existing.record;
       throw new AwsError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
     }
-    const record: ExecutionRecord = { executionArn, stateMachineArn: machine.arn, name, status: 'RUNNING', input: inputText, startDate: new Date() };
+    const record: ExecutionRecord = {
+      executionArn,
+      stateMachineArn: machine.arn,
+      name,
+      status: 'RUNNING',
+      input: inputText,
+      startDate: new Date(),
+    };
     const execution = { record, tokens: [] } as unknown as Execution;
     this.executions.set(executionArn, execution);
     const run = machine.machine.run(input, {
       overrides: {
-        taskResourceLocalHandlers: Object.fromEntries(machine.tasks.map(([state, task]) => [state, (taskInput: Json) => this.runTask(execution, task, taskInput)])),
+        taskResourceLocalHandlers: Object.fromEntries(
+          machine.tasks.map(([state, task]) => [state, (taskInput: Json) => this.runTask(execution, task, taskInput)]),
+        ),
         retryIntervalOverrides:
-          this.opts.retryIntervalMs === undefined ? undefined : Object.fromEntries(machine.retryStates.map((s) => [s, this.opts.retryIntervalMs!])),
+          this.opts.retryIntervalMs === undefined
+            ? undefined
+            : Object.fromEntries(machine.retryStates.map((s) => [s, this.opts.retryIntervalMs!])),
       },
       context: {
         Execution: { Id: executionArn, Name: name, RoleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/wandian-local` },

@@ -179,7 +179,8 @@ export async function startLocalSystem(opts: LocalSystemOptions = {}): Promise<L
       },
     });
     const bus = new LocalEventBus({
-      onDeadLetter: (d) => log(`event ${d.event.id} (${d.event['detail-type']}) dead-lettered for rule ${d.rule} after ${d.attempts} attempts: ${d.error}`),
+      onDeadLetter: (d) =>
+        log(`event ${d.event.id} (${d.event['detail-type']}) dead-lettered for rule ${d.rule} after ${d.attempts} attempts: ${d.error}`),
       ...opts.busOptions,
       onEvent: (event, info) => {
         dashboard.observe(event);
@@ -195,19 +196,28 @@ export async function startLocalSystem(opts: LocalSystemOptions = {}): Promise<L
     stops.push(() => runtime.close()); // isolates go last, once nothing dispatches to them any more
     const dynamo: DynamoDbLocal = await startDynamoDbLocal({ dbPath: opts.persist || undefined });
     stops.push(() => dynamo.stop());
-    const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const client = new DynamoDBClient({
+      endpoint: dynamo.endpoint,
+      region,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
     const tableNames = await createTables(client, { prefix: TABLE_PREFIX }).finally(() => client.destroy());
 
     const emulator: AwsEmulator = await startAwsEmulator(
       { ...stepFunctions.operations(), ...bus.operations() },
       { onError: (e) => log('emulator operation failed', e) },
     );
-    stops.push(() => emulator.close(), () => bus.stop(), () => stepFunctions.stop());
+    stops.push(
+      () => emulator.close(),
+      () => bus.stop(),
+      () => stepFunctions.stop(),
+    );
     const wsRoutes = w.webSocketRoutes ?? (Object.values(wiredWebSocketRoutes).every((id) => runtime.has(id)) ? wiredWebSocketRoutes : {});
     // One issuer for the HTTP API and the WebSocket; `identity.verifier` follows its bind() to the API's URL.
     const identity = await createLocalIdentity();
     const verifyToken = (token: string | undefined) => identity.verifier.verify(token);
-    const webSocket = Object.keys(wsRoutes).length > 0 ? await startLocalWebSocket({ runtime, routes: wsRoutes, log, verifyToken }) : undefined;
+    const webSocket =
+      Object.keys(wsRoutes).length > 0 ? await startLocalWebSocket({ runtime, routes: wsRoutes, log, verifyToken }) : undefined;
 
     restores.push(
       setEnv({

@@ -28,7 +28,9 @@ function indexInput(indexName: string, index: IndexSpec): GlobalSecondaryIndex {
   return {
     IndexName: indexName,
     KeySchema: keySchema(index),
-    Projection: index.projection.length ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.projection] } : { ProjectionType: 'KEYS_ONLY' },
+    Projection: index.projection.length
+      ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.projection] }
+      : { ProjectionType: 'KEYS_ONLY' },
   };
 }
 
@@ -71,7 +73,11 @@ async function ensureTable(client: DynamoDBClient, id: TableId, name: string): P
     for (const index of input.GlobalSecondaryIndexes ?? []) {
       if (present.has(index.IndexName)) continue;
       await client.send(
-        new UpdateTableCommand({ TableName: name, AttributeDefinitions: input.AttributeDefinitions, GlobalSecondaryIndexUpdates: [{ Create: index }] }),
+        new UpdateTableCommand({
+          TableName: name,
+          AttributeDefinitions: input.AttributeDefinitions,
+          GlobalSecondaryIndexUpdates: [{ Create: index }],
+        }),
       );
     }
   }

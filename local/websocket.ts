@@ -203,7 +203,9 @@ export async function startLocalWebSocket(opts: LocalWebSocketOptions): Promise<
     connecting.set(connectionId, []);
     let answer: ReturnType<typeof connectAnswer>;
     try {
-      answer = connectAnswer(await invoke('$connect', toWebSocketEvent('$connect', connectionId, connectedAt, { req, url }, undefined, authorizer)));
+      answer = connectAnswer(
+        await invoke('$connect', toWebSocketEvent('$connect', connectionId, connectedAt, { req, url }, undefined, authorizer)),
+      );
     } catch (error) {
       opts.log?.(`$connect (${routes.$connect}) failed`, error);
       answer = { status: 500, headers: { 'content-type': 'application/json' }, body: '{"message":"Internal server error"}' };
@@ -215,7 +217,12 @@ export async function startLocalWebSocket(opts: LocalWebSocketOptions): Promise<
       return;
     }
     if (socket.destroyed) {
-      track(invoke('$disconnect', toWebSocketEvent('$disconnect', connectionId, connectedAt, undefined, { statusCode: 1006, reason: 'Going away' }, authorizer)).catch(() => {}));
+      track(
+        invoke(
+          '$disconnect',
+          toWebSocketEvent('$disconnect', connectionId, connectedAt, undefined, { statusCode: 1006, reason: 'Going away' }, authorizer),
+        ).catch(() => {}),
+      );
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
@@ -229,7 +236,14 @@ export async function startLocalWebSocket(opts: LocalWebSocketOptions): Promise<
       ws.on('error', () => ws.terminate());
       ws.on('close', (code, reason) => {
         open.delete(connectionId);
-        const event = toWebSocketEvent('$disconnect', connectionId, connectedAt, undefined, { statusCode: code, reason: reason.toString('utf8') }, authorizer);
+        const event = toWebSocketEvent(
+          '$disconnect',
+          connectionId,
+          connectedAt,
+          undefined,
+          { statusCode: code, reason: reason.toString('utf8') },
+          authorizer,
+        );
         track(invoke('$disconnect', event).catch((error) => opts.log?.(`$disconnect (${routes.$disconnect}) failed`, error)));
       });
     });
@@ -267,7 +281,11 @@ export async function startLocalWebSocket(opts: LocalWebSocketOptions): Promise<
     if (!connection) return gone();
     if (req.method === 'GET') {
       const at = new Date(connection.connectedAt).toISOString();
-      return reply(200, { ConnectedAt: at, LastActiveAt: at, Identity: { SourceIp: connection.sourceIp, UserAgent: connection.userAgent } });
+      return reply(200, {
+        ConnectedAt: at,
+        LastActiveAt: at,
+        Identity: { SourceIp: connection.sourceIp, UserAgent: connection.userAgent },
+      });
     }
     if (req.method === 'DELETE') {
       connection.ws.close(1000, 'Deleted by the management API');

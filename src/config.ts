@@ -70,7 +70,8 @@ export const inAwsLambda = (env: Env = process.env): boolean => Boolean(env.AWS_
  */
 export function alertTopicArn(env: Env = process.env): string | undefined {
   const arn = env[ALERT_TOPIC_ENV] || undefined;
-  if (!arn && inAwsLambda(env)) throw new Error(`Missing environment variable ${ALERT_TOPIC_ENV}: a deployed alert publisher needs its SNS topic`);
+  if (!arn && inAwsLambda(env))
+    throw new Error(`Missing environment variable ${ALERT_TOPIC_ENV}: a deployed alert publisher needs its SNS topic`);
   return arn;
 }
 
@@ -95,5 +96,4 @@ export function reconcileSettings(): ReconcileSettings {
  * inside AWS Lambda (AWS_EXECUTION_ENV is set there), so a deployed function can never be made to crash; and
  * the Lambda bundles do not even contain it (src/faults.ts: compiled out by esbuild `define`).
  */
-export const faultCrashPoint = (): string | undefined =>
-  inAwsLambda() ? undefined : process.env.WANDIAN_FAULT_CRASH_AT || undefined;
+export const faultCrashPoint = (): string | undefined => (inAwsLambda() ? undefined : process.env.WANDIAN_FAULT_CRASH_AT || undefined);

@@ -19,14 +19,30 @@ import { auditRecord } from '../../src/domain/audit.ts';
 import { DomainError } from '../../src/domain/errors.ts';
 import { walletAdjustmentBodySchema } from '../../src/domain/schemas.ts';
 
-export const handler = httpHandler(async (event) => {
-  const customerId = pathId(event, 'customerId');
-  const caller = await authorize(event, { kind: 'customer', customerId }, () => new DomainError('WALLET_NOT_FOUND', `Customer ${customerId} has no wallet`, { customerId }));
-  const body = jsonBody(event, walletAdjustmentBodySchema);
-  const actor = auditActor(event, caller);
-  const wallet = await wallets.adjust(customerId, body.amount, body.currency, (before, after, now) =>
-    auditRecord(actor, { action: 'wallet.adjust', target: { type: 'wallet', id: customerId }, before: { balance: before }, after: { balance: after, amount: body.amount, currency: body.currency, reason: body.reason } }, now),
-  );
-  return json(200, walletView(wallet));
-  // Money moves: a retried adjustment (same Idempotency-Key and body) is applied once.
-}, ...idempotentByHeader('walletAdjustment'));
+export const handler = httpHandler(
+  async (event) => {
+    const customerId = pathId(event, 'customerId');
+    const caller = await authorize(
+      event,
+      { kind: 'customer', customerId },
+      () => new DomainError('WALLET_NOT_FOUND', `Customer ${customerId} has no wallet`, { customerId }),
+    );
+    const body = jsonBody(event, walletAdjustmentBodySchema);
+    const actor = auditActor(event, caller);
+    const wallet = await wallets.adjust(customerId, body.amount, body.currency, (before, after, now) =>
+      auditRecord(
+        actor,
+        {
+          action: 'wallet.adjust',
+          target: { type: 'wallet', id: customerId },
+          before: { balance: before },
+          after: { balance: after, amount: body.amount, currency: body.currency, reason: body.reason },
+        },
+        now,
+      ),
+    );
+    return json(200, walletView(wallet));
+    // Money moves: a retried adjustment (same Idempotency-Key and body) is applied once.
+  },
+  ...idempotentByHeader('walletAdjustment'),
+);

@@ -52,10 +52,14 @@ export const handler = httpHandler(async (event) => {
   // (marker already set) writes nothing and just makes sure the saga runs.
   const at = new Date().toISOString();
   const operator = caller.principal.sub !== order.customerId;
-  const audit = operator ? auditAs<OrderFacts>(event, caller, { action: 'order.refund', target: { type: 'order', id: orderId }, storeId: order.storeId }, at) : undefined;
+  const audit = operator
+    ? auditAs<OrderFacts>(event, caller, { action: 'order.refund', target: { type: 'order', id: orderId }, storeId: order.storeId }, at)
+    : undefined;
   if ((await orders.requestRefund(orderId, at, audit)) === 'NOT_REFUNDABLE') throw notCancellable();
   try {
-    await sfn.send(new StartExecutionCommand({ stateMachineArn: stateMachineArn('refundSaga'), name: orderId, input: JSON.stringify({ orderId }) }));
+    await sfn.send(
+      new StartExecutionCommand({ stateMachineArn: stateMachineArn('refundSaga'), name: orderId, input: JSON.stringify({ orderId }) }),
+    );
   } catch (e) {
     if (!(e instanceof ExecutionAlreadyExists || (e as Error).name === 'ExecutionAlreadyExists')) throw e;
   }

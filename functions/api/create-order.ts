@@ -36,65 +36,80 @@ import { crashPoint } from '../../src/faults.ts';
 /** Compiled promotion rules, kept across invocations of this container (recompiled per coupon version). */
 const rules = new RuleCache();
 
-export const handler = httpHandler(async (event) => {
-  const parsed = jsonBody(event, createOrderBodySchema);
-  // The customer is the token's sub; a body customerId is only a consistency check (contract v1.1).
-  const { sub } = callerOf(event).principal;
-  if (parsed.customerId !== undefined && parsed.customerId !== sub) {
-    throw new DomainError('FORBIDDEN', 'customerId must be the caller\'s own (the token\'s sub)');
-  }
-  const body = { ...parsed, customerId: sub };
-  const codes = body.couponCodes ?? [];
-  const [store, entered, automatic, catalog] = await Promise.all([
-    masterData.getStore(body.storeId),
-    coupons.getMany(codes),
-    coupons.automatic(),
-    masterData.getCatalogItems(body.items.map((i) => i.sku)),
-  ]);
-  if (!store) throw new DomainError('STORE_NOT_FOUND', `Store ${body.storeId} does not exist`, { storeId: body.storeId });
-  const couponMap = new Map([...automatic.map((c) => [c.code, c] as const), ...entered]);
-  const giftSkus = [...couponMap.values()].flatMap((c) => (c.type === 'FREE_ITEM' && c.sku && !catalog.has(c.sku) ? [c.sku] : []));
-  if (giftSkus.length > 0) for (const [sku, item] of await masterData.getCatalogItems(giftSkus)) catalog.set(sku, item);
+export const handler = httpHandler(
+  async (event) => {
+    const parsed = jsonBody(event, createOrderBodySchema);
+    // The customer is the token's sub; a body customerId is only a consistency check (contract v1.1).
+    const { sub } = callerOf(event).principal;
+    if (parsed.customerId !== undefined && parsed.customerId !== sub) {
+      throw new DomainError('FORBIDDEN', "customerId must be the caller's own (the token's sub)");
+    }
+    const body = { ...parsed, customerId: sub };
+    const codes = body.couponCodes ?? [];
+    const [store, entered, automatic, catalog] = await Promise.all([
+      masterData.getStore(body.storeId),
+      coupons.getMany(codes),
+      coupons.automatic(),
+      masterData.getCatalogItems(body.items.map((i) => i.sku)),
+    ]);
+    if (!store) throw new DomainError('STORE_NOT_FOUND', `Store ${body.storeId} does not exist`, { storeId: body.storeId });
+    const couponMap = new Map([...automatic.map((c) => [c.code, c] as const), ...entered]);
+    const giftSkus = [...couponMap.values()].flatMap((c) => (c.type === 'FREE_ITEM' && c.sku && !catalog.has(c.sku) ? [c.sku] : []));
+    if (giftSkus.length > 0) for (const [sku, item] of await masterData.getCatalogItems(giftSkus)) catalog.set(sku, item);
 
-  const now = new Date();
-  const timeout = paymentTimeoutSeconds();
-  const limits = new Map([...couponMap.values()].flatMap((c) => (c.perCustomerLimit ? [[c.code, c.perCustomerLimit] as const] : [])));
-  const orderId = orderIdFor(body.customerId, event.headers['idempotency-key']!);
-  // From here on this request's log lines and trace carry the order's correlation id (the saga and the events take it on).
-  correlateWith(orderId);
-  const order = await placeWithPromotionFallback(
-    orders,
-    (exhausted) => {
-      const priced = priceOrder({ lines: body.items, catalog, couponCodes: codes, coupons: entered, automatic, store, exhausted, rules, now: now.toISOString() });
-      return buildOrder({ orderId, body, store, priced, coupons: couponMap, now, paymentTimeoutSeconds: timeout });
-    },
-    limits,
-    codes,
-  ).catch(async (e) => {
-    // A retry of a request whose first execution wrote the order but never answered: answer with that order.
-    const existing = e instanceof OrderAlreadyExistsError ? await orders.get(orderId) : undefined;
-    if (!existing || existing.customerId !== body.customerId) throw e;
-    return existing;
-  });
-  recordOrderStatus(order);
+    const now = new Date();
+    const timeout = paymentTimeoutSeconds();
+    const limits = new Map([...couponMap.values()].flatMap((c) => (c.perCustomerLimit ? [[c.code, c.perCustomerLimit] as const] : [])));
+    const orderId = orderIdFor(body.customerId, event.headers['idempotency-key']!);
+    // From here on this request's log lines and trace carry the order's correlation id (the saga and the events take it on).
+    correlateWith(orderId);
+    const order = await placeWithPromotionFallback(
+      orders,
+      (exhausted) => {
+        const priced = priceOrder({
+          lines: body.items,
+          catalog,
+          couponCodes: codes,
+          coupons: entered,
+          automatic,
+          store,
+          exhausted,
+          rules,
+          now: now.toISOString(),
+        });
+        return buildOrder({ orderId, body, store, priced, coupons: couponMap, now, paymentTimeoutSeconds: timeout });
+      },
+      limits,
+      codes,
+    ).catch(async (e) => {
+      // A retry of a request whose first execution wrote the order but never answered: answer with that order.
+      const existing = e instanceof OrderAlreadyExistsError ? await orders.get(orderId) : undefined;
+      if (!existing || existing.customerId !== body.customerId) throw e;
+      return existing;
+    });
+    recordOrderStatus(order);
 
-  // The reservation is durable now; a failure below leaves a PENDING order that the reconciler drives on.
-  crashPoint('after-order-transaction');
-  await Promise.all([
-    sfn
-      .send(
-        new StartExecutionCommand({
-          stateMachineArn: stateMachineArn('orderSaga'),
-          name: order.orderId,
-          input: JSON.stringify({ orderId: order.orderId, paymentTimeoutSeconds: timeout }),
+    // The reservation is durable now; a failure below leaves a PENDING order that the reconciler drives on.
+    crashPoint('after-order-transaction');
+    await Promise.all([
+      sfn
+        .send(
+          new StartExecutionCommand({
+            stateMachineArn: stateMachineArn('orderSaga'),
+            name: order.orderId,
+            input: JSON.stringify({ orderId: order.orderId, paymentTimeoutSeconds: timeout }),
+          }),
+        )
+        // Execution name = orderId: a saga that already ran for this order is not started twice.
+        .catch((e) => {
+          if ((e as Error).name !== 'ExecutionAlreadyExists') throw e;
         }),
-      )
-      // Execution name = orderId: a saga that already ran for this order is not started twice.
-      .catch((e) => {
-        if ((e as Error).name !== 'ExecutionAlreadyExists') throw e;
-      }),
-    publishEvents(eventBridge, [orderPlaced(order), ...couponsRedeemed(order)]),
-  ]);
-  crashPoint('after-saga-start');
-  return json(201, orderView(order), { location: `/v1/orders/${order.orderId}` });
-}, flushMetrics(), principalRateLimit(), ...idempotentByHeader('createOrder'));
+      publishEvents(eventBridge, [orderPlaced(order), ...couponsRedeemed(order)]),
+    ]);
+    crashPoint('after-saga-start');
+    return json(201, orderView(order), { location: `/v1/orders/${order.orderId}` });
+  },
+  flushMetrics(),
+  principalRateLimit(),
+  ...idempotentByHeader('createOrder'),
+);

@@ -27,13 +27,21 @@ export const handler = httpHandler(async (event) => {
   if (!current) throw notFound();
   const caller = await authorize(event, orderTarget(current), notFound);
   const now = new Date().toISOString();
-  const audit = auditAs<OrderFacts>(event, caller, { action: 'order.fulfil', target: { type: 'order', id: orderId }, storeId: current.storeId }, now);
+  const audit = auditAs<OrderFacts>(
+    event,
+    caller,
+    { action: 'order.fulfil', target: { type: 'order', id: orderId }, storeId: current.storeId },
+    now,
+  );
   const result = await orders.fulfil(orderId, now, audit);
   if (!result) throw notFound();
   const { applied, order } = result;
   if (applied || order.status === 'FULFILLED') await publishEvents(eventBridge, [orderFulfilled(order)]);
   if (!applied) {
-    throw new DomainError('ORDER_NOT_FULFILLABLE', `Order ${orderId} is ${order.status}; only a PAID order can be fulfilled`, { orderId, status: order.status });
+    throw new DomainError('ORDER_NOT_FULFILLABLE', `Order ${orderId} is ${order.status}; only a PAID order can be fulfilled`, {
+      orderId,
+      status: order.status,
+    });
   }
   return json(200, orderView(order));
 });

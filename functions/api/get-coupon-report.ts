@@ -21,6 +21,9 @@ export const handler = httpHandler(async (event) => {
   await authorize(event, { kind: 'region', region: coupon?.region }, outOfScope);
   const { fromHour, toHour } = hourRange(q.from, q.to, 'utc');
   const items = await reports.rows(couponKeys(q.code), 'UTC#', fromHour, toHour);
-  const rows = sumBy(items, (r) => r.hour as string, ['redemptions', 'discount']).map(({ key, ...c }) => ({ hour: hourStart(key, 'utc'), ...c }));
+  const rows = sumBy(items, (r) => r.hour as string, ['redemptions', 'discount']).map(({ key, ...c }) => ({
+    hour: hourStart(key, 'utc'),
+    ...c,
+  }));
   return json(200, { rows });
 });

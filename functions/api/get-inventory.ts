@@ -11,7 +11,11 @@ import { inventoryView } from '../commons/views.ts';
 export const handler = httpHandler(async (event) => {
   const storeId = pathId(event, 'storeId');
   const sku = pathId(event, 'sku');
-  await authorize(event, await storeTarget(storeId), () => new DomainError('STORE_NOT_FOUND', `Store ${storeId} does not exist`, { storeId }));
+  await authorize(
+    event,
+    await storeTarget(storeId),
+    () => new DomainError('STORE_NOT_FOUND', `Store ${storeId} does not exist`, { storeId }),
+  );
   const level = await inventory.get(storeId, sku, true);
   if (!level) throw new DomainError('INVENTORY_NOT_FOUND', `Store ${storeId} has no inventory for ${sku}`, { storeId, sku });
   return json(200, inventoryView(level));

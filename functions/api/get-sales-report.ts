@@ -23,6 +23,9 @@ export const handler = httpHandler(async (event) => {
   const clock = q.timezone === 'store' ? 'local' : 'utc';
   const { fromHour, toHour } = hourRange(q.from, q.to, clock);
   const items = await reports.rows(readKeys('SALES', scope), clock === 'utc' ? 'UTC#' : 'LOCAL#', fromHour, toHour);
-  const rows = sumBy(items, (r) => r.hour as string, SALES_FIELDS).map(({ key, ...counters }) => ({ hour: hourStart(key, clock), ...counters }));
+  const rows = sumBy(items, (r) => r.hour as string, SALES_FIELDS).map(({ key, ...counters }) => ({
+    hour: hourStart(key, clock),
+    ...counters,
+  }));
   return json(200, { rows });
 });

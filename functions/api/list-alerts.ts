@@ -19,5 +19,7 @@ export const handler = httpHandler(async (event) => {
   // Without a storeId the list is chain-wide: chain admins only.
   await authorize(event, q.storeId ? await storeTarget(q.storeId) : { kind: 'region', region: undefined }, outOfScope);
   const list = await alerts.list(q.storeId, LIMIT);
-  return json(200, { alerts: list.map(({ storeId, sku, available, lowStockThreshold, at }) => ({ storeId, sku, available, lowStockThreshold, at })) });
+  return json(200, {
+    alerts: list.map(({ storeId, sku, available, lowStockThreshold, at }) => ({ storeId, sku, available, lowStockThreshold, at })),
+  });
 });

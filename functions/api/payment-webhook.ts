@@ -41,9 +41,11 @@ const isProvider = (p: string | undefined): p is PaymentProviderId => (paymentPr
 
 export const handler = httpHandler(async (event) => {
   const provider = event.pathParameters?.provider;
-  if (!isProvider(provider)) throw new DomainError('ROUTE_NOT_FOUND', `No payment provider ${String(provider).slice(0, 64)}; one of ${paymentProviders.join(', ')}`);
+  if (!isProvider(provider))
+    throw new DomainError('ROUTE_NOT_FOUND', `No payment provider ${String(provider).slice(0, 64)}; one of ${paymentProviders.join(', ')}`);
   const verdict = verify(event.headers?.['x-signature'], rawBody(event), await webhookSecrets(provider), Math.floor(Date.now() / 1000));
-  if (verdict === 'INVALID') throw new DomainError('INVALID_SIGNATURE', `X-Signature is missing or does not match the body for ${provider}`);
+  if (verdict === 'INVALID')
+    throw new DomainError('INVALID_SIGNATURE', `X-Signature is missing or does not match the body for ${provider}`);
   if (verdict === 'STALE') throw new DomainError('STALE_SIGNATURE', 'X-Signature timestamp t is more than 300 s away from now');
   const body = jsonBody(event, paymentWebhookBodySchema);
   logger.appendKeys({ provider, paymentId: body.paymentId, ...(body.topupId ? { topupId: body.topupId } : {}) });
@@ -58,7 +60,13 @@ async function topupCallback(provider: PaymentProviderId, body: PaymentWebhookBo
   if (!topup) throw new DomainError('TOPUP_NOT_FOUND', `Top-up ${topupId} does not exist`, { topupId });
   const result = await topups.settle(topup, { ...body, topupId, provider }, new Date().toISOString());
   if (result.refund) {
-    await paymentProvider().refund({ topupId, customerId: topup.customerId, paymentId: body.paymentId, amount: body.amount, currency: body.currency });
+    await paymentProvider().refund({
+      topupId,
+      customerId: topup.customerId,
+      paymentId: body.paymentId,
+      amount: body.amount,
+      currency: body.currency,
+    });
     logger.warn('Refunded a top-up payment', { disposition: result.disposition, topupStatus: result.topup.status });
   }
   return json(200, { received: true, disposition: result.disposition });
@@ -66,9 +74,18 @@ async function topupCallback(provider: PaymentProviderId, body: PaymentWebhookBo
 
 /** A callback paying an order (contract v1 semantics; rules in src/payments/order-callback.ts). */
 async function orderCallback(provider: PaymentProviderId, body: PaymentWebhookBody, orderId: string) {
-  const deps = { orders, payments, resume: (order: Order) => resumeSaga(sfn, order), refund: (r: RefundRequest) => paymentProvider().refund(r) };
+  const deps = {
+    orders,
+    payments,
+    resume: (order: Order) => resumeSaga(sfn, order),
+    refund: (r: RefundRequest) => paymentProvider().refund(r),
+  };
   const { paymentId, status, amount, currency, occurredAt } = body;
-  const result = await settleOrderCallback(deps, { provider, paymentId, orderId, status, amount, currency, occurredAt }, new Date().toISOString());
+  const result = await settleOrderCallback(
+    deps,
+    { provider, paymentId, orderId, status, amount, currency, occurredAt },
+    new Date().toISOString(),
+  );
   if (result.refundedFor) logger.warn('Refunded a late or duplicate payment', { status: result.refundedFor });
   return json(200, { received: true, disposition: result.disposition });
 }

@@ -19,7 +19,7 @@ export const handler = httpHandler(async (event) => {
   const code = pathId(event, 'code');
   const body = jsonBody(event, couponBodySchema);
   // A regionManager defines only coupons scoped to their region, and cannot take over another's.
-  const forbidden = () => new DomainError('FORBIDDEN', 'This coupon is outside the caller\'s scope', { code });
+  const forbidden = () => new DomainError('FORBIDDEN', "This coupon is outside the caller's scope", { code });
   const caller = await authorize(event, { kind: 'region', region: body.region }, forbidden);
   const now = new Date().toISOString();
   const saved = await coupons.put(

@@ -17,13 +17,22 @@ import type { InventoryLevel } from '../../src/domain/types.ts';
 export const handler = httpHandler(async (event) => {
   const storeId = pathId(event, 'storeId');
   const sku = pathId(event, 'sku');
-  const caller = await authorize(event, await storeTarget(storeId), () => new DomainError('STORE_NOT_FOUND', `Store ${storeId} does not exist`, { storeId }));
+  const caller = await authorize(
+    event,
+    await storeTarget(storeId),
+    () => new DomainError('STORE_NOT_FOUND', `Store ${storeId} does not exist`, { storeId }),
+  );
   const body = jsonBody(event, inventoryBodySchema);
   const [store, catalog] = await Promise.all([masterData.getStore(storeId), masterData.getCatalogItems([sku])]);
   if (!store) throw new DomainError('STORE_NOT_FOUND', `Store ${storeId} does not exist`, { storeId });
   if (!catalog.has(sku)) throw new DomainError('SKU_NOT_FOUND', `SKU ${sku} is not in the catalog`, { sku });
   const now = new Date().toISOString();
-  const audit = auditAs<InventoryLevel>(event, caller, { action: 'inventory.put', target: { type: 'inventory', id: `${storeId}/${sku}` }, storeId }, now);
+  const audit = auditAs<InventoryLevel>(
+    event,
+    caller,
+    { action: 'inventory.put', target: { type: 'inventory', id: `${storeId}/${sku}` }, storeId },
+    now,
+  );
   const level = await inventory.setLevel(storeId, sku, body.available, body.lowStockThreshold, now, audit);
   const violations = inventoryViolations(level);
   if (violations.length > 0) throw new Error(`Inventory invariant broken for ${storeId}/${sku}: ${violations.join('; ')}`);

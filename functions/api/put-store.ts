@@ -15,7 +15,7 @@ export const handler = httpHandler(async (event) => {
   const storeId = pathId(event, 'storeId');
   const body = jsonBody(event, storeBodySchema);
   // A regionManager may neither create a store outside their region nor move one out of it.
-  const forbidden = () => new DomainError('FORBIDDEN', 'This store is outside the caller\'s scope', { storeId });
+  const forbidden = () => new DomainError('FORBIDDEN', "This store is outside the caller's scope", { storeId });
   const caller = await authorize(event, { kind: 'store', storeId, region: body.region }, forbidden);
   const now = new Date().toISOString();
   const store = await masterData.putStore(
@@ -23,7 +23,8 @@ export const handler = httpHandler(async (event) => {
     {
       // Checked against the store as it is when written (the write is conditioned on it being unchanged).
       check: async (existing) => {
-        if (existing && existing.region !== body.region) await authorize(event, { kind: 'store', storeId, region: existing.region }, forbidden);
+        if (existing && existing.region !== body.region)
+          await authorize(event, { kind: 'store', storeId, region: existing.region }, forbidden);
       },
       audit: auditAs(event, caller, { action: 'store.put', target: { type: 'store', id: storeId }, storeId }, now),
     },

@@ -22,34 +22,48 @@ import { topupIdFor, type Topup } from '../../src/domain/topup.ts';
 import { MAX_WALLET_BALANCE } from '../../src/store/wallet-store.ts';
 import { TopupConflictError } from '../../src/store/topup-store.ts';
 
-export const handler = httpHandler(async (event) => {
-  const customerId = pathId(event, 'customerId');
-  const caller = await authorize(event, { kind: 'customer', customerId }, () => new DomainError('WALLET_NOT_FOUND', `Customer ${customerId} has no wallet`, { customerId }));
-  const body = jsonBody(event, walletTopupBodySchema);
-  const wallet = await wallets.get(customerId);
-  if (wallet && wallet.currency !== body.currency) {
-    throw new DomainError('CURRENCY_MISMATCH', `The wallet holds ${wallet.currency}, the top-up is in ${body.currency}`, { walletCurrency: wallet.currency });
-  }
-  if ((wallet?.balance ?? 0) + body.amount > MAX_WALLET_BALANCE) {
-    throw new DomainError('WALLET_LIMIT_EXCEEDED', `A wallet holds at most ${MAX_WALLET_BALANCE} minor units`, { balance: wallet?.balance ?? 0, maxBalance: MAX_WALLET_BALANCE });
-  }
-  const now = new Date().toISOString();
-  const topup: Topup = {
-    topupId: topupIdFor(caller.principal.sub, event.headers['idempotency-key']!),
-    customerId,
-    amount: body.amount,
-    currency: body.currency,
-    paymentMethod: body.paymentMethod,
-    status: 'PENDING',
-    createdAt: now,
-    updatedAt: now,
-  };
-  let created: Topup;
-  try {
-    created = await topups.create(topup);
-  } catch (e) {
-    if (e instanceof TopupConflictError) throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key opened a top-up with another body');
-    throw e;
-  }
-  return json(201, topupView(created), { location: `/v1/customers/${customerId}/wallet/topups/${created.topupId}` });
-}, principalRateLimit(), ...idempotentByHeader('walletTopup'));
+export const handler = httpHandler(
+  async (event) => {
+    const customerId = pathId(event, 'customerId');
+    const caller = await authorize(
+      event,
+      { kind: 'customer', customerId },
+      () => new DomainError('WALLET_NOT_FOUND', `Customer ${customerId} has no wallet`, { customerId }),
+    );
+    const body = jsonBody(event, walletTopupBodySchema);
+    const wallet = await wallets.get(customerId);
+    if (wallet && wallet.currency !== body.currency) {
+      throw new DomainError('CURRENCY_MISMATCH', `The wallet holds ${wallet.currency}, the top-up is in ${body.currency}`, {
+        walletCurrency: wallet.currency,
+      });
+    }
+    if ((wallet?.balance ?? 0) + body.amount > MAX_WALLET_BALANCE) {
+      throw new DomainError('WALLET_LIMIT_EXCEEDED', `A wallet holds at most ${MAX_WALLET_BALANCE} minor units`, {
+        balance: wallet?.balance ?? 0,
+        maxBalance: MAX_WALLET_BALANCE,
+      });
+    }
+    const now = new Date().toISOString();
+    const topup: Topup = {
+      topupId: topupIdFor(caller.principal.sub, event.headers['idempotency-key']!),
+      customerId,
+      amount: body.amount,
+      currency: body.currency,
+      paymentMethod: body.paymentMethod,
+      status: 'PENDING',
+      createdAt: now,
+      updatedAt: now,
+    };
+    let created: Topup;
+    try {
+      created = await topups.create(topup);
+    } catch (e) {
+      if (e instanceof TopupConflictError)
+        throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key opened a top-up with another body');
+      throw e;
+    }
+    return json(201, topupView(created), { location: `/v1/customers/${customerId}/wallet/topups/${created.topupId}` });
+  },
+  principalRateLimit(),
+  ...idempotentByHeader('walletTopup'),
+);

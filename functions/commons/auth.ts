@@ -80,7 +80,7 @@ export async function assignmentOf(caller: Caller): Promise<Assignment> {
 export async function authorize(event: ClaimsEvent, target: Target, notFound: () => DomainError): Promise<Caller> {
   const caller = callerOf(event);
   const decision = decide(caller.roles, caller.principal, await assignmentOf(caller), target);
-  if (decision === 'FORBIDDEN') throw new DomainError('FORBIDDEN', 'This resource is outside the caller\'s scope');
+  if (decision === 'FORBIDDEN') throw new DomainError('FORBIDDEN', "This resource is outside the caller's scope");
   if (decision === 'NOT_FOUND') throw notFound();
   return caller;
 }

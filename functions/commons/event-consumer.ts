@@ -23,7 +23,12 @@ export type ConsumedEvent<T extends EventType> = {
 }[T];
 
 /** A consumer's Lambda handler, carrying the detail-types it declared. */
-export type EventConsumerHandler<T extends EventType, R> = MiddyfiedHandler<EventBridgeEvent<string, unknown>, R | undefined, Error, Context> & {
+export type EventConsumerHandler<T extends EventType, R> = MiddyfiedHandler<
+  EventBridgeEvent<string, unknown>,
+  R | undefined,
+  Error,
+  Context
+> & {
   readonly detailTypes: readonly T[];
 };
 

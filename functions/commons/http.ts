@@ -6,10 +6,7 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
-import {
-  IdempotencyAlreadyInProgressError,
-  IdempotencyValidationError,
-} from '@aws-lambda-powertools/idempotency';
+import { IdempotencyAlreadyInProgressError, IdempotencyValidationError } from '@aws-lambda-powertools/idempotency';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { DomainError, errorCatalog, isDomainError } from '../../src/domain/errors.ts';
 import { idSchema, parseJsonBody, parseWith } from '../../src/domain/schemas.ts';
@@ -53,13 +50,22 @@ export function toResponse(error: unknown): HttpResponse {
     return problem(new DomainError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used with a different request body.'));
   }
   if (error instanceof IdempotencyAlreadyInProgressError) {
-    return problem(new DomainError('IDEMPOTENCY_KEY_IN_PROGRESS', 'A request with this Idempotency-Key is still being processed; retry shortly.'), { 'retry-after': '1' });
+    return problem(
+      new DomainError('IDEMPOTENCY_KEY_IN_PROGRESS', 'A request with this Idempotency-Key is still being processed; retry shortly.'),
+      { 'retry-after': '1' },
+    );
   }
   logger.error('Unhandled error', { error: error as Error });
   return {
     statusCode: 500,
     headers: { 'content-type': 'application/problem+json' },
-    body: JSON.stringify({ type: 'about:blank', title: 'Internal error', status: 500, code: 'INTERNAL_ERROR', detail: 'Unexpected error; it was logged.' }),
+    body: JSON.stringify({
+      type: 'about:blank',
+      title: 'Internal error',
+      status: 500,
+      code: 'INTERNAL_ERROR',
+      detail: 'Unexpected error; it was logged.',
+    }),
   };
 }
 

@@ -60,7 +60,11 @@ export function assertWebhookSecretsConfigured(env: Env = process.env): void {
  * The secrets that may have signed a callback from `provider`: `[current]` or `[current, previous]`
  * (non-empty strings). Throws when none is configured (→ 500: the provider retries, nothing is changed).
  */
-export async function webhookSecrets(provider: PaymentProviderId, env: Env = process.env, fetch: SecretFetcher = secretsManagerFetcher): Promise<string[]> {
+export async function webhookSecrets(
+  provider: PaymentProviderId,
+  env: Env = process.env,
+  fetch: SecretFetcher = secretsManagerFetcher,
+): Promise<string[]> {
   if (!inLambda(env)) {
     const local = localWebhookSecrets(provider, env);
     if (local.length > 0) return local;

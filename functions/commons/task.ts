@@ -17,7 +17,11 @@ export interface OrderTaskInput {
  * Wraps `fn(input)`; logs one INFO line per invocation (`task done` or `task failed` with the task name, carrying the
  * order's correlation id). `extra` middlewares (e.g. flushMetrics()) run inside logging.
  */
-export function taskHandler<I extends OrderTaskInput, O>(name: string, fn: (input: I, context: Context) => Promise<O>, ...extra: MiddlewareObj<I, O>[]) {
+export function taskHandler<I extends OrderTaskInput, O>(
+  name: string,
+  fn: (input: I, context: Context) => Promise<O>,
+  ...extra: MiddlewareObj<I, O>[]
+) {
   const handler = middy<I, O>()
     // The result can hold payment details: kept out of the trace metadata.
     .use(captureLambdaHandler(tracer, { captureResponse: false }))

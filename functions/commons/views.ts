@@ -18,7 +18,9 @@ export function orderView(o: Order) {
     createdAt: o.createdAt,
     expiresAt: o.expiresAt,
     history: o.history,
-    ...(o.payment ? { payment: { paymentId: o.payment.paymentId, status: o.payment.status, amount: o.payment.amount, currency: o.payment.currency } } : {}),
+    ...(o.payment
+      ? { payment: { paymentId: o.payment.paymentId, status: o.payment.status, amount: o.payment.amount, currency: o.payment.currency } }
+      : {}),
   };
 }
 
@@ -34,7 +36,6 @@ export function inventoryView(l: InventoryLevel) {
     updatedAt: l.updatedAt,
   };
 }
-
 
 /** Wallet as returned by GET /v1/customers/{customerId}/wallet and its top-ups: balance in minor units of `currency`. */
 export function walletView(w: { customerId: string; balance: number; currency: string; updatedAt: string }) {

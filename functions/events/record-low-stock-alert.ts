@@ -14,7 +14,14 @@ import { rules } from '../../lib/wiring.ts';
 const alerts = new AlertStore(doc);
 
 export const handler = eventConsumer(rules.inventoryLowToAlert.detailTypes, async ({ detail: d }) => {
-  const alert = { storeId: d.storeId, sku: d.sku, available: d.available, lowStockThreshold: d.lowStockThreshold, at: d.occurredAt, eventId: d.eventId };
+  const alert = {
+    storeId: d.storeId,
+    sku: d.sku,
+    available: d.available,
+    lowStockThreshold: d.lowStockThreshold,
+    at: d.occurredAt,
+    eventId: d.eventId,
+  };
   const { created, stored } = await alerts.recordOnce(alert, new Date());
   if (!created && stored.notifiedAt) {
     logger.info('Duplicate delivery ignored', { eventId: d.eventId });

@@ -44,7 +44,10 @@ export const handler = async (event: PreTokenGenerationV2TriggerEvent): Promise<
   if (groups.length === 0) return override(event, [CUSTOMER_GROUP]);
   if (!groups.some((g) => STAFF_GROUPS.includes(g))) return event;
   if ((await mfaSettings(event.userPoolId, event.userName)).includes('SOFTWARE_TOKEN_MFA')) return event;
-  return override(event, groups.filter((g) => !STAFF_GROUPS.includes(g)));
+  return override(
+    event,
+    groups.filter((g) => !STAFF_GROUPS.includes(g)),
+  );
 };
 
 function override(event: PreTokenGenerationV2TriggerEvent, groupsToOverride: string[]): PreTokenGenerationV2TriggerEvent {

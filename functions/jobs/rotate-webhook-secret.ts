@@ -59,12 +59,19 @@ async function createSecret(SecretId: string, token: string): Promise<void> {
     if (!(error instanceof ResourceNotFoundException)) throw error;
   }
   const secret = randomBytes(32).toString('hex');
-  await client.send(new PutSecretValueCommand({ SecretId, ClientRequestToken: token, SecretString: secret, VersionStages: ['AWSPENDING'] }));
+  await client.send(
+    new PutSecretValueCommand({ SecretId, ClientRequestToken: token, SecretString: secret, VersionStages: ['AWSPENDING'] }),
+  );
 }
 
 async function finishSecret(SecretId: string, token: string, versions: Record<string, string[]>): Promise<void> {
   const current = Object.entries(versions).find(([, s]) => s.includes('AWSCURRENT'))?.[0];
   await client.send(
-    new UpdateSecretVersionStageCommand({ SecretId, VersionStage: 'AWSCURRENT', MoveToVersionId: token, ...(current ? { RemoveFromVersionId: current } : {}) }),
+    new UpdateSecretVersionStageCommand({
+      SecretId,
+      VersionStage: 'AWSCURRENT',
+      MoveToVersionId: token,
+      ...(current ? { RemoveFromVersionId: current } : {}),
+    }),
   );
 }

@@ -30,7 +30,9 @@ export const handler = async (event: APIGatewayRequestAuthorizerEvent): Promise<
   }
   const sub = typeof claims.sub === 'string' ? claims.sub : '';
   if (!sub) throw new Error('Unauthorized');
-  const groups = Array.isArray(claims['cognito:groups']) ? (claims['cognito:groups'] as unknown[]).filter((g) => typeof g === 'string') : [];
+  const groups = Array.isArray(claims['cognito:groups'])
+    ? (claims['cognito:groups'] as unknown[]).filter((g) => typeof g === 'string')
+    : [];
   return {
     principalId: sub,
     policyDocument: {

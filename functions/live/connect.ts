@@ -38,7 +38,9 @@ export const handler = webSocketHandler(async (event) => {
       break;
     case 'store': {
       // Only a regionManager's decision depends on the store's region; nobody else costs a read.
-      const region = needsStoreRegion(principal, assignment, subscription.storeId) ? (await masterData.getStore(subscription.storeId))?.region : undefined;
+      const region = needsStoreRegion(principal, assignment, subscription.storeId)
+        ? (await masterData.getStore(subscription.storeId))?.region
+        : undefined;
       resource = { kind: 'store', storeId: subscription.storeId, region };
       break;
     }

@@ -12,10 +12,14 @@ import { orderCancelled } from '../../src/events/order-events.ts';
 import { isCompensatedStatus, type CompensatedStatus } from '../../src/domain/order-status.ts';
 import { IllegalOrderStateError } from '../../src/saga/errors.ts';
 
-export const handler = taskHandler('CloseOrder', async ({ orderId, finalStatus }: { orderId: string; finalStatus: CompensatedStatus }) => {
-  if (!isCompensatedStatus(finalStatus)) throw new IllegalOrderStateError(`Bad finalStatus ${String(finalStatus)}`);
-  const { applied, order } = await orders.close(orderId, finalStatus, nowIso());
-  if (applied) recordOrderStatus(order);
-  await publishEvents(eventBridge, [orderCancelled(order, finalStatus)]);
-  return { applied };
-}, flushMetrics());
+export const handler = taskHandler(
+  'CloseOrder',
+  async ({ orderId, finalStatus }: { orderId: string; finalStatus: CompensatedStatus }) => {
+    if (!isCompensatedStatus(finalStatus)) throw new IllegalOrderStateError(`Bad finalStatus ${String(finalStatus)}`);
+    const { applied, order } = await orders.close(orderId, finalStatus, nowIso());
+    if (applied) recordOrderStatus(order);
+    await publishEvents(eventBridge, [orderCancelled(order, finalStatus)]);
+    return { applied };
+  },
+  flushMetrics(),
+);

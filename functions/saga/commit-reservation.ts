@@ -14,12 +14,16 @@ import { publishEvents } from '../../src/events/publisher.ts';
 import { orderPaid } from '../../src/events/order-events.ts';
 import { crashPoint } from '../../src/faults.ts';
 
-export const handler = taskHandler('CommitReservation', async ({ orderId }: OrderTaskInput) => {
-  const order = await orders.mustGet(orderId);
-  if (!paymentMatches(order)) throw new IllegalOrderStateError(`Order ${orderId} has no matching successful payment`);
-  const { applied, order: paid } = await orders.commit(orderId, nowIso());
-  crashPoint('after-commit');
-  if (applied) recordOrderStatus(paid);
-  await publishEvents(eventBridge, [orderPaid(paid)]);
-  return { applied };
-}, flushMetrics());
+export const handler = taskHandler(
+  'CommitReservation',
+  async ({ orderId }: OrderTaskInput) => {
+    const order = await orders.mustGet(orderId);
+    if (!paymentMatches(order)) throw new IllegalOrderStateError(`Order ${orderId} has no matching successful payment`);
+    const { applied, order: paid } = await orders.commit(orderId, nowIso());
+    crashPoint('after-commit');
+    if (applied) recordOrderStatus(paid);
+    await publishEvents(eventBridge, [orderPaid(paid)]);
+    return { applied };
+  },
+  flushMetrics(),
+);

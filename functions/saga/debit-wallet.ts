@@ -14,7 +14,8 @@ import { paymentMatches } from '../../src/domain/saga-resume.ts';
 
 export const handler = taskHandler('DebitWallet', async ({ orderId }: OrderTaskInput) => {
   const order = await wallets.debitOrder(await orders.mustGet(orderId), nowIso());
-  if (paymentMatches(order)) return { paymentId: order.payment!.paymentId, amount: order.payment!.amount, currency: order.payment!.currency };
+  if (paymentMatches(order))
+    return { paymentId: order.payment!.paymentId, amount: order.payment!.amount, currency: order.payment!.currency };
   if (order.cancelRequestedAt) throw new SagaError(SAGA_ERRORS.cancelledByCustomer, `Order ${orderId} was cancelled before payment`);
   throw new IllegalOrderStateError(`Order ${orderId} is ${order.status} and cannot be paid from the wallet`);
 });

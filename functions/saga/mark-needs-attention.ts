@@ -12,16 +12,20 @@ import { IllegalOrderStateError } from '../../src/saga/errors.ts';
 import { publishEvents } from '../../src/events/publisher.ts';
 import { orderNeedsAttention } from '../../src/events/order-events.ts';
 
-export const handler = taskHandler('MarkNeedsAttention', async ({ orderId, error }: { orderId: string; error?: { Error?: string; Cause?: string } }) => {
-  const reason = `${error?.Error ?? 'Unknown'}: ${(error?.Cause ?? '').slice(0, 500)}`;
-  logger.error('Order needs attention', { reason });
-  try {
-    const { applied, order } = await orders.markNeedsAttention(orderId, nowIso(), reason);
-    if (applied) recordOrderStatus(order);
-    await publishEvents(eventBridge, [orderNeedsAttention(order, reason)]);
-    return { applied };
-  } catch (e) {
-    if (e instanceof IllegalOrderStateError) return { applied: false };
-    throw e;
-  }
-}, flushMetrics());
+export const handler = taskHandler(
+  'MarkNeedsAttention',
+  async ({ orderId, error }: { orderId: string; error?: { Error?: string; Cause?: string } }) => {
+    const reason = `${error?.Error ?? 'Unknown'}: ${(error?.Cause ?? '').slice(0, 500)}`;
+    logger.error('Order needs attention', { reason });
+    try {
+      const { applied, order } = await orders.markNeedsAttention(orderId, nowIso(), reason);
+      if (applied) recordOrderStatus(order);
+      await publishEvents(eventBridge, [orderNeedsAttention(order, reason)]);
+      return { applied };
+    } catch (e) {
+      if (e instanceof IllegalOrderStateError) return { applied: false };
+      throw e;
+    }
+  },
+  flushMetrics(),
+);

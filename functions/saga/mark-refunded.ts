@@ -6,9 +6,13 @@ import { eventBridge } from '../commons/clients.ts';
 import { publishEvents } from '../../src/events/publisher.ts';
 import { orderRefunded } from '../../src/events/order-events.ts';
 
-export const handler = taskHandler('MarkRefunded', async ({ orderId }: OrderTaskInput) => {
-  const { applied, order } = await orders.markRefunded(orderId, nowIso());
-  if (applied) recordOrderStatus(order);
-  await publishEvents(eventBridge, [orderRefunded(order)]);
-  return { applied };
-}, flushMetrics());
+export const handler = taskHandler(
+  'MarkRefunded',
+  async ({ orderId }: OrderTaskInput) => {
+    const { applied, order } = await orders.markRefunded(orderId, nowIso());
+    if (applied) recordOrderStatus(order);
+    await publishEvents(eventBridge, [orderRefunded(order)]);
+    return { applied };
+  },
+  flushMetrics(),
+);

@@ -13,7 +13,13 @@ export const handler = taskHandler('RefundPayment', async ({ orderId }: OrderTas
   if (order.refundId) return { refundId: order.refundId };
   if (order.payment?.status !== 'SUCCEEDED') throw new IllegalOrderStateError(`Order ${orderId} has no captured payment`);
   const { paymentId, amount, currency } = order.payment;
-  const { refundId } = await paymentProviderFor(order, walletProvider(wallets)).refund({ orderId, customerId: order.customerId, paymentId, amount, currency });
+  const { refundId } = await paymentProviderFor(order, walletProvider(wallets)).refund({
+    orderId,
+    customerId: order.customerId,
+    paymentId,
+    amount,
+    currency,
+  });
   await orders.recordRefund(orderId, refundId);
   return { refundId };
 });

@@ -4,9 +4,13 @@ import { orders } from '../commons/stores.ts';
 import { flushMetrics, recordCompensation } from '../commons/metrics.ts';
 import { crashPoint } from '../../src/faults.ts';
 
-export const handler = taskHandler('ReleaseStock', async ({ orderId }: OrderTaskInput) => {
-  const { applied } = await orders.releaseStock(orderId, nowIso());
-  crashPoint('after-release-stock');
-  if (applied) recordCompensation();
-  return { applied };
-}, flushMetrics());
+export const handler = taskHandler(
+  'ReleaseStock',
+  async ({ orderId }: OrderTaskInput) => {
+    const { applied } = await orders.releaseStock(orderId, nowIso());
+    crashPoint('after-release-stock');
+    if (applied) recordCompensation();
+    return { applied };
+  },
+  flushMetrics(),
+);

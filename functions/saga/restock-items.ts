@@ -3,8 +3,12 @@ import { taskHandler, nowIso, type OrderTaskInput } from '../commons/task.ts';
 import { orders } from '../commons/stores.ts';
 import { flushMetrics, recordCompensation } from '../commons/metrics.ts';
 
-export const handler = taskHandler('RestockItems', async ({ orderId }: OrderTaskInput) => {
-  const { applied } = await orders.restock(orderId, nowIso());
-  if (applied) recordCompensation();
-  return { applied };
-}, flushMetrics());
+export const handler = taskHandler(
+  'RestockItems',
+  async ({ orderId }: OrderTaskInput) => {
+    const { applied } = await orders.restock(orderId, nowIso());
+    if (applied) recordCompensation();
+    return { applied };
+  },
+  flushMetrics(),
+);

@@ -10,17 +10,21 @@ import { orders, wallets } from '../commons/stores.ts';
 import { flushMetrics, recordCompensation } from '../commons/metrics.ts';
 import { paymentProviderFor, walletProvider } from '../../src/payments/provider.ts';
 
-export const handler = taskHandler('VoidPayment', async ({ orderId }: OrderTaskInput) => {
-  const closedNow = await orders.closePayments(orderId, nowIso());
-  if (closedNow) recordCompensation();
-  const closed = closedNow ?? (await orders.mustGet(orderId));
-  const provider = paymentProviderFor(closed, walletProvider(wallets));
-  if (closed.payment?.status === 'SUCCEEDED') {
-    const { paymentId, amount, currency } = closed.payment;
-    const { refundId } = await provider.refund({ orderId, customerId: closed.customerId, paymentId, amount, currency });
-    await orders.recordRefund(orderId, refundId);
-    return { refunded: true };
-  }
-  await provider.voidIntent(closed);
-  return { refunded: false };
-}, flushMetrics());
+export const handler = taskHandler(
+  'VoidPayment',
+  async ({ orderId }: OrderTaskInput) => {
+    const closedNow = await orders.closePayments(orderId, nowIso());
+    if (closedNow) recordCompensation();
+    const closed = closedNow ?? (await orders.mustGet(orderId));
+    const provider = paymentProviderFor(closed, walletProvider(wallets));
+    if (closed.payment?.status === 'SUCCEEDED') {
+      const { paymentId, amount, currency } = closed.payment;
+      const { refundId } = await provider.refund({ orderId, customerId: closed.customerId, paymentId, amount, currency });
+      await orders.recordRefund(orderId, refundId);
+      return { refunded: true };
+    }
+    await provider.voidIntent(closed);
+    return { refunded: false };
+  },
+  flushMetrics(),
+);

@@ -29,7 +29,12 @@ export class AlertsConstruct extends Construct {
 
   constructor(scope: Construct, id: string, props: AlertsConstructProps) {
     super(scope, id);
-    this.topic = new Topic(this, 'LowStockAlerts', { topicName: ALERT_TOPIC_NAME, displayName: 'wandian low stock', enforceSSL: true, masterKey: props.key });
+    this.topic = new Topic(this, 'LowStockAlerts', {
+      topicName: ALERT_TOPIC_NAME,
+      displayName: 'wandian low stock',
+      enforceSSL: true,
+      masterKey: props.key,
+    });
     for (const [fnId, spec] of Object.entries(functions) as [FunctionId, FunctionSpec][]) {
       if (!spec.publishesAlerts) continue;
       props.functions[fnId].addEnvironment(ALERT_TOPIC_ENV, this.topic.topicArn);

@@ -57,7 +57,10 @@ export class EdgeConstruct extends Construct {
       logBucket: logs,
       logFilePrefix: 'api/',
       defaultBehavior: {
-        origin: new HttpOrigin(apiDomain, { protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY, originSslProtocols: [OriginSslPolicy.TLS_V1_2] }),
+        origin: new HttpOrigin(apiDomain, {
+          protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY,
+          originSslProtocols: [OriginSslPolicy.TLS_V1_2],
+        }),
         viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
         allowedMethods: AllowedMethods.ALLOW_ALL,
         cachePolicy: CachePolicy.CACHING_DISABLED,
@@ -69,7 +72,11 @@ export class EdgeConstruct extends Construct {
       'AwsSolutions-CFR4',
       'No custom domain yet: the default *.cloudfront.net certificate cannot pin a minimum TLS version. Add an ACM certificate with TLSv1.2_2021 with the domain.',
     );
-    acknowledge(this.distribution, 'AwsSolutions-CFR1', "No geo restriction: the chain's customers order from anywhere; abuse is handled by WAF and throttles.");
+    acknowledge(
+      this.distribution,
+      'AwsSolutions-CFR1',
+      "No geo restriction: the chain's customers order from anywhere; abuse is handled by WAF and throttles.",
+    );
     this.url = Fn.join('', ['https://', this.distribution.distributionDomainName, '/']);
     new CfnOutput(this, 'Url', { value: this.url, description: 'Public URL of the wandian HTTP API (CloudFront + WAF)' });
   }

@@ -45,9 +45,14 @@ export class EventCatalogConstruct extends Construct {
       registryName: SCHEMA_REGISTRY_NAME,
       description: 'wandian domain events (docs/events.md): one JSON Schema per detail-type and version',
     });
-    for (const file of readdirSync(fromRepoRoot(EVENT_SCHEMA_DIR)).filter((f) => f.endsWith('.json')).sort()) {
+    for (const file of readdirSync(fromRepoRoot(EVENT_SCHEMA_DIR))
+      .filter((f) => f.endsWith('.json'))
+      .sort()) {
       const content = readFileSync(fromRepoRoot(`${EVENT_SCHEMA_DIR}/${file}`), 'utf8');
-      const schema = JSON.parse(content) as { title?: string; properties?: { source?: { enum?: string[] }; 'detail-type'?: { enum?: string[] } } };
+      const schema = JSON.parse(content) as {
+        title?: string;
+        properties?: { source?: { enum?: string[] }; 'detail-type'?: { enum?: string[] } };
+      };
       const source = schema.properties?.source?.enum?.[0];
       const detailType = schema.properties?.['detail-type']?.enum?.[0];
       if (!source || !detailType) throw new Error(`${EVENT_SCHEMA_DIR}/${file} does not pin source and detail-type`);
@@ -82,7 +87,11 @@ export class EventCatalogConstruct extends Construct {
         resources: ['*'],
         conditions: {
           StringEquals: {
-            'kms:EncryptionContext:aws:events:event-bus:arn': Stack.of(this).formatArn({ service: 'events', resource: 'event-bus', resourceName: eventBusName(this) }),
+            'kms:EncryptionContext:aws:events:event-bus:arn': Stack.of(this).formatArn({
+              service: 'events',
+              resource: 'event-bus',
+              resourceName: eventBusName(this),
+            }),
           },
         },
       }),

@@ -119,13 +119,17 @@ export class FunctionsConstruct extends Construct {
       // Query on an index needs the index ARN: only the indexes the spec says it queries, by name.
       const indexes = spec.queriesIndexes?.[tableId] ?? [];
       const declared = Object.keys((tables[tableId] as { globalSecondaryIndexes?: object }).globalSecondaryIndexes ?? {});
-      for (const index of indexes) if (!declared.includes(index)) throw new Error(`functions.${fnId}: table ${tableId} has no index ${index}`);
-      fn.addToRolePolicy(new PolicyStatement({ actions, resources: [table.tableArn, ...indexes.map((index) => `${table.tableArn}/index/${index}`)] }));
+      for (const index of indexes)
+        if (!declared.includes(index)) throw new Error(`functions.${fnId}: table ${tableId} has no index ${index}`);
+      fn.addToRolePolicy(
+        new PolicyStatement({ actions, resources: [table.tableArn, ...indexes.map((index) => `${table.tableArn}/index/${index}`)] }),
+      );
       for (const a of KMS_READ) kmsActions.add(a);
       if (access === 'readWrite') for (const a of KMS_WRITE) kmsActions.add(a);
     }
     for (const tableId of [...(spec.deletesFrom ?? []), ...(spec.scans ?? []), ...(Object.keys(spec.queriesIndexes ?? {}) as TableId[])]) {
-      if (!(tableId in spec.tables)) throw new Error(`functions.${fnId}: deletesFrom/scans/queriesIndexes names ${tableId}, which its tables do not list`);
+      if (!(tableId in spec.tables))
+        throw new Error(`functions.${fnId}: deletesFrom/scans/queriesIndexes names ${tableId}, which its tables do not list`);
     }
     if (spec.publishesEvents) props.eventBus.grantPutEventsTo(fn);
     for (const smId of spec.startsStateMachines ?? []) {

@@ -37,7 +37,8 @@ export const functionSettings = {
     // Test-only fault injection (src/faults.ts) is compiled out of every bundle: crash points become dead code.
     define: { [FAULTS_DEFINE]: JSON.stringify('off') },
     // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
-    banner: "import { createRequire as __wandianCreateRequire } from 'node:module'; const require = __wandianCreateRequire(import.meta.url);",
+    banner:
+      "import { createRequire as __wandianCreateRequire } from 'node:module'; const require = __wandianCreateRequire(import.meta.url);",
   },
 } satisfies NodejsFunctionProps;
 
@@ -61,7 +62,10 @@ export interface LambdaProps {
  */
 export function createLambda(scope: Construct, id: string, props: LambdaProps): NodejsFunction {
   const logGroup = new LogGroup(scope, `${id}Logs`, { retention: LOG_RETENTION, encryptionKey: props.logKey });
-  const role = new Role(scope, `${id}Role`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com'), description: `${id}: runs ${props.entry}` });
+  const role = new Role(scope, `${id}Role`, {
+    assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+    description: `${id}: runs ${props.entry}`,
+  });
   role.addToPolicy(new PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
   const fn = new NodejsFunction(scope, id, {
     ...functionSettings,

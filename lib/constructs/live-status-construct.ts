@@ -58,10 +58,19 @@ export class LiveStatusConstruct extends Construct {
       });
       markWiring(route, `webSocketRoutes.${routeKey}`);
       if (routeKey !== '$connect') {
-        acknowledge(route, 'AwsSolutions-APIG4', `${routeKey}: WebSocket authorizers exist only on $connect; API Gateway calls ${routeKey} only for a connection $connect authorized.`);
+        acknowledge(
+          route,
+          'AwsSolutions-APIG4',
+          `${routeKey}: WebSocket authorizers exist only on $connect; API Gateway calls ${routeKey} only for a connection $connect authorized.`,
+        );
       }
     }
-    this.stage = new WebSocketStage(this, 'Stage', { webSocketApi: this.api, stageName: LIVE_STAGE_NAME, autoDeploy: true, throttle: LIVE_THROTTLE });
+    this.stage = new WebSocketStage(this, 'Stage', {
+      webSocketApi: this.api,
+      stageName: LIVE_STAGE_NAME,
+      autoDeploy: true,
+      throttle: LIVE_THROTTLE,
+    });
     acknowledge(
       this.stage,
       'AwsSolutions-APIG1',

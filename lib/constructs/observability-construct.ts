@@ -21,7 +21,13 @@ import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { routes, type FunctionId, type StateMachineId, type TableId } from '../wiring.ts';
 import type { OrderStatus } from '../../src/domain/types.ts';
-import { businessMetrics, METRICS_NAMESPACE, METRICS_SERVICE, orderStatusMetric, sagaOutcomes } from '../../src/observability/business-metrics.ts';
+import {
+  businessMetrics,
+  METRICS_NAMESPACE,
+  METRICS_SERVICE,
+  orderStatusMetric,
+  sagaOutcomes,
+} from '../../src/observability/business-metrics.ts';
 
 const PERIOD = Duration.minutes(1);
 
@@ -113,7 +119,11 @@ export class ObservabilityConstruct extends Construct {
       ]),
     );
     this.dashboard.addWidgets(
-      graph('Saga outcomes/min', Object.entries(sagaOutcomes).map(([label, statuses]) => outcome(label, statuses)), 8),
+      graph(
+        'Saga outcomes/min',
+        Object.entries(sagaOutcomes).map(([label, statuses]) => outcome(label, statuses)),
+        8,
+      ),
       graph('Compensation steps/min', [business(businessMetrics.compensations, 'compensation steps')], 8),
       graph('Low-stock alerts/min', [business(businessMetrics.lowStockAlerts, 'alerts')], 8),
     );
@@ -131,20 +141,34 @@ export class ObservabilityConstruct extends Construct {
       ]),
     );
     this.dashboard.addWidgets(
-      graph('Lambda errors', fns.map(([fnId, fn]) => fn.metricErrors({ ...sum, label: fnId }))),
-      graph('Lambda throttles', fns.map(([fnId, fn]) => fn.metricThrottles({ ...sum, label: fnId }))),
-    );
-    this.dashboard.addWidgets(
-      ...sms.map(([smId, sm]) =>
-        graph(`Saga ${smId} executions`, [
-          sm.metricSucceeded({ ...sum, label: 'ExecutionsSucceeded' }),
-          sm.metricFailed({ ...sum, label: 'ExecutionsFailed' }),
-          sm.metricTimedOut({ ...sum, label: 'ExecutionsTimedOut' }),
-        ], 24 / sms.length),
+      graph(
+        'Lambda errors',
+        fns.map(([fnId, fn]) => fn.metricErrors({ ...sum, label: fnId })),
+      ),
+      graph(
+        'Lambda throttles',
+        fns.map(([fnId, fn]) => fn.metricThrottles({ ...sum, label: fnId })),
       ),
     );
     this.dashboard.addWidgets(
-      graph('DynamoDB ConditionalCheckFailedRequests', tables.map(([tableId, t]) => t.metricConditionalCheckFailedRequests({ ...sum, label: tableId })), 8),
+      ...sms.map(([smId, sm]) =>
+        graph(
+          `Saga ${smId} executions`,
+          [
+            sm.metricSucceeded({ ...sum, label: 'ExecutionsSucceeded' }),
+            sm.metricFailed({ ...sum, label: 'ExecutionsFailed' }),
+            sm.metricTimedOut({ ...sum, label: 'ExecutionsTimedOut' }),
+          ],
+          24 / sms.length,
+        ),
+      ),
+    );
+    this.dashboard.addWidgets(
+      graph(
+        'DynamoDB ConditionalCheckFailedRequests',
+        tables.map(([tableId, t]) => t.metricConditionalCheckFailedRequests({ ...sum, label: tableId })),
+        8,
+      ),
       graph(
         'DynamoDB ThrottledRequests (all operations)',
         tables.map(
@@ -168,10 +192,21 @@ export class ObservabilityConstruct extends Construct {
       ),
     );
     this.dashboard.addWidgets(
-      graph('Dead-lettered events (messages visible)', queues.map(([name, q]) => q.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: PERIOD, label: name })), 24),
+      graph(
+        'Dead-lettered events (messages visible)',
+        queues.map(([name, q]) => q.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: PERIOD, label: name })),
+        24,
+      ),
     );
 
-    const alarm = (alarmId: string, description: string, metric: IMetric, threshold: number, evaluationPeriods = 1, datapointsToAlarm = 1): void => {
+    const alarm = (
+      alarmId: string,
+      description: string,
+      metric: IMetric,
+      threshold: number,
+      evaluationPeriods = 1,
+      datapointsToAlarm = 1,
+    ): void => {
       new Alarm(this, alarmId, {
         alarmDescription: description,
         metric,
@@ -183,16 +218,45 @@ export class ObservabilityConstruct extends Construct {
       }).addAlarmAction(new SnsAction(this.alarmTopic));
     };
     for (const [smId, sm] of sms) {
-      alarm(`${smId}ExecutionsFailed`, `${smId}: an execution failed (a compensation kept failing, see NEEDS_ATTENTION orders)`, sm.metricFailed(sum), 0);
+      alarm(
+        `${smId}ExecutionsFailed`,
+        `${smId}: an execution failed (a compensation kept failing, see NEEDS_ATTENTION orders)`,
+        sm.metricFailed(sum),
+        0,
+      );
       alarm(`${smId}ExecutionsTimedOut`, `${smId}: an execution timed out`, sm.metricTimedOut(sum), 0);
     }
-    alarm('OrdersNeedAttention', 'Orders were parked in NEEDS_ATTENTION (a compensation kept failing): an operator must finish them', statusMetric('NEEDS_ATTENTION'), 0);
-    alarm('CreateOrderLatencyP99', `${createOrderRoute.method} ${createOrderRoute.path}: p99 latency above ${CREATE_ORDER_P99_MS} ms (PRODUCT.md)`, createOrderLatency, CREATE_ORDER_P99_MS, 5, 3);
-    alarm('ApiLatencyP95', `HTTP API: p95 latency above ${API_P95_MS} ms (PRODUCT.md)`, props.api.metricLatency({ statistic: 'p95', period: PERIOD }), API_P95_MS, 5, 3);
+    alarm(
+      'OrdersNeedAttention',
+      'Orders were parked in NEEDS_ATTENTION (a compensation kept failing): an operator must finish them',
+      statusMetric('NEEDS_ATTENTION'),
+      0,
+    );
+    alarm(
+      'CreateOrderLatencyP99',
+      `${createOrderRoute.method} ${createOrderRoute.path}: p99 latency above ${CREATE_ORDER_P99_MS} ms (PRODUCT.md)`,
+      createOrderLatency,
+      CREATE_ORDER_P99_MS,
+      5,
+      3,
+    );
+    alarm(
+      'ApiLatencyP95',
+      `HTTP API: p95 latency above ${API_P95_MS} ms (PRODUCT.md)`,
+      props.api.metricLatency({ statistic: 'p95', period: PERIOD }),
+      API_P95_MS,
+      5,
+      3,
+    );
     const api5xx = props.api5xxThreshold ?? DEFAULT_API_5XX_THRESHOLD;
     alarm('Api5xx', `HTTP API: more than ${api5xx} 5xx responses a minute`, props.api.metricServerError(sum), api5xx, 3, 2);
     for (const [name, queue] of queues) {
-      alarm(`${name}DeadLetters`, `${name}: events were dead-lettered; inspect and redrive the queue`, queue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: PERIOD }), 0);
+      alarm(
+        `${name}DeadLetters`,
+        `${name}: events were dead-lettered; inspect and redrive the queue`,
+        queue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: PERIOD }),
+        0,
+      );
     }
   }
 }

@@ -81,7 +81,12 @@ export class SecurityConstruct extends Construct {
       }).node.addDependency(rotation);
       rotation.addToRolePolicy(
         new PolicyStatement({
-          actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
+          actions: [
+            'secretsmanager:DescribeSecret',
+            'secretsmanager:GetSecretValue',
+            'secretsmanager:PutSecretValue',
+            'secretsmanager:UpdateSecretVersionStage',
+          ],
           resources: [secret.secretArn],
         }),
       );

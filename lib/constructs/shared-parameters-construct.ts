@@ -49,7 +49,10 @@ export class SharedParametersConstruct extends Construct {
           onUpdate: { ...call, action: 'putParameter', parameters: { Name: name, Value: value, Type: 'String', Overwrite: true } },
           onDelete: { ...call, action: 'deleteParameter', parameters: { Name: name }, ignoreErrorCodesMatching: 'ParameterNotFound' },
           policy: AwsCustomResourcePolicy.fromStatements([
-            new PolicyStatement({ actions: ['ssm:PutParameter', 'ssm:DeleteParameter'], resources: [`arn:${partition}:ssm:${region}:${account}:parameter${name}`] }),
+            new PolicyStatement({
+              actions: ['ssm:PutParameter', 'ssm:DeleteParameter'],
+              resources: [`arn:${partition}:ssm:${region}:${account}:parameter${name}`],
+            }),
           ]),
           installLatestAwsSdk: false,
         });

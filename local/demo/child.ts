@@ -72,7 +72,9 @@ export function portClosed(endpoint: string): Promise<boolean> {
  * rejects (after killing it) when it exits first or `readyTimeoutMs` passes (default 120 s: the first run
  * may still fetch DynamoDB Local). The child is also sent SIGTERM if this process exits first.
  */
-export async function startLocalChild(opts: { env?: Record<string, string>; readyTimeoutMs?: number; logName?: string } = {}): Promise<LocalChild> {
+export async function startLocalChild(
+  opts: { env?: Record<string, string>; readyTimeoutMs?: number; logName?: string } = {},
+): Promise<LocalChild> {
   const started = Date.now();
   const logPath = join(tmpdir(), `${opts.logName ?? 'wandian-local'}-${process.pid}.log`);
   const log = createWriteStream(logPath);
@@ -102,8 +104,7 @@ export async function startLocalChild(opts: { env?: Record<string, string>; read
       } catch {
         /* not one JSON line: ignore */
       }
-    }
-    else if (line.startsWith('wandian local: stopped')) stopLine = line;
+    } else if (line.startsWith('wandian local: stopped')) stopLine = line;
     else if (line.startsWith('wandian local:')) counts.local = (counts.local ?? 0) + 1;
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>

@@ -109,7 +109,12 @@ export interface ReadSide {
   /** Per coupon code: CouponRedeemed counted by GET /v1/reports/coupons (redemptions, discount in fen). */
   coupons: Map<string, { redemptions: number; discount: number }>;
   /** Alerts per store (GET /v1/alerts?storeId=), and the newest few chain-wide (GET /v1/alerts). */
-  alerts: { count: number; storesAtLimit: number; keys: Set<string>; newest: { storeId: string; sku: string; available: number; lowStockThreshold: number; at: string }[] };
+  alerts: {
+    count: number;
+    storesAtLimit: number;
+    keys: Set<string>;
+    newest: { storeId: string; sku: string; available: number; lowStockThreshold: number; at: string }[];
+  };
 }
 
 async function getOk(api: ApiClient, path: string): Promise<any> {
@@ -121,19 +126,40 @@ async function getOk(api: ApiClient, path: string): Promise<any> {
 const ALERTS_PAGE = 100; // GET /v1/alerts lists the newest 100
 
 /** One read of the whole read side for the hours [from, to) (ISO-8601 UTC), `concurrency` GETs in flight. */
-export async function readReadSide(api: ApiClient, chain: ChainPlan, scopes: { sales: Scope[]; funnels: Scope[] }, range: { from: string; to: string }, concurrency: number): Promise<ReadSide> {
+export async function readReadSide(
+  api: ApiClient,
+  chain: ChainPlan,
+  scopes: { sales: Scope[]; funnels: Scope[] },
+  range: { from: string; to: string },
+  concurrency: number,
+): Promise<ReadSide> {
   const q = `from=${encodeURIComponent(range.from)}&to=${encodeURIComponent(range.to)}`;
   const regions = [...new Set(chain.stores.map((s) => s.region))] as Region[];
-  const sales = await Promise.all(scopes.sales.map(async (scope) => ({ scope, rows: (await getOk(api, `/v1/reports/sales?${scopeQuery(scope)}&${q}`)).rows as SalesRow[] })));
+  const sales = await Promise.all(
+    scopes.sales.map(async (scope) => ({
+      scope,
+      rows: (await getOk(api, `/v1/reports/sales?${scopeQuery(scope)}&${q}`)).rows as SalesRow[],
+    })),
+  );
   const funnels = await Promise.all(
     scopes.funnels.map(async (scope) => {
       const f = await getOk(api, `/v1/reports/funnel?${scopeQuery(scope)}&${q}`);
-      return { scope, placed: f.placed, paid: f.paid, conversion: f.conversion, p50: f.timeToPaySeconds?.p50 ?? null, p95: f.timeToPaySeconds?.p95 ?? null };
+      return {
+        scope,
+        placed: f.placed,
+        paid: f.paid,
+        conversion: f.conversion,
+        p50: f.timeToPaySeconds?.p50 ?? null,
+        p95: f.timeToPaySeconds?.p95 ?? null,
+      };
     }),
   );
   const skuUnits = new Map<string, number>();
   for (const region of regions) {
-    for (const { sku, units } of (await getOk(api, `/v1/reports/top-skus?region=${region}&${q}&limit=100`)).skus as { sku: string; units: number }[]) {
+    for (const { sku, units } of (await getOk(api, `/v1/reports/top-skus?region=${region}&${q}&limit=100`)).skus as {
+      sku: string;
+      units: number;
+    }[]) {
       skuUnits.set(sku, (skuUnits.get(sku) ?? 0) + units);
     }
   }
@@ -166,7 +192,11 @@ export interface Expected {
 }
 
 /** Builds {@link Expected} for the scopes read. Orders placed = every created order (`facts` holds them all). */
-export function expectedReadSide(facts: readonly OrderFact[], scopes: { sales: Scope[]; funnels: Scope[] }, inventory: readonly InventoryRow[]): Expected {
+export function expectedReadSide(
+  facts: readonly OrderFact[],
+  scopes: { sales: Scope[]; funnels: Scope[] },
+  inventory: readonly InventoryRow[],
+): Expected {
   const sales = new Map(scopes.sales.map((s) => [scopeName(s), expectedSales(facts, s)]));
   const funnels = new Map(
     scopes.funnels.map((s) => {
@@ -183,7 +213,9 @@ export function expectedReadSide(facts: readonly OrderFact[], scopes: { sales: S
       coupons.set(c.code, { redemptions: e.redemptions + 1, discount: e.discount + c.amountOff });
     }
   }
-  const lowStock = inventory.filter((r) => r.lowStockThreshold !== undefined && isLowStock(r.available, r.lowStockThreshold)).map((r) => `${r.storeId}|${r.sku}`);
+  const lowStock = inventory
+    .filter((r) => r.lowStockThreshold !== undefined && isLowStock(r.available, r.lowStockThreshold))
+    .map((r) => `${r.storeId}|${r.sku}`);
   return { sales, funnels, skuUnits, coupons, lowStock };
 }
 
@@ -197,19 +229,24 @@ export function compareReadSide(read: ReadSide, exp: Expected): string[] {
   }
   for (const f of read.funnels) {
     const want = exp.funnels.get(scopeName(f.scope))!;
-    if (f.placed !== want.placed || f.paid !== want.paid) out.push(`funnel ${scopeName(f.scope)}: report ${f.placed} placed / ${f.paid} paid, orders ${want.placed} / ${want.paid}`);
+    if (f.placed !== want.placed || f.paid !== want.paid)
+      out.push(`funnel ${scopeName(f.scope)}: report ${f.placed} placed / ${f.paid} paid, orders ${want.placed} / ${want.paid}`);
   }
   for (const sku of new Set([...read.skuUnits.keys(), ...exp.skuUnits.keys()])) {
-    if ((read.skuUnits.get(sku) ?? 0) !== (exp.skuUnits.get(sku) ?? 0)) out.push(`top-skus ${sku}: report ${read.skuUnits.get(sku) ?? 0} units, orders ${exp.skuUnits.get(sku) ?? 0}`);
+    if ((read.skuUnits.get(sku) ?? 0) !== (exp.skuUnits.get(sku) ?? 0))
+      out.push(`top-skus ${sku}: report ${read.skuUnits.get(sku) ?? 0} units, orders ${exp.skuUnits.get(sku) ?? 0}`);
   }
   for (const [code, got] of read.coupons) {
     const want = exp.coupons.get(code) ?? { redemptions: 0, discount: 0 };
     if (got.redemptions !== want.redemptions || got.discount !== want.discount) {
-      out.push(`coupon report ${code}: ${got.redemptions} redemptions / ${got.discount} fen, orders ${want.redemptions} / ${want.discount}`);
+      out.push(
+        `coupon report ${code}: ${got.redemptions} redemptions / ${got.discount} fen, orders ${want.redemptions} / ${want.discount}`,
+      );
     }
   }
   const unalerted = exp.lowStock.filter((k) => !read.alerts.keys.has(k));
-  if (unalerted.length) out.push(`no alert for ${unalerted.length} store x SKU at or below threshold, e.g. ${unalerted.slice(0, 3).join(', ')}`);
+  if (unalerted.length)
+    out.push(`no alert for ${unalerted.length} store x SKU at or below threshold, e.g. ${unalerted.slice(0, 3).join(', ')}`);
   return out;
 }
 
@@ -237,7 +274,11 @@ export async function awaitReadSide(
 }
 
 /** Balance (fen) of each planned wallet by GET /v1/customers/{id}/wallet; undefined when it answered 404. */
-export async function readWallets(api: ApiClient, wallets: readonly WalletPlan[], concurrency: number): Promise<Map<string, number | undefined>> {
+export async function readWallets(
+  api: ApiClient,
+  wallets: readonly WalletPlan[],
+  concurrency: number,
+): Promise<Map<string, number | undefined>> {
   const out = new Map<string, number | undefined>();
   await forEachLimited(wallets, concurrency, async (w) => {
     const res = await api.get(`/v1/customers/${w.customerId}/wallet`);

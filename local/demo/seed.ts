@@ -80,14 +80,36 @@ const CITIES: Record<Region, string[]> = {
 
 /** Base menu: [name, category, price in fen]; more SKUs than this get numbered variants. */
 const MENU: [string, string, number][] = [
-  ['Milk tea', 'drinks', 1200], ['Americano', 'drinks', 1500], ['Soy milk', 'drinks', 400], ['Steamed bun', 'breakfast', 300],
-  ['Jianbing', 'breakfast', 800], ['Beef noodles', 'meals', 2200], ['Fried rice', 'meals', 1800], ['Dumplings (12)', 'meals', 2000],
-  ['Rice ball', 'snacks', 650], ['Fried chicken', 'snacks', 1600], ['Egg tart', 'snacks', 700], ['Lemon tea', 'drinks', 900],
-  ['Latte', 'drinks', 1800], ['Congee', 'breakfast', 600], ['Baozi set', 'breakfast', 1100], ['Kung pao chicken', 'meals', 2600],
-  ['Mapo tofu', 'meals', 1900], ['Spring rolls', 'snacks', 800], ['Ice cream', 'desserts', 500], ['Mango pudding', 'desserts', 1000],
-  ['Cola', 'drinks', 350], ['Mineral water', 'drinks', 200], ['Sandwich', 'meals', 1500], ['Salad', 'meals', 2500],
-  ['Sesame balls', 'desserts', 600], ['Red bean bun', 'breakfast', 450], ['Oolong tea', 'drinks', 1000], ['Hotpot set', 'meals', 4800],
-  ['Seaweed snack', 'snacks', 550], ['Zongzi', 'snacks', 900],
+  ['Milk tea', 'drinks', 1200],
+  ['Americano', 'drinks', 1500],
+  ['Soy milk', 'drinks', 400],
+  ['Steamed bun', 'breakfast', 300],
+  ['Jianbing', 'breakfast', 800],
+  ['Beef noodles', 'meals', 2200],
+  ['Fried rice', 'meals', 1800],
+  ['Dumplings (12)', 'meals', 2000],
+  ['Rice ball', 'snacks', 650],
+  ['Fried chicken', 'snacks', 1600],
+  ['Egg tart', 'snacks', 700],
+  ['Lemon tea', 'drinks', 900],
+  ['Latte', 'drinks', 1800],
+  ['Congee', 'breakfast', 600],
+  ['Baozi set', 'breakfast', 1100],
+  ['Kung pao chicken', 'meals', 2600],
+  ['Mapo tofu', 'meals', 1900],
+  ['Spring rolls', 'snacks', 800],
+  ['Ice cream', 'desserts', 500],
+  ['Mango pudding', 'desserts', 1000],
+  ['Cola', 'drinks', 350],
+  ['Mineral water', 'drinks', 200],
+  ['Sandwich', 'meals', 1500],
+  ['Salad', 'meals', 2500],
+  ['Sesame balls', 'desserts', 600],
+  ['Red bean bun', 'breakfast', 450],
+  ['Oolong tea', 'drinks', 1000],
+  ['Hotpot set', 'meals', 4800],
+  ['Seaweed snack', 'snacks', 550],
+  ['Zongzi', 'snacks', 900],
 ];
 
 /**
@@ -130,27 +152,76 @@ export function planChain(rng: Rng, opts: { stores: number; skus: number; flashU
   stock.set(stockKey(flash.storeId, flashSku.sku), { available: opts.flashUnits, lowStockThreshold: 10 });
   const giftSku: SkuPlan = { sku: 'gift-panda-keychain', name: 'Panda keychain (gift)', category: 'gift', unitPrice: 500 };
   const gift: GiftPlan = { sku: giftSku, region: 'south', units: 500 };
-  for (const s of stores) if (s.region === gift.region) stock.set(stockKey(s.storeId, giftSku.sku), { available: gift.units, lowStockThreshold: 5 });
+  for (const s of stores)
+    if (s.region === gift.region) stock.set(stockKey(s.storeId, giftSku.sku), { available: gift.units, lowStockThreshold: 5 });
   const coupons: CouponPlan[] = [
-    { code: 'WELCOME10', enterWeight: 3, rule: '10 off from 50', body: { type: 'AMOUNT_OFF', amountOff: 1000, currency: 'CNY', minSubtotal: 5000 } },
-    { code: 'LUNCH15', enterWeight: 3, rule: '15% off, at most 15', body: { type: 'PERCENT_OFF', percentOff: 15, maxDiscount: 1500, currency: 'CNY' } },
-    { code: 'VIP30', enterWeight: 2, rule: '30% off, at most 30, not stackable', body: { type: 'PERCENT_OFF', percentOff: 30, maxDiscount: 3000, currency: 'CNY', stackable: false } },
-    { code: 'FIRST100', enterWeight: 2, rule: '8 off, first 100 orders', body: { type: 'AMOUNT_OFF', amountOff: 800, currency: 'CNY', maxRedemptions: 100 } },
-    { code: 'SPEND100', enterWeight: 2, rule: '15 off from 100, group spend-save', body: { type: 'AMOUNT_OFF', amountOff: 1500, currency: 'CNY', minSubtotal: 10000, exclusiveGroup: 'spend-save' } },
-    { code: 'MEGA40', enterWeight: 2, rule: '40% off, maxOrderDiscount 20', body: { type: 'PERCENT_OFF', percentOff: 40, currency: 'CNY', maxOrderDiscount: 2000 } },
-    { code: 'AUTO-SPEND60', enterWeight: 0, rule: 'auto: 6 off from 60, group spend-save', body: { type: 'AMOUNT_OFF', amountOff: 600, currency: 'CNY', minSubtotal: 6000, automatic: true, exclusiveGroup: 'spend-save' } },
+    {
+      code: 'WELCOME10',
+      enterWeight: 3,
+      rule: '10 off from 50',
+      body: { type: 'AMOUNT_OFF', amountOff: 1000, currency: 'CNY', minSubtotal: 5000 },
+    },
+    {
+      code: 'LUNCH15',
+      enterWeight: 3,
+      rule: '15% off, at most 15',
+      body: { type: 'PERCENT_OFF', percentOff: 15, maxDiscount: 1500, currency: 'CNY' },
+    },
+    {
+      code: 'VIP30',
+      enterWeight: 2,
+      rule: '30% off, at most 30, not stackable',
+      body: { type: 'PERCENT_OFF', percentOff: 30, maxDiscount: 3000, currency: 'CNY', stackable: false },
+    },
+    {
+      code: 'FIRST100',
+      enterWeight: 2,
+      rule: '8 off, first 100 orders',
+      body: { type: 'AMOUNT_OFF', amountOff: 800, currency: 'CNY', maxRedemptions: 100 },
+    },
+    {
+      code: 'SPEND100',
+      enterWeight: 2,
+      rule: '15 off from 100, group spend-save',
+      body: { type: 'AMOUNT_OFF', amountOff: 1500, currency: 'CNY', minSubtotal: 10000, exclusiveGroup: 'spend-save' },
+    },
+    {
+      code: 'MEGA40',
+      enterWeight: 2,
+      rule: '40% off, maxOrderDiscount 20',
+      body: { type: 'PERCENT_OFF', percentOff: 40, currency: 'CNY', maxOrderDiscount: 2000 },
+    },
+    {
+      code: 'AUTO-SPEND60',
+      enterWeight: 0,
+      rule: 'auto: 6 off from 60, group spend-save',
+      body: { type: 'AMOUNT_OFF', amountOff: 600, currency: 'CNY', minSubtotal: 6000, automatic: true, exclusiveGroup: 'spend-save' },
+    },
     {
       code: 'AUTO-GIFT-SOUTH',
       enterWeight: 0,
       rule: `auto: gift ${giftSku.sku} from 40 in ${gift.region}, first 150`,
-      body: { type: 'FREE_ITEM', sku: giftSku.sku, quantity: 1, currency: 'CNY', minSubtotal: 4000, automatic: true, region: gift.region, maxRedemptions: 150 },
+      body: {
+        type: 'FREE_ITEM',
+        sku: giftSku.sku,
+        quantity: 1,
+        currency: 'CNY',
+        minSubtotal: 4000,
+        automatic: true,
+        region: gift.region,
+        maxRedemptions: 150,
+      },
     },
   ];
   return { stores, skus, stock, coupons, gift, flash };
 }
 
 /** Runs `task` over `items` with at most `concurrency` in flight; resolves when all are done (first error rejects). */
-export async function forEachLimited<T>(items: readonly T[], concurrency: number, task: (item: T, index: number) => Promise<void>): Promise<void> {
+export async function forEachLimited<T>(
+  items: readonly T[],
+  concurrency: number,
+  task: (item: T, index: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) {
@@ -239,15 +310,19 @@ export async function seedChain(
       // A client retry with the same key and body: the same top-up (invariant 6); the provider's callback
       // is delivered twice too: the money is added once (checked at the end).
       const again = await api.topUp(t.customerId, t.amount, 'CNY', 'CARD', t.key);
-      if (again.status !== 201 || again.body?.topupId !== res.body.topupId) throw new Error(`top-up replay ${path} answered ${again.status}: ${JSON.stringify(again.body)}, first ${JSON.stringify(res.body)}`);
+      if (again.status !== 201 || again.body?.topupId !== res.body.topupId)
+        throw new Error(`top-up replay ${path} answered ${again.status}: ${JSON.stringify(again.body)}, first ${JSON.stringify(res.body)}`);
       const repeat = await api.payTopup(res.body, { paymentId });
-      if (repeat.status !== 200) throw new Error(`top-up confirmation of ${t.customerId} answered ${repeat.status}: ${JSON.stringify(repeat.body)}`);
+      if (repeat.status !== 200)
+        throw new Error(`top-up confirmation of ${t.customerId} answered ${repeat.status}: ${JSON.stringify(repeat.body)}`);
       replays++;
     }
     const confirmed = await api.payTopup(res.body, { paymentId });
     const expected = t.replay ? 'DUPLICATE' : 'APPLIED';
     if (confirmed.status !== 200 || confirmed.body?.disposition !== expected) {
-      throw new Error(`top-up confirmation of ${t.customerId} answered ${confirmed.status}: ${JSON.stringify(confirmed.body)}, expected ${expected}`);
+      throw new Error(
+        `top-up confirmation of ${t.customerId} answered ${confirmed.status}: ${JSON.stringify(confirmed.body)}, expected ${expected}`,
+      );
     }
     confirmations++;
     opts.onProgress?.(++done, total);

@@ -71,7 +71,15 @@ export async function readFinalState(
   await forEachLimited([...chain.stock.keys()], concurrency, async (key) => {
     const [storeId, sku] = key.split('|') as [string, string];
     const res = await api.get(`/v1/stores/${storeId}/inventory/${sku}`);
-    if (res.status === 200) inventory.push({ storeId, sku, available: res.body.available, reserved: res.body.reserved, sold: res.body.sold, lowStockThreshold: res.body.lowStockThreshold });
+    if (res.status === 200)
+      inventory.push({
+        storeId,
+        sku,
+        available: res.body.available,
+        reserved: res.body.reserved,
+        sold: res.body.sold,
+        lowStockThreshold: res.body.lowStockThreshold,
+      });
   });
   return { source: 'GET /v1/stores/{storeId}/inventory/{sku} per store x SKU (no DynamoDB endpoint on the ready line)', inventory };
 }
@@ -156,7 +164,18 @@ export function verify(args: {
   const promotionViolations: string[] = [];
   let cappedOrders = 0;
   const keptDebits = new Map<string, number>();
-  const wallet: WalletTotals = { wallets: args.wallets.length, topups: 0, topupRequests: 0, debited: 0, debitedOrders: 0, creditedBack: 0, creditedOrders: 0, declinedOrders: 0, balances: 0, lowest: Infinity };
+  const wallet: WalletTotals = {
+    wallets: args.wallets.length,
+    topups: 0,
+    topupRequests: 0,
+    debited: 0,
+    debitedOrders: 0,
+    creditedBack: 0,
+    creditedOrders: 0,
+    declinedOrders: 0,
+    balances: 0,
+    lowest: Infinity,
+  };
   for (const placed of stats.placed.values()) {
     const order = settled.orders.get(placed.orderId);
     const status: string = order?.status ?? 'UNKNOWN';
@@ -166,11 +185,18 @@ export function verify(args: {
     // expired: refunded / 409, not applied. Right behaviour, but a sign the machine was too slow for the
     // payment timeout. Counted and shown, not failed.
     const firstStep = placed.dispositions[0];
-    const lateCallback = status === 'EXPIRED' && expected !== 'EXPIRED' && firstStep !== undefined && ['REFUNDED', 'IGNORED', 'CANCEL 409'].includes(firstStep);
+    const lateCallback =
+      status === 'EXPIRED' &&
+      expected !== 'EXPIRED' &&
+      firstStep !== undefined &&
+      ['REFUNDED', 'IGNORED', 'CANCEL 409'].includes(firstStep);
     if (lateCallback) lateCallbacks.push(placed.orderId);
     if (status !== expected && !lateCallback) {
       bump(mismatches, `${placed.scenario}→${status}`);
-      if (mismatchSamples.length < 3) mismatchSamples.push(`${placed.orderId} ${placed.scenario} ended ${status} (its steps: ${placed.dispositions.join(", ") || "none"})`);
+      if (mismatchSamples.length < 3)
+        mismatchSamples.push(
+          `${placed.orderId} ${placed.scenario} ended ${status} (its steps: ${placed.dispositions.join(', ') || 'none'})`,
+        );
     }
     if (!order) continue;
     const seen = new Set<string>();
@@ -205,8 +231,18 @@ export function verify(args: {
     const groups = applied.map((c) => couponPlans.get(c.code)?.exclusiveGroup).filter((g) => g !== undefined);
     const lonely = applied.some((c) => couponPlans.get(c.code)?.stackable === false) && applied.length > 1;
     const sumOff = applied.reduce((n, c) => n + c.amountOff, 0);
-    if (discount < 0 || discount > subtotal || total !== subtotal - discount || sumOff !== discount || caps.some((cap) => discount > cap) || new Set(groups).size !== groups.length || lonely) {
-      promotionViolations.push(`${order.orderId}: subtotal ${subtotal}, discount ${discount}, total ${total}, applied ${applied.map((c) => `${c.code} ${c.amountOff}`).join(' + ') || 'none'}`);
+    if (
+      discount < 0 ||
+      discount > subtotal ||
+      total !== subtotal - discount ||
+      sumOff !== discount ||
+      caps.some((cap) => discount > cap) ||
+      new Set(groups).size !== groups.length ||
+      lonely
+    ) {
+      promotionViolations.push(
+        `${order.orderId}: subtotal ${subtotal}, discount ${discount}, total ${total}, applied ${applied.map((c) => `${c.code} ${c.amountOff}`).join(' + ') || 'none'}`,
+      );
     }
     if (caps.length) cappedOrders++;
 
@@ -224,7 +260,13 @@ export function verify(args: {
     }
   }
 
-  check('every order reached a final status', settled.pending.length === 0, settled.pending.length ? `${settled.pending.length} still PENDING_PAYMENT: ${first(settled.pending)}` : `${stats.placed.size} orders, none pending after ${settled.ms} ms`);
+  check(
+    'every order reached a final status',
+    settled.pending.length === 0,
+    settled.pending.length
+      ? `${settled.pending.length} still PENDING_PAYMENT: ${first(settled.pending)}`
+      : `${stats.placed.size} orders, none pending after ${settled.ms} ms`,
+  );
 
   // Invariant 1 per store x SKU, and what the orders say it must hold.
   const rows = new Map(inventory.map((r) => [stockKey(r.storeId, r.sku), r]));
@@ -242,17 +284,31 @@ export function verify(args: {
     const stocked = row.stocked ?? seeded.available;
     const v = inventoryViolations({ available: row.available, reserved: row.reserved, sold: row.sold, stocked });
     if (v.length) broken.push(`${key}: ${v.join(', ')}`);
-    if (row.stocked !== undefined && row.stocked !== seeded.available) stockedWrong.push(`${key}: stocked ${row.stocked}, put in ${seeded.available}`);
+    if (row.stocked !== undefined && row.stocked !== seeded.available)
+      stockedWrong.push(`${key}: stocked ${row.stocked}, put in ${seeded.available}`);
     if (row.reserved !== 0) reservedLeft.push(`${key}: reserved ${row.reserved}`);
     const expectSold = paidUnits.get(key) ?? 0;
     if (row.sold !== expectSold) soldWrong.push(`${key}: sold ${row.sold}, PAID orders hold ${expectSold}`);
     oversoldUnits += Math.max(0, row.sold + row.reserved - seeded.available) + Math.max(0, -row.available);
   }
   const n = chain.stock.size;
-  check('inventory: available>=0, reserved>=0, available+reserved+sold=stocked', broken.length === 0, broken.length ? first(broken) : `${n} store x SKU`);
-  if (inventory.some((r) => r.stocked !== undefined)) check('inventory: stocked = units put in', stockedWrong.length === 0, stockedWrong.length ? first(stockedWrong) : `${n} store x SKU`);
-  check('inventory: reserved = 0 once every order is final', reservedLeft.length === 0, reservedLeft.length ? first(reservedLeft) : `${n} store x SKU`);
-  check('inventory: sold = units of PAID/FULFILLED orders (lines + gifts)', soldWrong.length === 0, soldWrong.length ? first(soldWrong) : `${n} store x SKU, ${unitsSold} units + gifts`);
+  check(
+    'inventory: available>=0, reserved>=0, available+reserved+sold=stocked',
+    broken.length === 0,
+    broken.length ? first(broken) : `${n} store x SKU`,
+  );
+  if (inventory.some((r) => r.stocked !== undefined))
+    check('inventory: stocked = units put in', stockedWrong.length === 0, stockedWrong.length ? first(stockedWrong) : `${n} store x SKU`);
+  check(
+    'inventory: reserved = 0 once every order is final',
+    reservedLeft.length === 0,
+    reservedLeft.length ? first(reservedLeft) : `${n} store x SKU`,
+  );
+  check(
+    'inventory: sold = units of PAID/FULFILLED orders (lines + gifts)',
+    soldWrong.length === 0,
+    soldWrong.length ? first(soldWrong) : `${n} store x SKU, ${unitsSold} units + gifts`,
+  );
   check('oversold units = 0', oversoldUnits === 0, `${oversoldUnits} units`);
 
   const flashRow = rows.get(stockKey(chain.flash.storeId, chain.flash.sku.sku));
@@ -266,13 +322,35 @@ export function verify(args: {
       `${winners} winners (201), ${flashPaid} PAID, ${flashSold} sold of ${chain.flash.units}`,
     );
   }
-  check('a payment for the wrong amount never marks an order PAID (inv. 4)', wrongAmountPaid.length === 0, wrongAmountPaid.length ? first(wrongAmountPaid) : 'none');
-  check('each status at most once per order history (callbacks applied once, inv. 2/4)', repeatedHistory.length === 0, repeatedHistory.length ? first(repeatedHistory) : 'none repeated');
+  check(
+    'a payment for the wrong amount never marks an order PAID (inv. 4)',
+    wrongAmountPaid.length === 0,
+    wrongAmountPaid.length ? first(wrongAmountPaid) : 'none',
+  );
+  check(
+    'each status at most once per order history (callbacks applied once, inv. 2/4)',
+    repeatedHistory.length === 0,
+    repeatedHistory.length ? first(repeatedHistory) : 'none repeated',
+  );
   if (coupons) {
-    const over = coupons.filter((c) => c.maxRedemptions !== undefined && c.redemptions > c.maxRedemptions).map((c) => `${c.code} ${c.redemptions}/${c.maxRedemptions}`);
-    const counted = coupons.filter((c) => c.redemptions !== (couponUses.get(c.code) ?? 0)).map((c) => `${c.code}: counter ${c.redemptions}, used by PAID/FULFILLED/REFUNDED orders ${couponUses.get(c.code) ?? 0}`);
-    check('coupons: never beyond maxRedemptions (inv. 3)', over.length === 0, over.length ? first(over) : coupons.map((c) => `${c.code} ${c.redemptions}${c.maxRedemptions ? `/${c.maxRedemptions}` : ''}`).join(', '));
-    check('coupons: counter = uses by PAID/FULFILLED/REFUNDED orders (released ones given back)', counted.length === 0, counted.length ? first(counted) : 'all match');
+    const over = coupons
+      .filter((c) => c.maxRedemptions !== undefined && c.redemptions > c.maxRedemptions)
+      .map((c) => `${c.code} ${c.redemptions}/${c.maxRedemptions}`);
+    const counted = coupons
+      .filter((c) => c.redemptions !== (couponUses.get(c.code) ?? 0))
+      .map((c) => `${c.code}: counter ${c.redemptions}, used by PAID/FULFILLED/REFUNDED orders ${couponUses.get(c.code) ?? 0}`);
+    check(
+      'coupons: never beyond maxRedemptions (inv. 3)',
+      over.length === 0,
+      over.length
+        ? first(over)
+        : coupons.map((c) => `${c.code} ${c.redemptions}${c.maxRedemptions ? `/${c.maxRedemptions}` : ''}`).join(', '),
+    );
+    check(
+      'coupons: counter = uses by PAID/FULFILLED/REFUNDED orders (released ones given back)',
+      counted.length === 0,
+      counted.length ? first(counted) : 'all match',
+    );
   }
   check(
     'promotions: discount = applied amounts <= subtotal and <= every applied maxOrderDiscount; one per exclusive group; non-stackable alone',
@@ -294,7 +372,10 @@ export function verify(args: {
     else {
       wallet.balances += balance;
       wallet.lowest = Math.min(wallet.lowest, balance);
-      if (balance !== expected || balance < 0) walletWrong.push(`${w.customerId}: balance ${balance}, top-ups ${topped} - kept debits ${keptDebits.get(w.customerId) ?? 0} = ${expected}`);
+      if (balance !== expected || balance < 0)
+        walletWrong.push(
+          `${w.customerId}: balance ${balance}, top-ups ${topped} - kept debits ${keptDebits.get(w.customerId) ?? 0} = ${expected}`,
+        );
     }
   }
   const strays = [...keptDebits.keys()].filter((c) => !args.balances.has(c));
@@ -310,7 +391,11 @@ export function verify(args: {
   const cancelAfter = [...stats.fulfilment.cancelAfter];
   if (cancelAfter.length) {
     const ok = cancelAfter.every(([k]) => k === '409 ORDER_NOT_CANCELLABLE');
-    check('fulfilment: cancelling a FULFILLED order is 409 ORDER_NOT_CANCELLABLE and it stays FULFILLED', ok, cancelAfter.map(([k, v]) => `${v} x ${k}`).join(', '));
+    check(
+      'fulfilment: cancelling a FULFILLED order is 409 ORDER_NOT_CANCELLABLE and it stays FULFILLED',
+      ok,
+      cancelAfter.map(([k, v]) => `${v} x ${k}`).join(', '),
+    );
   }
   check(
     'reports count each event once (inv. 5): hourly sales, funnels, top SKUs and coupon report = the orders; an alert for every store x SKU at or below its threshold',
@@ -320,14 +405,22 @@ export function verify(args: {
       : `${args.readSide.summary}; agreed after ${args.readSide.rounds} read(s), ${args.readSide.ms} ms`,
   );
   if (stats.idempotentReplays > 0) {
-    check('same Idempotency-Key + body → same order (inv. 6)', stats.idempotentMismatches.length === 0, stats.idempotentMismatches.length ? first(stats.idempotentMismatches) : `${stats.idempotentReplays} replays`);
+    check(
+      'same Idempotency-Key + body → same order (inv. 6)',
+      stats.idempotentMismatches.length === 0,
+      stats.idempotentMismatches.length ? first(stats.idempotentMismatches) : `${stats.idempotentReplays} replays`,
+    );
   }
   const mismatchCount = [...mismatches.values()].reduce((a, b) => a + b, 0);
-  const late = lateCallbacks.length ? `; ${lateCallbacks.length} customers' first step (callback or cancel) arrived after expiry: refunded or 409, order EXPIRED (machine slower than the payment timeout)` : '';
+  const late = lateCallbacks.length
+    ? `; ${lateCallbacks.length} customers' first step (callback or cancel) arrived after expiry: refunded or 409, order EXPIRED (machine slower than the payment timeout)`
+    : '';
   check(
     'every customer scenario ended as expected',
     mismatchCount === 0,
-    mismatchCount ? `${mismatchCount}: ${[...mismatches].map(([k, v]) => `${k} ${v}`).join(', ')}; e.g. ${first(mismatchSamples)}${late}` : `${stats.placed.size} orders${late}`,
+    mismatchCount
+      ? `${mismatchCount}: ${[...mismatches].map(([k, v]) => `${k} ${v}`).join(', ')}; e.g. ${first(mismatchSamples)}${late}`
+      : `${stats.placed.size} orders${late}`,
   );
   if (args.intrusions) {
     const { attempts, unexpected, changed } = args.intrusions;
@@ -336,11 +429,20 @@ export function verify(args: {
       'every unauthorized attempt refused (401/403/404) and nothing changed',
       attempts.length > 0 && unexpected.length === 0 && changed.length === 0,
       unexpected.length || changed.length
-        ? first([...unexpected.map((a) => `${a.who}: ${a.what} answered ${a.status}, expected ${a.expected}`), ...changed.map((c) => `changed ${c}`)])
+        ? first([
+            ...unexpected.map((a) => `${a.who}: ${a.what} answered ${a.status}, expected ${a.expected}`),
+            ...changed.map((c) => `changed ${c}`),
+          ])
         : `${attempts.length} attempts (${byWho}) refused; order, stock, catalog and wallet unchanged`,
     );
   }
-  check('no 5xx and no transport errors', stats.serverFailureCount === 0, stats.serverFailureCount ? `${stats.serverFailureCount}: ${first(stats.serverFailures.map((f) => `${f.what} ${f.status} ${f.detail}`))}` : '0');
+  check(
+    'no 5xx and no transport errors',
+    stats.serverFailureCount === 0,
+    stats.serverFailureCount
+      ? `${stats.serverFailureCount}: ${first(stats.serverFailures.map((f) => `${f.what} ${f.status} ${f.detail}`))}`
+      : '0',
+  );
   if (child?.stats) {
     const bus = child.stats.bus;
     // debitWallet fails by design with WalletDeclined for a wallet that cannot pay (the saga catches it →
@@ -358,9 +460,26 @@ export function verify(args: {
     );
   }
   if (child) {
-    check('local system stopped cleanly on SIGTERM, DynamoDB Local gone', child.code === 0 && child.dynamoGone, `exit ${child.code ?? child.signal} in ${child.stopMs} ms, DynamoDB Local ${child.dynamoGone ? 'gone' : 'STILL LISTENING'}`);
+    check(
+      'local system stopped cleanly on SIGTERM, DynamoDB Local gone',
+      child.code === 0 && child.dynamoGone,
+      `exit ${child.code ?? child.signal} in ${child.stopMs} ms, DynamoDB Local ${child.dynamoGone ? 'gone' : 'STILL LISTENING'}`,
+    );
   }
-  return { checks, lateCallbacks: lateCallbacks.length, flashPaid, byStatus, unitsSold, revenueFen, discountFen, refundedFen, oversoldUnits, flashSold, storeSkusChecked: n, wallet };
+  return {
+    checks,
+    lateCallbacks: lateCallbacks.length,
+    flashPaid,
+    byStatus,
+    unitsSold,
+    revenueFen,
+    discountFen,
+    refundedFen,
+    oversoldUnits,
+    flashSold,
+    storeSkusChecked: n,
+    wallet,
+  };
 }
 
 /** `12,345.67` from integer fen (no floating point). */
@@ -374,7 +493,9 @@ export function yuan(fen: number): string {
 export function table(headers: string[], rows: (string | number)[][]): string {
   const cells = [headers, ...rows.map((r) => r.map(String))];
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-  const numeric = headers.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number' || /^[\d,.-]+( ms| %)?$/.test(String(r[i]))));
+  const numeric = headers.map(
+    (_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number' || /^[\d,.-]+( ms| %)?$/.test(String(r[i]))),
+  );
   const line = (r: string[]) => `  ${r.map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ')}`.trimEnd();
   return [line(headers), `  ${widths.map((w) => '-'.repeat(w)).join('  ')}`, ...cells.slice(1).map(line)].join('\n');
 }
@@ -383,5 +504,11 @@ export function table(headers: string[], rows: (string | number)[][]): string {
 export function percentiles(h: Histogram): { n: number; p50: string; p95: string; p99: string; max: string } {
   const ms = (us: number) => (us / 1000).toFixed(1);
   if (h.totalCount === 0) return { n: 0, p50: '-', p95: '-', p99: '-', max: '-' };
-  return { n: h.totalCount, p50: ms(h.getValueAtPercentile(50)), p95: ms(h.getValueAtPercentile(95)), p99: ms(h.getValueAtPercentile(99)), max: ms(h.maxValue) };
+  return {
+    n: h.totalCount,
+    p50: ms(h.getValueAtPercentile(50)),
+    p95: ms(h.getValueAtPercentile(95)),
+    p99: ms(h.getValueAtPercentile(99)),
+    max: ms(h.maxValue),
+  };
 }

@@ -64,13 +64,16 @@ const HOURLY = [1, 0.5, 0.3, 0.3, 0.4, 1, 3, 7, 8, 5, 5, 10, 12, 8, 5, 4, 5, 8, 
 
 /** Offset of `timeZone` from UTC in minutes today (e.g. 480 for Asia/Shanghai). */
 export function utcOffsetMinutes(timeZone: string, at = new Date()): number {
-  const name = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' }).formatToParts(at).find((p) => p.type === 'timeZoneName')!.value;
+  const name = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' })
+    .formatToParts(at)
+    .find((p) => p.type === 'timeZoneName')!.value;
   const m = /GMT([+-])(\d{2}):(\d{2})/.exec(name);
   return m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0;
 }
 
 /** `HH:MM` of a minute of the day. */
-export const clock = (minute: number) => `${String(Math.floor(minute / 60) % 24).padStart(2, '0')}:${String(Math.floor(minute % 60)).padStart(2, '0')}`;
+export const clock = (minute: number) =>
+  `${String(Math.floor(minute / 60) % 24).padStart(2, '0')}:${String(Math.floor(minute % 60)).padStart(2, '0')}`;
 
 /**
  * Plans `orders` customers over one day: a local time from the hourly profile at the store's time zone,
@@ -82,18 +85,28 @@ export function planDay(rng: Rng, chain: ChainPlan, opts: { orders: number }): C
   const storeRank = zipf(chain.stores.length, 0.5, rng);
   const skuRank = zipf(chain.skus.length, 1.1, rng);
   const hourWeights = Object.fromEntries(HOURLY.map((w, h) => [String(h), w])) as Record<string, number>;
-  const scenarioWeights = Object.fromEntries(Object.entries(SCENARIOS).map(([k, v]) => [k, v.weight])) as Record<keyof typeof SCENARIOS, number>;
+  const scenarioWeights = Object.fromEntries(Object.entries(SCENARIOS).map(([k, v]) => [k, v.weight])) as Record<
+    keyof typeof SCENARIOS,
+    number
+  >;
   const chainOffset = utcOffsetMinutes('Asia/Shanghai');
   const offsets = new Map(chain.stores.map((s) => [s.storeId, utcOffsetMinutes(s.timezone)]));
   const customers = Math.max(1, Math.round(opts.orders / 2));
-  const codeWeights = Object.fromEntries(chain.coupons.flatMap((c, i) => (c.enterWeight > 0 ? [[String(i), c.enterWeight]] : []))) as Record<string, number>;
+  const codeWeights = Object.fromEntries(
+    chain.coupons.flatMap((c, i) => (c.enterWeight > 0 ? [[String(i), c.enterWeight]] : [])),
+  ) as Record<string, number>;
   const plans: CustomerPlan[] = [];
   for (let n = 0; n < opts.orders; n++) {
     const store = chain.stores[storeRank()]!;
     const localMinute = Number(rng.weighted(hourWeights)) * 60 + rng.next() * 60;
     const chainMinute = (localMinute - offsets.get(store.storeId)! + chainOffset + 1440) % 1440;
-    const lines = distinct(Math.min(rng.int(1, 4), chain.skus.length), skuRank).map((i) => ({ sku: chain.skus[i]!.sku, quantity: rng.int(1, 3) }));
-    let couponCodes = rng.chance(0.2) ? distinct(rng.chance(0.7) ? 1 : 2, () => Number(rng.weighted(codeWeights))).map((i) => chain.coupons[i]!.code) : undefined;
+    const lines = distinct(Math.min(rng.int(1, 4), chain.skus.length), skuRank).map((i) => ({
+      sku: chain.skus[i]!.sku,
+      quantity: rng.int(1, 3),
+    }));
+    let couponCodes = rng.chance(0.2)
+      ? distinct(rng.chance(0.7) ? 1 : 2, () => Number(rng.weighted(codeWeights))).map((i) => chain.coupons[i]!.code)
+      : undefined;
     const scenario = rng.weighted(scenarioWeights);
     let customerId = `cust-${String(rng.int(1, customers)).padStart(6, '0')}`;
     const method = rng.weighted({ WECHAT_PAY: 50, ALIPAY: 35, CARD: 15 });
@@ -148,7 +161,8 @@ export function planWallets(rng: Rng, chain: ChainPlan, plans: readonly Customer
     wallets.push({ customerId, topups: first === amount ? [topup(amount)] : [topup(first), topup(amount - first)] });
   }
   for (const customerId of [...lean].sort()) wallets.push({ customerId, topups: [topup(1)] });
-  for (const customerId of [...others].sort()) if (!needs.has(customerId) && rng.chance(0.1)) wallets.push({ customerId, topups: [topup(rng.int(20, 200) * 100)] });
+  for (const customerId of [...others].sort())
+    if (!needs.has(customerId) && rng.chance(0.1)) wallets.push({ customerId, topups: [topup(rng.int(20, 200) * 100)] });
   return wallets;
 }
 
@@ -209,7 +223,12 @@ const bump = (m: Map<string, number>, k: string, by = 1) => m.set(k, (m.get(k) ?
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Times one API call into `kind`'s histogram and tallies its answer; a transport error counts as a failure and rethrows. */
-async function timed(stats: TrafficStats, kind: keyof TrafficStats['latency'], what: string, call: () => Promise<ApiResponse>): Promise<ApiResponse> {
+async function timed(
+  stats: TrafficStats,
+  kind: keyof TrafficStats['latency'],
+  what: string,
+  call: () => Promise<ApiResponse>,
+): Promise<ApiResponse> {
   const t0 = performance.now();
   bump(stats.requestsByKind, kind);
   let res: ApiResponse;
@@ -217,13 +236,15 @@ async function timed(stats: TrafficStats, kind: keyof TrafficStats['latency'], w
     res = await call();
   } catch (e) {
     stats.serverFailureCount++;
-    if (stats.serverFailures.length < 10) stats.serverFailures.push({ what, status: 'NETWORK', detail: String((e as Error).cause ?? (e as Error).message) });
+    if (stats.serverFailures.length < 10)
+      stats.serverFailures.push({ what, status: 'NETWORK', detail: String((e as Error).cause ?? (e as Error).message) });
     throw e;
   }
   stats.latency[kind].recordValue(Math.max(1, Math.round((performance.now() - t0) * 1000)));
   if (res.status >= 500) {
     stats.serverFailureCount++;
-    if (stats.serverFailures.length < 10) stats.serverFailures.push({ what, status: res.status, detail: JSON.stringify(res.body).slice(0, 300) });
+    if (stats.serverFailures.length < 10)
+      stats.serverFailures.push({ what, status: res.status, detail: JSON.stringify(res.body).slice(0, 300) });
   } else if (res.status >= 400) {
     bump(stats.clientErrors, `${kind} ${res.status} ${res.body?.code ?? '?'}`);
   }
@@ -238,7 +259,9 @@ async function playCustomer(api: ApiClient, plan: CustomerPlan, stats: TrafficSt
     const replay = await timed(stats, 'create', 'POST /v1/orders (replay)', () => api.createOrder(plan.body, key));
     stats.idempotentReplays++;
     if (replay.status !== 201 || replay.body?.orderId !== res.body.orderId) {
-      stats.idempotentMismatches.push(`key ${key}: first ${res.body.orderId}, replay ${replay.status} ${replay.body?.orderId ?? replay.body?.code}`);
+      stats.idempotentMismatches.push(
+        `key ${key}: first ${res.body.orderId}, replay ${replay.status} ${replay.body?.orderId ?? replay.body?.code}`,
+      );
     }
   }
   if (res.status === 422 && String(res.body?.code).startsWith('COUPON_') && plan.body.couponCodes) {
@@ -251,7 +274,13 @@ async function playCustomer(api: ApiClient, plan: CustomerPlan, stats: TrafficSt
     return;
   }
   const order = res.body;
-  const placed: PlacedOrder = { orderId: order.orderId, scenario: plan.scenario, storeId: plan.body.storeId, created: order, dispositions: [] };
+  const placed: PlacedOrder = {
+    orderId: order.orderId,
+    scenario: plan.scenario,
+    storeId: plan.body.storeId,
+    created: order,
+    dispositions: [],
+  };
   stats.placed.set(order.orderId, placed);
   if (plan.thinkMs) await sleep(plan.thinkMs);
 
@@ -314,13 +343,16 @@ async function playCustomer(api: ApiClient, plan: CustomerPlan, stats: TrafficSt
       if (plan.scenario === 'CANCEL_AFTER_PAY') await pay();
       if (!(await paid('refund'))) break;
       const r = await cancel();
-      if (r.status !== 202 || r.body?.action !== 'REFUND') stats.anomalies.push(`${order.orderId}: refund request answered ${r.status} ${JSON.stringify(r.body)}`);
+      if (r.status !== 202 || r.body?.action !== 'REFUND')
+        stats.anomalies.push(`${order.orderId}: refund request answered ${r.status} ${JSON.stringify(r.body)}`);
       break;
     }
     case 'FULFIL': {
       await pay();
       if (!(await paid('fulfilment'))) break;
-      const f = await timed(stats, 'fulfil', 'POST /v1/orders/{id}/fulfil', () => api.request('POST', `/v1/orders/${order.orderId}/fulfil`));
+      const f = await timed(stats, 'fulfil', 'POST /v1/orders/{id}/fulfil', () =>
+        api.request('POST', `/v1/orders/${order.orderId}/fulfil`),
+      );
       placed.dispositions.push(`FULFIL ${f.status}`);
       if (f.status !== 200 || f.body?.status !== 'FULFILLED') {
         stats.anomalies.push(`${order.orderId}: fulfil answered ${f.status} ${JSON.stringify(f.body).slice(0, 200)}`);
@@ -349,7 +381,12 @@ export async function flashSale(api: ApiClient, chain: ChainPlan, racers: number
   const { storeId, sku } = chain.flash;
   await Promise.all(
     Array.from({ length: racers }, async (_, i) => {
-      const body = { storeId, customerId: `flash-${String(i).padStart(4, '0')}`, items: [{ sku: sku.sku, quantity: 1 }], paymentMethod: i % 2 ? 'ALIPAY' : 'WECHAT_PAY' };
+      const body = {
+        storeId,
+        customerId: `flash-${String(i).padStart(4, '0')}`,
+        items: [{ sku: sku.sku, quantity: 1 }],
+        paymentMethod: i % 2 ? 'ALIPAY' : 'WECHAT_PAY',
+      };
       try {
         const res = await timed(stats, 'flashCreate', 'POST /v1/orders (flash sale)', () => api.createOrder(body));
         bump(stats.flash.answers, `${res.status} ${res.body?.code ?? (res.status === 201 ? 'CREATED' : '?')}`);
@@ -380,7 +417,12 @@ export async function driveDay(
   api: ApiClient,
   chain: ChainPlan,
   plans: CustomerPlan[],
-  opts: { concurrency: number; flashRacers: number; flashMinute: number; onProgress?: (done: number, chainMinute: number, stats: TrafficStats) => void },
+  opts: {
+    concurrency: number;
+    flashRacers: number;
+    flashMinute: number;
+    onProgress?: (done: number, chainMinute: number, stats: TrafficStats) => void;
+  },
 ): Promise<{ stats: TrafficStats; ms: number }> {
   const stats = new TrafficStats();
   const t0 = performance.now();
@@ -390,7 +432,8 @@ export async function driveDay(
   const tick = () => opts.onProgress?.(++done, minute, stats);
   await forEachLimited(plans, opts.concurrency, async (plan) => {
     minute = Math.max(minute, plan.chainMinute);
-    if (!flash && opts.flashRacers > 0 && plan.chainMinute >= opts.flashMinute) flash = flashSale(api, chain, opts.flashRacers, stats, tick);
+    if (!flash && opts.flashRacers > 0 && plan.chainMinute >= opts.flashMinute)
+      flash = flashSale(api, chain, opts.flashRacers, stats, tick);
     try {
       await playCustomer(api, plan, stats);
     } catch {

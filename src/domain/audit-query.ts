@@ -73,17 +73,28 @@ const tokenSchema = z.strictObject({
 
 /** Integrity check of a token body: detects an edited token (not a secret: the caller may read every record anyway). */
 const checksum = (q: Bound, before: string) =>
-  createHash('sha256').update(JSON.stringify([1, q.from, q.to, q.actor ?? null, q.storeId ?? null, before])).digest('base64url').slice(0, 22);
+  createHash('sha256')
+    .update(JSON.stringify([1, q.from, q.to, q.actor ?? null, q.storeId ?? null, before]))
+    .digest('base64url')
+    .slice(0, 22);
 
 /** The nextToken continuing `query` after the record whose sort key is `before`: base64url JSON. */
 export function encodeNextToken(query: Bound, before: string): string {
-  const q: Bound = { from: query.from, to: query.to, ...(query.actor ? { actor: query.actor } : {}), ...(query.storeId ? { storeId: query.storeId } : {}) };
+  const q: Bound = {
+    from: query.from,
+    to: query.to,
+    ...(query.actor ? { actor: query.actor } : {}),
+    ...(query.storeId ? { storeId: query.storeId } : {}),
+  };
   return Buffer.from(JSON.stringify({ v: 1, q, before, c: checksum(q, before) })).toString('base64url');
 }
 
 /** A token's bound query and cursor; VALIDATION_FAILED (400) for anything not made by {@link encodeNextToken}. */
 export function decodeNextToken(token: string): { q: Bound; before: string } {
-  const invalid = () => new DomainError('VALIDATION_FAILED', 'nextToken is not valid', { errors: [{ path: 'nextToken', message: 'Not a token this API issued' }] });
+  const invalid = () =>
+    new DomainError('VALIDATION_FAILED', 'nextToken is not valid', {
+      errors: [{ path: 'nextToken', message: 'Not a token this API issued' }],
+    });
   if (!/^[A-Za-z0-9_-]+$/.test(token)) throw invalid();
   let parsed: z.infer<typeof tokenSchema>;
   try {
@@ -105,7 +116,12 @@ export function decodeNextToken(token: string): { q: Bound; before: string } {
 export function parseAuditQuery(params: Record<string, string | undefined>, now: Date): AuditQuery {
   const p = parseWith(auditQueryParamsSchema, params);
   if (p.nextToken === undefined) {
-    return { ...auditRange(p.from, p.to, now), limit: p.limit, ...(p.actor ? { actor: p.actor } : {}), ...(p.storeId ? { storeId: p.storeId } : {}) };
+    return {
+      ...auditRange(p.from, p.to, now),
+      limit: p.limit,
+      ...(p.actor ? { actor: p.actor } : {}),
+      ...(p.storeId ? { storeId: p.storeId } : {}),
+    };
   }
   const { q, before } = decodeNextToken(p.nextToken);
   const differs =
@@ -114,7 +130,9 @@ export function parseAuditQuery(params: Record<string, string | undefined>, now:
     (p.from !== undefined && auditRange(p.from, q.to, now).from !== q.from) ||
     (p.to !== undefined && auditRange(q.from, p.to, now).to !== q.to);
   if (differs) {
-    throw new DomainError('VALIDATION_FAILED', 'nextToken belongs to another query', { errors: [{ path: 'nextToken', message: 'Repeat the filters of the first page (or leave them out)' }] });
+    throw new DomainError('VALIDATION_FAILED', 'nextToken belongs to another query', {
+      errors: [{ path: 'nextToken', message: 'Repeat the filters of the first page (or leave them out)' }],
+    });
   }
   return { ...q, limit: p.limit, before };
 }
@@ -127,7 +145,8 @@ export function parseAuditQuery(params: Record<string, string | undefined>, now:
 export function auditDays(from: string, upper: string): string[] {
   const first = Date.parse(from.slice(0, 10));
   let lastDay = upper.slice(0, 10);
-  if (upper.length <= 24 && Date.parse(upper) === Date.parse(lastDay)) lastDay = new Date(Date.parse(lastDay) - 1).toISOString().slice(0, 10);
+  if (upper.length <= 24 && Date.parse(upper) === Date.parse(lastDay))
+    lastDay = new Date(Date.parse(lastDay) - 1).toISOString().slice(0, 10);
   const days: string[] = [];
   for (let d = Date.parse(lastDay); d >= first; d -= 24 * 3600 * 1000) days.push(new Date(d).toISOString().slice(0, 10));
   return days;

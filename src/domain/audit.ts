@@ -43,7 +43,14 @@ export function auditRecord(
   change: Pick<AuditRecord, 'action' | 'target' | 'storeId' | 'before' | 'after'>,
   at: string,
 ): AuditRecord {
-  return { auditId: `${at}#${actor.requestId}#${change.action}`, at, ...actor, ...change, before: change.before ?? null, after: change.after ?? null };
+  return {
+    auditId: `${at}#${actor.requestId}#${change.action}`,
+    at,
+    ...actor,
+    ...change,
+    before: change.before ?? null,
+    after: change.after ?? null,
+  };
 }
 
 /**

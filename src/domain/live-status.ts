@@ -34,7 +34,12 @@ export type Subscription =
   | { kind: 'store'; storeId: string; subject: string };
 
 /** `token` is the access token the authorizer (or the local WebSocket layer) already verified; it is not a subject. */
-const querySchema = z.strictObject({ orderId: idSchema.optional(), customerId: idSchema.optional(), storeId: idSchema.optional(), token: z.string().optional() });
+const querySchema = z.strictObject({
+  orderId: idSchema.optional(),
+  customerId: idSchema.optional(),
+  storeId: idSchema.optional(),
+  token: z.string().optional(),
+});
 
 /**
  * The subscription a `$connect` asks for, from its query string: exactly one of `orderId`, `customerId` or
@@ -66,7 +71,10 @@ export const subjectsOf = (order: Pick<Order, 'orderId' | 'customerId' | 'storeI
  * The order's current status as a message, with its version (history length, 1 for PENDING_PAYMENT,
  * growing by one per status change). `at` is the time of the last history entry.
  */
-export function currentStatus(order: Pick<Order, 'orderId' | 'status' | 'history' | 'updatedAt'>): { message: OrderStatusMessage; version: number } {
+export function currentStatus(order: Pick<Order, 'orderId' | 'status' | 'history' | 'updatedAt'>): {
+  message: OrderStatusMessage;
+  version: number;
+} {
   const last = order.history.at(-1);
   return {
     message: { type: 'order.status', orderId: order.orderId, status: order.status, at: last?.at ?? order.updatedAt },

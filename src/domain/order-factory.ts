@@ -38,7 +38,10 @@ export function buildOrder(args: {
     expiresAt: new Date(now.getTime() + args.paymentTimeoutSeconds * 1000).toISOString(),
     history: [{ status: 'PENDING_PAYMENT', at: createdAt }],
     reservation,
-    couponRedemptions: priced.appliedCoupons.map((c) => ({ code: c.code, perCustomer: Boolean(args.coupons.get(c.code)?.perCustomerLimit) })),
+    couponRedemptions: priced.appliedCoupons.map((c) => ({
+      code: c.code,
+      perCustomer: Boolean(args.coupons.get(c.code)?.perCustomerLimit),
+    })),
     stockState: 'RESERVED',
     couponsState: priced.appliedCoupons.length > 0 ? 'REDEEMED' : 'NONE',
     updatedAt: createdAt,

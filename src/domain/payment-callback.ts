@@ -21,7 +21,10 @@ export const acceptsProviderPayment = (order: Order): boolean => order.paymentMe
  * IGNORED for any other FAILED payment (no money moved); REFUNDED for any other successful payment
  * (the order is paid already, closed, or paid from the wallet: give the money back, once per paymentId).
  */
-export function unrecordedCallbackDisposition(current: Order, callback: Pick<PaymentRecord, 'paymentId' | 'status'>): Exclude<OrderCallbackDisposition, 'APPLIED'> {
+export function unrecordedCallbackDisposition(
+  current: Order,
+  callback: Pick<PaymentRecord, 'paymentId' | 'status'>,
+): Exclude<OrderCallbackDisposition, 'APPLIED'> {
   if (current.payment?.paymentId === callback.paymentId) return 'DUPLICATE';
   if (callback.status !== 'SUCCEEDED') return 'IGNORED';
   return 'REFUNDED';

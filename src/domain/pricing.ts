@@ -195,12 +195,19 @@ const detail = (reason: CouponRejection, rule?: CompiledRule): string =>
 export function checkCoupon(
   code: string,
   coupon: Coupon | undefined,
-  order: { subtotal: number; currency: string; now: string; catalog: ReadonlyMap<string, CatalogItem>; store?: { storeId: string; region: string } },
+  order: {
+    subtotal: number;
+    currency: string;
+    now: string;
+    catalog: ReadonlyMap<string, CatalogItem>;
+    store?: { storeId: string; region: string };
+  },
   rule: CompiledRule | undefined = coupon && compileRule(coupon),
 ): asserts coupon is Coupon {
   if (!coupon || !rule) throw notApplicable(code, 'NOT_FOUND');
   const reason = rejectionOf(rule, coupon.redemptions, { ...order, now: Date.parse(order.now) });
-  if (reason === 'EXHAUSTED') throw new DomainError('COUPON_EXHAUSTED', `Coupon ${code} has reached its redemption limit`, { couponCode: code });
+  if (reason === 'EXHAUSTED')
+    throw new DomainError('COUPON_EXHAUSTED', `Coupon ${code} has reached its redemption limit`, { couponCode: code });
   if (reason) throw notApplicable(code, reason, rule);
 }
 
@@ -356,7 +363,8 @@ function* combinations(valid: CompiledRule[]): Generator<CompiledRule[]> {
  * the discount of the best combination, so it never makes the order cheaper.
  */
 export function priceOrder(req: PriceOrderRequest): PricedOrder {
-  if (req.lines.length === 0) throw new DomainError('VALIDATION_FAILED', 'An order needs at least one item', { errors: [{ path: 'items', message: 'Too small' }] });
+  if (req.lines.length === 0)
+    throw new DomainError('VALIDATION_FAILED', 'An order needs at least one item', { errors: [{ path: 'items', message: 'Too small' }] });
   const now = Date.parse(req.now);
   if (Number.isNaN(now)) throw new TypeError(`priceOrder: now is not a timestamp: ${req.now}`);
 
@@ -371,7 +379,10 @@ export function priceOrder(req: PriceOrderRequest): PricedOrder {
   }
   const currency = currencies[0]!;
   const subtotal = items.reduce((sum, l) => sum + l.lineTotal, 0);
-  if (!Number.isSafeInteger(subtotal)) throw new DomainError('VALIDATION_FAILED', 'Order subtotal is too large', { errors: [{ path: 'items', message: 'Subtotal too large' }] });
+  if (!Number.isSafeInteger(subtotal))
+    throw new DomainError('VALIDATION_FAILED', 'Order subtotal is too large', {
+      errors: [{ path: 'items', message: 'Subtotal too large' }],
+    });
 
   const compile = (c: Coupon) => (req.rules ? req.rules.get(c) : compileRule(c));
   const ctx: OrderContext = { subtotal, currency, now, catalog: req.catalog, store: req.store };
@@ -384,11 +395,14 @@ export function priceOrder(req: PriceOrderRequest): PricedOrder {
     const coupon = req.coupons.get(code);
     const rule = coupon && compile({ ...coupon, code });
     checkCoupon(code, coupon, { ...ctx, now: req.now }, rule);
-    if (refused.has(code)) throw new DomainError('COUPON_EXHAUSTED', `Coupon ${code} has reached its redemption limit`, { couponCode: code });
+    if (refused.has(code))
+      throw new DomainError('COUPON_EXHAUSTED', `Coupon ${code} has reached its redemption limit`, { couponCode: code });
     valid.push(rule!.automatic ? { ...rule!, automatic: false } : rule!); // entered by the customer: not flagged automatic
   }
   const entered = new Set(codes);
-  const automatic = [...new Map((req.automatic ?? []).filter((c) => c.automatic === true && !entered.has(c.code)).map((c) => [c.code, c])).values()];
+  const automatic = [
+    ...new Map((req.automatic ?? []).filter((c) => c.automatic === true && !entered.has(c.code)).map((c) => [c.code, c])).values(),
+  ];
   for (const coupon of automatic.sort((a, b) => byString(a.code, b.code))) {
     const rule = compile(coupon);
     const reason = refused.has(coupon.code) ? 'EXHAUSTED' : rejectionOf(rule, coupon.redemptions, ctx);

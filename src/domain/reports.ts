@@ -55,7 +55,14 @@ export const utcHour = (iso: string): HourKey => new Date(iso).toISOString().sli
  * In a DST fall-back the repeated hour maps to the same key (both hours are added up).
  */
 export function localHour(iso: string, timeZone: string): HourKey {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', hourCycle: 'h23' }).formatToParts(new Date(iso));
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(new Date(iso));
   const get = (type: string) => parts.find((p) => p.type === type)!.value;
   return `${get('year')}-${get('month')}-${get('day')}T${get('hour')}`;
 }
@@ -72,7 +79,10 @@ export type Aggregate = 'SALES' | 'SKUS' | 'FUNNEL';
 export type ReportScope = { storeId: string } | { region: string };
 
 /** The two partition keys an event of `storeId` in `region` updates: the store's and its region shard's. */
-const writeKeys = (agg: Aggregate, storeId: string, region: string) => [`${agg}#STORE#${storeId}`, `${agg}#REGION#${region}#${shardOf(storeId)}`];
+const writeKeys = (agg: Aggregate, storeId: string, region: string) => [
+  `${agg}#STORE#${storeId}`,
+  `${agg}#REGION#${region}#${shardOf(storeId)}`,
+];
 
 /** The partition keys a reader of `scope` queries (one for a store, every shard for a region). */
 export function readKeys(agg: Aggregate, scope: ReportScope): string[] {
@@ -169,11 +179,17 @@ export function funnelUpdates(type: string, d: FunnelEventDetail): CounterUpdate
 /** Rows a CouponRedeemed updates: the code's shard for the store, UTC hour of occurredAt. */
 export function couponUpdates(d: { occurredAt: string; storeId: string; code: string; discount: number }): CounterUpdate[] {
   const hour = utcHour(d.occurredAt);
-  return [{ pk: `COUPON#${d.code}#${shardOf(d.storeId)}`, sk: `UTC#${hour}`, add: { redemptions: 1, discount: d.discount }, set: { hour } }];
+  return [
+    { pk: `COUPON#${d.code}#${shardOf(d.storeId)}`, sk: `UTC#${hour}`, add: { redemptions: 1, discount: d.discount }, set: { hour } },
+  ];
 }
 
 /** Adds up numeric `fields` of `rows` per `keyOf(row)`; missing counters count 0. Keys in ascending order. */
-export function sumBy<F extends string>(rows: Record<string, unknown>[], keyOf: (row: Record<string, unknown>) => string, fields: readonly F[]): Array<{ key: string } & Record<F, number>> {
+export function sumBy<F extends string>(
+  rows: Record<string, unknown>[],
+  keyOf: (row: Record<string, unknown>) => string,
+  fields: readonly F[],
+): Array<{ key: string } & Record<F, number>> {
   const sums = new Map<string, Record<F, number>>();
   for (const row of rows) {
     const key = keyOf(row);
@@ -262,7 +278,8 @@ export function hourRange(from: string | undefined, to: string | undefined, cloc
   const parse = (name: string, value: string | undefined): number => {
     const ms = value !== undefined && shape.test(value) ? Date.parse(clock === 'utc' ? value : `${value}Z`) : NaN;
     // Date.parse rolls 2026-02-30 over to March 2: a real date reads back unchanged.
-    if (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 13) !== value!.slice(0, 13)) throw new DomainError('INVALID_RANGE', `${name} must be a time like ${example}`, { parameter: name });
+    if (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 13) !== value!.slice(0, 13))
+      throw new DomainError('INVALID_RANGE', `${name} must be a time like ${example}`, { parameter: name });
     return ms;
   };
   const f = parse('from', from);
@@ -283,7 +300,12 @@ export const FUNNEL_FIELDS = ['placed', 'paid', ...[...TIME_TO_PAY_BOUNDS_SECOND
  * GET /v1/reports/funnel body from funnel rows (any shards and hours): placed and paid counts of the
  * orders placed in the range, conversion = paid / placed (null when none placed), time to pay.
  */
-export function funnelSummary(rows: Record<string, unknown>[]): { placed: number; paid: number; conversion: number | null; timeToPaySeconds: TimeToPay } {
+export function funnelSummary(rows: Record<string, unknown>[]): {
+  placed: number;
+  paid: number;
+  conversion: number | null;
+  timeToPaySeconds: TimeToPay;
+} {
   const [total] = sumBy(rows, () => 'all', FUNNEL_FIELDS);
   const count = (f: string) => total?.[f] ?? 0;
   const placed = count('placed');

@@ -24,9 +24,11 @@ export type ResumeDecision =
  */
 export function resumeDecision(order: Order): ResumeDecision | undefined {
   const { payment } = order;
-  if (order.cancelRequestedAt && !payment) return { kind: 'FAILURE', error: SAGA_ERRORS.cancelledByCustomer, cause: 'Customer cancelled before payment' };
+  if (order.cancelRequestedAt && !payment)
+    return { kind: 'FAILURE', error: SAGA_ERRORS.cancelledByCustomer, cause: 'Customer cancelled before payment' };
   if (!payment) return undefined;
-  if (payment.status === 'FAILED') return { kind: 'FAILURE', error: SAGA_ERRORS.paymentFailed, cause: `Provider reported ${payment.paymentId} FAILED` };
+  if (payment.status === 'FAILED')
+    return { kind: 'FAILURE', error: SAGA_ERRORS.paymentFailed, cause: `Provider reported ${payment.paymentId} FAILED` };
   if (!paymentMatches(order)) {
     return {
       kind: 'FAILURE',

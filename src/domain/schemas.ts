@@ -132,7 +132,8 @@ export const paymentMethodSchema = z.enum(['WECHAT_PAY', 'ALIPAY', 'CARD', 'BALA
 function noDuplicates<T>(values: T[], field: string | undefined, ctx: z.RefinementCtx, what: string): void {
   const seen = new Set<T>();
   values.forEach((v, i) => {
-    if (seen.has(v)) ctx.addIssue({ code: 'custom', path: field === undefined ? [i] : [i, field], message: `Duplicate ${what} ${String(v)}` });
+    if (seen.has(v))
+      ctx.addIssue({ code: 'custom', path: field === undefined ? [i] : [i, field], message: `Duplicate ${what} ${String(v)}` });
     seen.add(v);
   });
 }
@@ -148,7 +149,14 @@ export const createOrderBodySchema = z.strictObject({
     .array(z.strictObject({ sku: idSchema, quantity: z.int().min(1).max(999) }))
     .min(1)
     .max(25)
-    .superRefine((items, ctx) => noDuplicates(items.map((i) => i.sku), 'sku', ctx, 'sku')),
+    .superRefine((items, ctx) =>
+      noDuplicates(
+        items.map((i) => i.sku),
+        'sku',
+        ctx,
+        'sku',
+      ),
+    ),
   couponCodes: z
     .array(idSchema)
     .max(5)
@@ -174,7 +182,11 @@ export const paymentWebhookBodySchema = z
   })
   .superRefine((b, ctx) => {
     if ((b.orderId === undefined) === (b.topupId === undefined)) {
-      ctx.addIssue({ code: 'custom', path: [b.orderId === undefined ? 'orderId' : 'topupId'], message: 'Send exactly one of orderId and topupId' });
+      ctx.addIssue({
+        code: 'custom',
+        path: [b.orderId === undefined ? 'orderId' : 'topupId'],
+        message: 'Send exactly one of orderId and topupId',
+      });
     }
   });
 export type PaymentWebhookBody = z.infer<typeof paymentWebhookBodySchema>;
@@ -265,7 +277,8 @@ export function exceedsJsonDepth(text: string, maxDepth: number = MAX_JSON_DEPTH
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: the next character is escaped, whatever it is
+      if (c === 0x5c)
+        i++; // backslash: the next character is escaped, whatever it is
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x5b || c === 0x7b) {

@@ -36,7 +36,7 @@ export interface Topup {
 
 /** The webhook provider (path segment) that confirms payments of `method`. */
 export const providerOfMethod = (method: TopupPaymentMethod): PaymentProviderId =>
-  ({ WECHAT_PAY: 'wechat-pay', ALIPAY: 'alipay', CARD: 'card' } as const)[method];
+  (({ WECHAT_PAY: 'wechat-pay', ALIPAY: 'alipay', CARD: 'card' }) as const)[method];
 
 /**
  * The topupId of a creation request: derived from the customer (token `sub`) and the Idempotency-Key, like

@@ -108,16 +108,25 @@ export const eventDocs: Record<EventType, { when: string; eventId: string }> = {
     when: 'POST /v1/orders committed, one event per applied coupon (a coupon released later by a cancellation is not announced)',
     eventId: '<orderId>:CouponRedeemed:<code>',
   },
-  OrderPaid: { when: 'Saga step CommitReservation: the provider confirmed the exact amount and reserved stock became sold', eventId: '<orderId>:OrderPaid' },
+  OrderPaid: {
+    when: 'Saga step CommitReservation: the provider confirmed the exact amount and reserved stock became sold',
+    eventId: '<orderId>:OrderPaid',
+  },
   OrderCancelled: {
     when: 'Saga step CloseOrder, after compensation, for an unpaid order that ends CANCELLED (reason CUSTOMER), EXPIRED (EXPIRED) or PAYMENT_FAILED (PAYMENT_FAILED); there is no separate OrderExpired',
     eventId: '<orderId>:OrderCancelled',
   },
   OrderRefunded: { when: 'Refund saga step MarkRefunded: a paid order was refunded and restocked', eventId: '<orderId>:OrderRefunded' },
-  OrderFulfilled: { when: 'POST /v1/orders/{orderId}/fulfil: the store handed a PAID order over (FULFILLED)', eventId: '<orderId>:OrderFulfilled' },
-  OrderNeedsAttention: { when: 'A compensation kept failing; the order is parked for an operator', eventId: '<orderId>:OrderNeedsAttention' },
+  OrderFulfilled: {
+    when: 'POST /v1/orders/{orderId}/fulfil: the store handed a PAID order over (FULFILLED)',
+    eventId: '<orderId>:OrderFulfilled',
+  },
+  OrderNeedsAttention: {
+    when: 'A compensation kept failing; the order is parked for an operator',
+    eventId: '<orderId>:OrderNeedsAttention',
+  },
   InventoryLow: {
-    when: 'After an OrderPlaced, a line\'s available stock is at or below its lowStockThreshold (> 0); once per crossing (the flag clears when stock is back above the threshold)',
+    when: "After an OrderPlaced, a line's available stock is at or below its lowStockThreshold (> 0); once per crossing (the flag clears when stock is back above the threshold)",
     eventId: 'InventoryLow:<storeId>:<sku>:<occurredAt>',
   },
 };

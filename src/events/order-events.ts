@@ -14,8 +14,7 @@ const common = (o: Order) => ({
   items: o.items.map(({ sku, quantity }) => ({ sku, quantity })),
 });
 
-const historyAt = (o: Order, status: string): string =>
-  o.history.findLast((h) => h.status === status)?.at ?? o.updatedAt;
+const historyAt = (o: Order, status: string): string => o.history.findLast((h) => h.status === status)?.at ?? o.updatedAt;
 
 /** OrderPlaced: at creation. */
 export const orderPlaced = (o: Order): DomainEvent =>

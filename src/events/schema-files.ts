@@ -11,7 +11,8 @@ export const SCHEMA_DIR = 'schemas/events';
 /** The events doc, relative to the repository root. */
 export const EVENTS_DOC = 'docs/events.md';
 /** Markers around a generated section `name` of docs/events.md. */
-const marks = (name: string) => [`<!-- BEGIN GENERATED ${name}: npx tsx scripts/generate-event-schemas.ts -->`, `<!-- END GENERATED ${name} -->`] as const;
+const marks = (name: string) =>
+  [`<!-- BEGIN GENERATED ${name}: npx tsx scripts/generate-event-schemas.ts -->`, `<!-- END GENERATED ${name} -->`] as const;
 
 /** `schemas/events/<type>.v1.json`. */
 export const schemaPath = (type: EventType): string => `${SCHEMA_DIR}/${type}.v1.json`;
@@ -24,7 +25,15 @@ export function schemaFiles(): Map<string, string> {
   return new Map(eventTypes.map((t) => [schemaPath(t), schemaFileText(t)]));
 }
 
-type JsonSchema = { type?: string; format?: string; enum?: unknown[]; items?: JsonSchema; properties?: Record<string, JsonSchema>; required?: string[]; description?: string };
+type JsonSchema = {
+  type?: string;
+  format?: string;
+  enum?: unknown[];
+  items?: JsonSchema;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  description?: string;
+};
 
 /** Markdown table cell: pipes escaped. */
 const cell = (text: string) => text.replaceAll('|', '\\|');
@@ -40,12 +49,23 @@ function typeOf(s: JsonSchema): string {
 function fieldTable(type: EventType): string {
   const detail = (eventJsonSchema(type).properties as Record<string, JsonSchema>).detail!;
   const required = new Set(detail.required ?? []);
-  const row = (name: string, s: JsonSchema, isRequired: boolean) => `| \`${name}\` | ${typeOf(s)} | ${isRequired ? 'yes' : 'no'} | ${cell(s.description ?? '')} |`;
+  const row = (name: string, s: JsonSchema, isRequired: boolean) =>
+    `| \`${name}\` | ${typeOf(s)} | ${isRequired ? 'yes' : 'no'} | ${cell(s.description ?? '')} |`;
   const rows = Object.entries(detail.properties ?? {}).flatMap(([name, s]) => [
     row(name, s, required.has(name)),
-    ...Object.entries(s.type === 'array' ? (s.items?.properties ?? {}) : {}).map(([n, i]) => row(`${name}[].${n}`, i, (s.items?.required ?? []).includes(n))),
+    ...Object.entries(s.type === 'array' ? (s.items?.properties ?? {}) : {}).map(([n, i]) =>
+      row(`${name}[].${n}`, i, (s.items?.required ?? []).includes(n)),
+    ),
   ]);
-  return [`### ${type} (\`${eventSource[type]}\`, v1)`, '', `Schema: [\`${schemaPath(type)}\`](../${schemaPath(type)})`, '', '| field | type | required | meaning |', '| --- | --- | --- | --- |', ...rows].join('\n');
+  return [
+    `### ${type} (\`${eventSource[type]}\`, v1)`,
+    '',
+    `Schema: [\`${schemaPath(type)}\`](../${schemaPath(type)})`,
+    '',
+    '| field | type | required | meaning |',
+    '| --- | --- | --- | --- |',
+    ...rows,
+  ].join('\n');
 }
 
 /** The generated sections of docs/events.md by name: `catalog` (one row per event) and `fields` (one table per event). */

@@ -53,7 +53,14 @@ export async function settleOrderCallback(deps: OrderCallbackDeps, cb: OrderCall
   const order = await deps.orders.get(cb.orderId);
   if (!order) throw new DomainError('ORDER_NOT_FOUND', `Order ${cb.orderId} does not exist`, { orderId: cb.orderId });
 
-  const record: PaymentRecord = { paymentId: cb.paymentId, status: cb.status, amount: cb.amount, currency: cb.currency, occurredAt: cb.occurredAt, receivedAt: now };
+  const record: PaymentRecord = {
+    paymentId: cb.paymentId,
+    status: cb.status,
+    amount: cb.amount,
+    currency: cb.currency,
+    occurredAt: cb.occurredAt,
+    receivedAt: now,
+  };
   const item = { ...cb, receivedAt: now };
   const recorded = acceptsProviderPayment(order) ? await deps.orders.recordPayment(order.orderId, record) : undefined;
   if (recorded) {
@@ -68,6 +75,12 @@ export async function settleOrderCallback(deps: OrderCallbackDeps, cb: OrderCall
   if (disposition !== 'REFUNDED') return { disposition };
   // Money arrived for an order that is paid already or closed: give it back, once per paymentId.
   if (!(await deps.payments.recordOnce({ ...item, disposition: 'REFUNDED' }))) return { disposition };
-  await deps.refund({ orderId: current.orderId, customerId: current.customerId, paymentId: cb.paymentId, amount: cb.amount, currency: cb.currency });
+  await deps.refund({
+    orderId: current.orderId,
+    customerId: current.customerId,
+    paymentId: cb.paymentId,
+    amount: cb.amount,
+    currency: cb.currency,
+  });
   return { disposition, refundedFor: current.status };
 }

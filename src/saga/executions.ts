@@ -14,7 +14,12 @@ export const executionArn = (stateMachineArn: string, name: string): string =>
  * Starts execution `name` of `stateMachineArn` with `input` (JSON-serialized). 'EXISTS' when an
  * execution with that name exists already (running or closed); other errors propagate.
  */
-export async function startNamedExecution(client: SFNClient, stateMachineArn: string, name: string, input: unknown): Promise<'STARTED' | 'EXISTS'> {
+export async function startNamedExecution(
+  client: SFNClient,
+  stateMachineArn: string,
+  name: string,
+  input: unknown,
+): Promise<'STARTED' | 'EXISTS'> {
   try {
     await client.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
     return 'STARTED';

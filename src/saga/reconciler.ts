@@ -48,7 +48,12 @@ export interface ReconcilerDeps {
 }
 
 /** Runs checks (b), (a), (c) once at `now`; `intervalSeconds` is the schedule's period (inventory segment rotation). */
-export async function reconcile(deps: ReconcilerDeps, settings: ReconcileSettings, now: Date, intervalSeconds: number): Promise<ReconcileSummary> {
+export async function reconcile(
+  deps: ReconcilerDeps,
+  settings: ReconcileSettings,
+  now: Date,
+  intervalSeconds: number,
+): Promise<ReconcileSummary> {
   const summary = emptySummary();
   const guarded = guard(deps, summary);
   const stuckBefore = new Date(now.getTime() - settings.stuckAfterSeconds * 1000).toISOString();
@@ -64,7 +69,9 @@ export async function reconcile(deps: ReconcilerDeps, settings: ReconcileSetting
         return;
       }
       const recovery = recoveryFor(order);
-      if ((await startNamedExecution(deps.sfn, deps.arns.recoverOrder, order.orderId, { orderId: order.orderId, ...recovery })) === 'STARTED') {
+      if (
+        (await startNamedExecution(deps.sfn, deps.arns.recoverOrder, order.orderId, { orderId: order.orderId, ...recovery })) === 'STARTED'
+      ) {
         summary[recovery.action === 'COMMIT' ? 'committed' : 'compensated']++;
       } else if ((await executionState(deps.sfn, deps.arns.recoverOrder, order.orderId)) === 'RUNNING') {
         summary.recovering++;
@@ -88,13 +95,17 @@ export async function reconcile(deps: ReconcilerDeps, settings: ReconcileSetting
       const order = (await deps.orders.get(ref.orderId)) as StoredOrder | undefined;
       if (!order || !sagaNeverStarted(order, now, settings.graceSeconds)) return;
       const input = { orderId: order.orderId, paymentTimeoutSeconds: remainingPaymentSeconds(order.expiresAt, now) };
-      summary[(await startNamedExecution(deps.sfn, deps.arns.orderSaga, order.orderId, input)) === 'STARTED' ? 'started' : 'alreadyStarted']++;
+      summary[
+        (await startNamedExecution(deps.sfn, deps.arns.orderSaga, order.orderId, input)) === 'STARTED' ? 'started' : 'alreadyStarted'
+      ]++;
       await deps.announcePlaced(order); // the crash may also have cut off OrderPlaced
     });
   }
 
   // Parked for an operator: reported only (an operator finishes the compensation).
-  summary.needsAttention = (await deps.store.openOrders({ status: 'NEEDS_ATTENTION', expiresBefore: stuckBefore, limit: settings.maxOrdersPerRun })).orders.length;
+  summary.needsAttention = (
+    await deps.store.openOrders({ status: 'NEEDS_ATTENTION', expiresBefore: stuckBefore, limit: settings.maxOrdersPerRun })
+  ).orders.length;
 
   await checkReservations(deps, settings, now, intervalSeconds, summary);
   return summary;
@@ -107,7 +118,13 @@ const MAX_STORES_PER_RUN = 100;
  * (c) The next page of this run's inventory segment, from where the segment's last run stopped, against the
  * reservations of its stores' open orders; then the segment's cursor moves past what was judged.
  */
-async function checkReservations(deps: ReconcilerDeps, settings: ReconcileSettings, now: Date, intervalSeconds: number, summary: ReconcileSummary): Promise<void> {
+async function checkReservations(
+  deps: ReconcilerDeps,
+  settings: ReconcileSettings,
+  now: Date,
+  intervalSeconds: number,
+  summary: ReconcileSummary,
+): Promise<void> {
   const total = settings.inventorySegments;
   const segment = inventorySegmentFor(now, intervalSeconds, total);
   const cursor = await deps.store.inventoryCursor(segment, total);

@@ -62,7 +62,12 @@ export class AuditStore {
             KeyConditionExpression: '#p = :p AND sk BETWEEN :from AND :upper',
             ...(q.storeId && q.actor ? { FilterExpression: '#actor = :actor' } : {}),
             ExpressionAttributeNames: { '#p': key[0], ...(q.storeId && q.actor ? { '#actor': 'actor' } : {}) },
-            ExpressionAttributeValues: { ':p': key[1], ':from': q.from, ':upper': upper, ...(q.storeId && q.actor ? { ':actor': q.actor } : {}) },
+            ExpressionAttributeValues: {
+              ':p': key[1],
+              ':from': q.from,
+              ':upper': upper,
+              ...(q.storeId && q.actor ? { ':actor': q.actor } : {}),
+            },
             ScanIndexForward: false,
             Limit: want - found.length + 1,
             ExclusiveStartKey: start,

@@ -36,7 +36,11 @@ export class ConnectionStore {
   /** Removes the connection and its subscription; a no-op for an unknown (already removed) connection. */
   async unsubscribe(connectionId: string): Promise<void> {
     const out = await this.doc.send(
-      new GetCommand({ TableName: tableName('connections'), Key: { subject: connectionRow(connectionId), connectionId }, ConsistentRead: true }),
+      new GetCommand({
+        TableName: tableName('connections'),
+        Key: { subject: connectionRow(connectionId), connectionId },
+        ConsistentRead: true,
+      }),
     );
     const subscribedTo = out.Item?.subscribedTo as string | undefined;
     if (subscribedTo) await this.drop(subscribedTo, connectionId);

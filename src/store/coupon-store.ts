@@ -16,9 +16,25 @@ export const customerScope = (customerId: string) => `CUSTOMER#${customerId}`;
 export const AUTOMATIC_INDEX_KEY = { code: '*', scope: 'AUTOMATIC' } as const;
 
 const DEFINITION_FIELDS = [
-  'type', 'amountOff', 'currency', 'percentOff', 'maxDiscount', 'sku', 'quantity', 'minSubtotal',
-  'stackable', 'maxRedemptions', 'perCustomerLimit', 'validFrom', 'validTo',
-  'automatic', 'storeIds', 'region', 'exclusiveGroup', 'priority', 'maxOrderDiscount',
+  'type',
+  'amountOff',
+  'currency',
+  'percentOff',
+  'maxDiscount',
+  'sku',
+  'quantity',
+  'minSubtotal',
+  'stackable',
+  'maxRedemptions',
+  'perCustomerLimit',
+  'validFrom',
+  'validTo',
+  'automatic',
+  'storeIds',
+  'region',
+  'exclusiveGroup',
+  'priority',
+  'maxOrderDiscount',
 ] as const;
 
 /** What an operator defines of a coupon (audited): everything but the `redemptions` counter that orders move. */
@@ -55,7 +71,11 @@ export class CouponStore {
     return untilUnchanged(`Coupon ${coupon.code}`, async () => {
       const current = await this.get(coupon.code);
       await opts.check?.(current);
-      const set: string[] = ['updatedAt = :updatedAt', 'redemptions = if_not_exists(redemptions, :zero)', '#version = if_not_exists(#version, :zero) + :one'];
+      const set: string[] = [
+        'updatedAt = :updatedAt',
+        'redemptions = if_not_exists(redemptions, :zero)',
+        '#version = if_not_exists(#version, :zero) + :one',
+      ];
       const remove: string[] = [];
       const names: Record<string, string> = { '#code': 'code', '#version': 'version' };
       const values: Record<string, unknown> = { ':updatedAt': coupon.updatedAt, ':zero': 0, ':one': 1 };
@@ -75,7 +95,10 @@ export class CouponStore {
         condition = 'attribute_exists(#code) AND #version = :seenVersion';
         values[':seenVersion'] = current.version;
       }
-      const after: Coupon = { ...definitionOf({ ...coupon, version: (current?.version ?? 0) + 1 } as Coupon), redemptions: current?.redemptions ?? 0 };
+      const after: Coupon = {
+        ...definitionOf({ ...coupon, version: (current?.version ?? 0) + 1 } as Coupon),
+        redemptions: current?.redemptions ?? 0,
+      };
       const items: TransactItem[] = [
         {
           Update: {
@@ -105,7 +128,9 @@ export class CouponStore {
 
   /** One coupon (strongly consistent read), or undefined. */
   async get(code: string): Promise<Coupon | undefined> {
-    const out = await this.doc.send(new GetCommand({ TableName: tableName('coupons'), Key: { code, scope: COUPON_SCOPE }, ConsistentRead: true }));
+    const out = await this.doc.send(
+      new GetCommand({ TableName: tableName('coupons'), Key: { code, scope: COUPON_SCOPE }, ConsistentRead: true }),
+    );
     if (!out.Item) return undefined;
     const { scope: _scope, ...coupon } = out.Item as Coupon & { scope: string };
     return coupon;

@@ -1,9 +1,5 @@
 /** Small predicates over DynamoDB errors, so adapters read as intent rather than error plumbing. */
-import {
-  ConditionalCheckFailedException,
-  TransactionCanceledException,
-  type CancellationReason,
-} from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException, type CancellationReason } from '@aws-sdk/client-dynamodb';
 
 export const isConditionalCheckFailed = (e: unknown): e is ConditionalCheckFailedException =>
   e instanceof ConditionalCheckFailedException || (e as Error)?.name === 'ConditionalCheckFailedException';
@@ -18,6 +14,8 @@ export function cancellationReasons(e: unknown): CancellationReason[] | undefine
 
 /** True when a transaction was cancelled only because some conditions failed (not throttling/conflicts). */
 export function cancelledByConditionsOnly(reasons: CancellationReason[]): boolean {
-  return reasons.every((r) => r.Code === 'None' || r.Code === 'ConditionalCheckFailed') &&
-    reasons.some((r) => r.Code === 'ConditionalCheckFailed');
+  return (
+    reasons.every((r) => r.Code === 'None' || r.Code === 'ConditionalCheckFailed') &&
+    reasons.some((r) => r.Code === 'ConditionalCheckFailed')
+  );
 }

@@ -39,7 +39,9 @@ export class InventoryStore {
 
   /** The level, or undefined when the store has never stocked the SKU. */
   async get(storeId: string, sku: string, consistent = false): Promise<InventoryLevel | undefined> {
-    const out = await this.doc.send(new GetCommand({ TableName: tableName('inventory'), Key: { storeId, sku }, ConsistentRead: consistent }));
+    const out = await this.doc.send(
+      new GetCommand({ TableName: tableName('inventory'), Key: { storeId, sku }, ConsistentRead: consistent }),
+    );
     return out.Item as InventoryLevel | undefined;
   }
 
@@ -52,7 +54,14 @@ export class InventoryStore {
    * Returns the level written. Throws CONCURRENT_UPDATE (409) after 5 lost races (an operator action, not
    * the hot path).
    */
-  setLevel(storeId: string, sku: string, available: number, lowStockThreshold: number, now: string, audit?: AuditOf<InventoryLevel>): Promise<InventoryLevel> {
+  setLevel(
+    storeId: string,
+    sku: string,
+    available: number,
+    lowStockThreshold: number,
+    now: string,
+    audit?: AuditOf<InventoryLevel>,
+  ): Promise<InventoryLevel> {
     return untilUnchanged(`Inventory ${storeId}/${sku}`, async () => {
       const current = await this.get(storeId, sku, true);
       const after = nextLevel(current, { storeId, sku, available, lowStockThreshold, now });
@@ -60,7 +69,13 @@ export class InventoryStore {
       const items: TransactItem[] = [
         {
           // Condition: nobody (an order transaction included) moved this item since we read it; a racing creator makes us retry.
-          Put: { TableName: tableName('inventory'), Item: after, ConditionExpression: unchanged.expression, ExpressionAttributeNames: unchanged.names, ...valuesOf(unchanged.values) },
+          Put: {
+            TableName: tableName('inventory'),
+            Item: after,
+            ConditionExpression: unchanged.expression,
+            ExpressionAttributeNames: unchanged.names,
+            ...valuesOf(unchanged.values),
+          },
         },
       ];
       if (audit) items.push(auditPut(audit(current, after)));
@@ -78,7 +93,8 @@ export class InventoryStore {
         new UpdateCommand({
           TableName: tableName('inventory'),
           Key: { storeId, sku },
-          ConditionExpression: 'attribute_exists(storeId) AND lowStockThreshold > :zero AND available <= lowStockThreshold AND attribute_not_exists(lowStockSince)',
+          ConditionExpression:
+            'attribute_exists(storeId) AND lowStockThreshold > :zero AND available <= lowStockThreshold AND attribute_not_exists(lowStockSince)',
           UpdateExpression: 'SET lowStockSince = :now',
           ExpressionAttributeValues: { ':zero': 0, ':now': now },
           ReturnValues: 'ALL_NEW',

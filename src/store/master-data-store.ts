@@ -76,7 +76,13 @@ export class MasterDataStore {
       const items: TransactItem[] = [
         {
           // Condition: the item is still exactly what we read (or still absent), so the audit's `before` is exact.
-          Put: { TableName: tableName(table), Item: item, ConditionExpression: unchanged.expression, ExpressionAttributeNames: unchanged.names, ...valuesOf(unchanged.values) },
+          Put: {
+            TableName: tableName(table),
+            Item: item,
+            ConditionExpression: unchanged.expression,
+            ExpressionAttributeNames: unchanged.names,
+            ...valuesOf(unchanged.values),
+          },
         },
       ];
       if (opts.audit) items.push(auditPut(opts.audit(current, item)));

@@ -62,7 +62,12 @@ export async function writeUnlessChanged(doc: Pick<DynamoDBDocumentClient, 'send
     return true;
   } catch (e) {
     const reasons = cancellationReasons(e);
-    if (reasons && cancelledByConditionsOnly(reasons) && reasons[0]?.Code === 'ConditionalCheckFailed' && reasons.slice(1).every((r) => r.Code !== 'ConditionalCheckFailed')) {
+    if (
+      reasons &&
+      cancelledByConditionsOnly(reasons) &&
+      reasons[0]?.Code === 'ConditionalCheckFailed' &&
+      reasons.slice(1).every((r) => r.Code !== 'ConditionalCheckFailed')
+    ) {
       return false;
     }
     throw e;
@@ -76,7 +81,11 @@ export const CHANGED = Symbol('changed');
  * Runs `round` (read, check, conditional write) until it returns something other than {@link CHANGED};
  * after `attempts` changed rounds throws DomainError CONCURRENT_UPDATE (409) naming `what`.
  */
-export async function untilUnchanged<T>(what: string, round: () => Promise<T | typeof CHANGED>, attempts = OPTIMISTIC_ATTEMPTS): Promise<T> {
+export async function untilUnchanged<T>(
+  what: string,
+  round: () => Promise<T | typeof CHANGED>,
+  attempts = OPTIMISTIC_ATTEMPTS,
+): Promise<T> {
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const result = await round();
     if (result !== CHANGED) return result;

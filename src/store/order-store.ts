@@ -4,12 +4,7 @@
  * condition, so each reservation is released or committed exactly once (PRODUCT.md invariant 2)
  * and retries of a saga step are no-ops. No locks, no read-then-write on stock.
  */
-import {
-  GetCommand,
-  type TransactWriteCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, type TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { transactWrite } from './transact.ts';
 import { tableName } from '../config.ts';
 import { DomainError } from '../domain/errors.ts';
@@ -56,7 +51,6 @@ export interface Movement {
 export class OrderAlreadyExistsError extends Error {
   override name = 'OrderAlreadyExists';
 }
-
 
 export class OrderStore {
   constructor(private readonly doc: DynamoDBDocumentClient) {}
@@ -129,7 +123,8 @@ export class OrderStore {
       await transactWrite(this.doc, { TransactItems: items, ClientRequestToken: token });
     } catch (e) {
       // Same ClientRequestToken (= order id) with other parameters: an earlier execution wrote this order.
-      if ((e as Error).name === 'IdempotentParameterMismatchException') throw new OrderAlreadyExistsError(`Order ${order.orderId} already exists`);
+      if ((e as Error).name === 'IdempotentParameterMismatchException')
+        throw new OrderAlreadyExistsError(`Order ${order.orderId} already exists`);
       const reasons = cancellationReasons(e);
       if (!reasons || !cancelledByConditionsOnly(reasons)) throw e;
       // The order id is derived from the Idempotency-Key: an existing order means this request already succeeded.
@@ -167,7 +162,8 @@ export class OrderStore {
     return this.move(order, {
       // Reserved stock, and a status PAID may follow (ORDER_TRANSITIONS): committed once.
       orderCondition: `stockState = :from AND ${payable.expression}`,
-      orderUpdate: 'SET stockState = :to, #status = :paid, history = list_append(history, :h), updatedAt = :now, paidAt = :now REMOVE openShard',
+      orderUpdate:
+        'SET stockState = :to, #status = :paid, history = list_append(history, :h), updatedAt = :now, paidAt = :now REMOVE openShard',
       values: { ':from': 'RESERVED', ':to': 'COMMITTED', ...payable.values, ':paid': 'PAID', ':h': [entry], ':now': now },
       done: (o) => o.stockState === 'COMMITTED',
       lines: order.reservation,
@@ -275,7 +271,11 @@ export class OrderStore {
   /** Saga CreatePaymentIntent: records the provider's intent id; a retry with the same id is a no-op, another id is refused. */
   async recordPaymentIntent(orderId: string, intentId: string): Promise<void> {
     // Condition: one intent per order (the provider derives it from the order id, so a retry sends the same).
-    await this.setIf(orderId, { condition: 'attribute_not_exists(paymentIntentId) OR paymentIntentId = :id', values: { ':id': intentId } }, { paymentIntentId: intentId });
+    await this.setIf(
+      orderId,
+      { condition: 'attribute_not_exists(paymentIntentId) OR paymentIntentId = :id', values: { ':id': intentId } },
+      { paymentIntentId: intentId },
+    );
   }
 
   /**
@@ -301,7 +301,11 @@ export class OrderStore {
   requestCancel(orderId: string, now: string): Promise<Order | undefined> {
     const cancellable = statusIn(cancellableStatuses(), ':c');
     // Condition: still unpaid and no callback accepted yet (a recorded payment decides the saga instead).
-    return this.setIf(orderId, { condition: `${cancellable.expression} AND attribute_not_exists(payment)`, values: cancellable.values }, { cancelRequestedAt: now });
+    return this.setIf(
+      orderId,
+      { condition: `${cancellable.expression} AND attribute_not_exists(payment)`, values: cancellable.values },
+      { cancelRequestedAt: now },
+    );
   }
 
   /**
@@ -312,7 +316,13 @@ export class OrderStore {
   claimRefund(orderId: string, now: string): Promise<Order | undefined> {
     const refundable = statusIn(refundableStatuses(), ':r');
     // Condition: still refundable when claimed, so an order fulfilled meanwhile is never refunded.
-    return this.setIf(orderId, { condition: refundable.expression, values: refundable.values }, {}, 'refundRequestedAt = if_not_exists(refundRequestedAt, :claimedAt)', { ':claimedAt': now });
+    return this.setIf(
+      orderId,
+      { condition: refundable.expression, values: refundable.values },
+      {},
+      'refundRequestedAt = if_not_exists(refundRequestedAt, :claimedAt)',
+      { ':claimedAt': now },
+    );
   }
 
   /**
@@ -477,7 +487,8 @@ export class OrderStore {
           Key: { orderId: order.orderId },
           ConditionExpression: spec.orderCondition,
           UpdateExpression: spec.orderUpdate,
-          ExpressionAttributeNames: spec.orderUpdate.includes('#status') || spec.orderCondition.includes('#status') ? { '#status': 'status' } : undefined,
+          ExpressionAttributeNames:
+            spec.orderUpdate.includes('#status') || spec.orderCondition.includes('#status') ? { '#status': 'status' } : undefined,
           ExpressionAttributeValues: spec.values,
         },
       },
@@ -506,9 +517,7 @@ export class OrderStore {
       if (!reasons || !cancelledByConditionsOnly(reasons)) throw e;
       const order = await this.mustGet(orderId);
       if (reasons[0]?.Code === 'ConditionalCheckFailed' && done(order)) return { applied: false, order };
-      throw new IllegalOrderStateError(
-        `Movement on order ${orderId} refused: ${reasons.map((r, i) => `${i}:${r.Code}`).join(' ')}`,
-      );
+      throw new IllegalOrderStateError(`Movement on order ${orderId} refused: ${reasons.map((r, i) => `${i}:${r.Code}`).join(' ')}`);
     }
   }
 }

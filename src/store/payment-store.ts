@@ -30,7 +30,9 @@ export class PaymentStore {
   async recordOnce(item: PaymentItem): Promise<boolean> {
     try {
       // Condition: one record per paymentId, so each payment is refunded at most once.
-      await this.doc.send(new PutCommand({ TableName: tableName('payments'), Item: item, ConditionExpression: 'attribute_not_exists(paymentId)' }));
+      await this.doc.send(
+        new PutCommand({ TableName: tableName('payments'), Item: item, ConditionExpression: 'attribute_not_exists(paymentId)' }),
+      );
       return true;
     } catch (e) {
       if (isConditionalCheckFailed(e)) return false;

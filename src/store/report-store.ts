@@ -40,7 +40,8 @@ export class ReportStore {
    */
   async applyOnce(consumer: string, eventId: string, updates: CounterUpdate[], now: Date): Promise<boolean> {
     const rows = mergeUpdates(updates);
-    if (rows.length > MAX_UPDATES_PER_EVENT) throw new Error(`Event ${eventId} updates ${rows.length} rows; one transaction takes ${MAX_UPDATES_PER_EVENT}`);
+    if (rows.length > MAX_UPDATES_PER_EVENT)
+      throw new Error(`Event ${eventId} updates ${rows.length} rows; one transaction takes ${MAX_UPDATES_PER_EVENT}`);
     const TableName = tableName('reports');
     try {
       await transactWrite(this.doc, {
@@ -58,11 +59,22 @@ export class ReportStore {
             const sets = Object.entries(u.set);
             const names = Object.fromEntries([...adds, ...sets].map(([k]) => [`#${k}`, k]));
             const values = Object.fromEntries([...adds, ...sets].map(([k, v]) => [`:${k}`, v]));
-            const expression = [adds.length ? `ADD ${adds.map(([k]) => `#${k} :${k}`).join(', ')}` : '', sets.length ? `SET ${sets.map(([k]) => `#${k} = :${k}`).join(', ')}` : '']
+            const expression = [
+              adds.length ? `ADD ${adds.map(([k]) => `#${k} :${k}`).join(', ')}` : '',
+              sets.length ? `SET ${sets.map(([k]) => `#${k} = :${k}`).join(', ')}` : '',
+            ]
               .filter(Boolean)
               .join(' ');
             // No condition: counters only ever grow, and the marker above guards the whole transaction.
-            return { Update: { TableName, Key: { pk: u.pk, sk: u.sk }, UpdateExpression: expression, ExpressionAttributeNames: names, ExpressionAttributeValues: values } };
+            return {
+              Update: {
+                TableName,
+                Key: { pk: u.pk, sk: u.sk },
+                UpdateExpression: expression,
+                ExpressionAttributeNames: names,
+                ExpressionAttributeValues: values,
+              },
+            };
           }),
         ],
       });

@@ -38,7 +38,13 @@ export class StaffStore {
       const items: TransactItem[] = [
         {
           // Condition: the assignment is still exactly what we read (or still absent), so the audit's `before` is exact.
-          Put: { TableName: tableName('staff'), Item: assignment, ConditionExpression: unchanged.expression, ExpressionAttributeNames: unchanged.names, ...valuesOf(unchanged.values) },
+          Put: {
+            TableName: tableName('staff'),
+            Item: assignment,
+            ConditionExpression: unchanged.expression,
+            ExpressionAttributeNames: unchanged.names,
+            ...valuesOf(unchanged.values),
+          },
         },
       ];
       if (audit) items.push(auditPut(audit(current, assignment)));

@@ -68,12 +68,18 @@ export class TopupStore {
    */
   async create(topup: Topup): Promise<Topup> {
     try {
-      await this.doc.send(new PutCommand({ TableName: tableName('topups'), Item: topup, ConditionExpression: 'attribute_not_exists(topupId)' }));
+      await this.doc.send(
+        new PutCommand({ TableName: tableName('topups'), Item: topup, ConditionExpression: 'attribute_not_exists(topupId)' }),
+      );
       return topup;
     } catch (e) {
       if (!isConditionalCheckFailed(e)) throw e;
       const existing = (await this.get(topup.topupId))!;
-      const same = existing.customerId === topup.customerId && existing.amount === topup.amount && existing.currency === topup.currency && existing.paymentMethod === topup.paymentMethod;
+      const same =
+        existing.customerId === topup.customerId &&
+        existing.amount === topup.amount &&
+        existing.currency === topup.currency &&
+        existing.paymentMethod === topup.paymentMethod;
       if (!same) throw new TopupConflictError(`Top-up ${topup.topupId} exists with another amount, currency or payment method`);
       return existing;
     }
@@ -85,11 +91,22 @@ export class TopupStore {
    * it (then the provider retries and the next delivery settles it).
    */
   async settle(topup: Topup, cb: TopupCallback, now: string): Promise<TopupSettlement> {
-    const record = { paymentId: cb.paymentId, topupId: cb.topupId, customerId: topup.customerId, provider: cb.provider, status: cb.status, amount: cb.amount, currency: cb.currency, occurredAt: cb.occurredAt, receivedAt: now };
+    const record = {
+      paymentId: cb.paymentId,
+      topupId: cb.topupId,
+      customerId: topup.customerId,
+      provider: cb.provider,
+      status: cb.status,
+      amount: cb.amount,
+      currency: cb.currency,
+      occurredAt: cb.occurredAt,
+      receivedAt: now,
+    };
     let current = topup;
     for (let attempt = 1; attempt <= SETTLE_ATTEMPTS; attempt++) {
       if (current.status === 'PENDING') {
-        const matches = cb.amount === current.amount && cb.currency === current.currency && cb.provider === providerOfMethod(current.paymentMethod);
+        const matches =
+          cb.amount === current.amount && cb.currency === current.currency && cb.provider === providerOfMethod(current.paymentMethod);
         let outcome: 'WRITTEN' | 'WALLET_REFUSED' | 'LOST';
         if (cb.status === 'FAILED') {
           outcome = await this.finish(current, 'PAYMENT_FAILED', { ...record, disposition: 'APPLIED' }, now);
@@ -130,7 +147,9 @@ export class TopupStore {
   /** Records a payment once; false when this paymentId is recorded already. */
   private async putPayment(item: Record<string, unknown>): Promise<boolean> {
     try {
-      await this.doc.send(new PutCommand({ TableName: tableName('payments'), Item: item, ConditionExpression: 'attribute_not_exists(paymentId)' }));
+      await this.doc.send(
+        new PutCommand({ TableName: tableName('payments'), Item: item, ConditionExpression: 'attribute_not_exists(paymentId)' }),
+      );
       return true;
     } catch (e) {
       if (isConditionalCheckFailed(e)) return false;
@@ -155,7 +174,11 @@ export class TopupStore {
   /** SUCCEEDED + wallet credit + payments record, one transaction. WALLET_REFUSED: only the wallet's condition failed. */
   private async credit(topup: Topup, payment: Record<string, unknown>, now: string): Promise<'WRITTEN' | 'WALLET_REFUSED' | 'LOST'> {
     return this.transact([
-      this.pendingUpdate(topup, 'SET #status = :succeeded, paymentId = :paymentId, updatedAt = :now', { ':succeeded': 'SUCCEEDED', ':paymentId': payment.paymentId, ':now': now }),
+      this.pendingUpdate(topup, 'SET #status = :succeeded, paymentId = :paymentId, updatedAt = :now', {
+        ':succeeded': 'SUCCEEDED',
+        ':paymentId': payment.paymentId,
+        ':now': now,
+      }),
       {
         Update: {
           TableName: tableName('wallets'),
@@ -164,7 +187,13 @@ export class TopupStore {
           ConditionExpression: 'attribute_not_exists(customerId) OR (currency = :currency AND balance <= :room)',
           UpdateExpression:
             'SET balance = if_not_exists(balance, :zero) + :amount, currency = if_not_exists(currency, :currency), createdAt = if_not_exists(createdAt, :now), updatedAt = :now',
-          ExpressionAttributeValues: { ':amount': topup.amount, ':currency': topup.currency, ':room': MAX_WALLET_BALANCE - topup.amount, ':zero': 0, ':now': now },
+          ExpressionAttributeValues: {
+            ':amount': topup.amount,
+            ':currency': topup.currency,
+            ':room': MAX_WALLET_BALANCE - topup.amount,
+            ':zero': 0,
+            ':now': now,
+          },
         },
       },
       this.paymentPut(payment),
@@ -172,9 +201,19 @@ export class TopupStore {
   }
 
   /** FAILED with `reason` + payments record, one transaction. */
-  private async finish(topup: Topup, reason: TopupFailureReason, payment: Record<string, unknown>, now: string): Promise<'WRITTEN' | 'LOST'> {
+  private async finish(
+    topup: Topup,
+    reason: TopupFailureReason,
+    payment: Record<string, unknown>,
+    now: string,
+  ): Promise<'WRITTEN' | 'LOST'> {
     const outcome = await this.transact([
-      this.pendingUpdate(topup, 'SET #status = :failed, paymentId = :paymentId, failureReason = :reason, updatedAt = :now', { ':failed': 'FAILED', ':paymentId': payment.paymentId, ':reason': reason, ':now': now }),
+      this.pendingUpdate(topup, 'SET #status = :failed, paymentId = :paymentId, failureReason = :reason, updatedAt = :now', {
+        ':failed': 'FAILED',
+        ':paymentId': payment.paymentId,
+        ':reason': reason,
+        ':now': now,
+      }),
       this.paymentPut(payment),
     ]);
     return outcome === 'WRITTEN' ? 'WRITTEN' : 'LOST';
@@ -199,7 +238,9 @@ export class TopupStore {
 
   /** Why the wallet refused `topup`'s money: another currency, or the balance would pass the limit. */
   private async walletRefusal(topup: Topup): Promise<TopupFailureReason> {
-    const out = await this.doc.send(new GetCommand({ TableName: tableName('wallets'), Key: { customerId: topup.customerId }, ConsistentRead: true }));
+    const out = await this.doc.send(
+      new GetCommand({ TableName: tableName('wallets'), Key: { customerId: topup.customerId }, ConsistentRead: true }),
+    );
     return out.Item && out.Item.currency !== topup.currency ? 'CURRENCY_MISMATCH' : 'WALLET_LIMIT_EXCEEDED';
   }
 }

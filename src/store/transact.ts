@@ -23,7 +23,11 @@ export function isTransientCancellation(error: unknown): boolean {
  * Sends the transaction, retrying transient cancellations with full-jitter backoff; rethrows anything
  * else (including the last transient error). Same input on every attempt, so a ClientRequestToken stays valid.
  */
-export async function transactWrite(doc: Pick<DynamoDBDocumentClient, 'send'>, input: TransactWriteCommandInput, retry = TRANSACT_RETRY): Promise<void> {
+export async function transactWrite(
+  doc: Pick<DynamoDBDocumentClient, 'send'>,
+  input: TransactWriteCommandInput,
+  retry = TRANSACT_RETRY,
+): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await doc.send(new TransactWriteCommand(input));

@@ -57,7 +57,13 @@ export class WalletStore {
           ConditionExpression: 'attribute_not_exists(customerId) OR (currency = :currency AND balance <= :room)',
           UpdateExpression:
             'SET balance = if_not_exists(balance, :zero) + :amount, currency = if_not_exists(currency, :currency), createdAt = if_not_exists(createdAt, :now), updatedAt = :now',
-          ExpressionAttributeValues: { ':amount': amount, ':currency': currency, ':room': MAX_WALLET_BALANCE - amount, ':zero': 0, ':now': now },
+          ExpressionAttributeValues: {
+            ':amount': amount,
+            ':currency': currency,
+            ':room': MAX_WALLET_BALANCE - amount,
+            ':zero': 0,
+            ':now': now,
+          },
           ReturnValues: 'ALL_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
@@ -67,9 +73,14 @@ export class WalletStore {
       if (!isConditionalCheckFailed(e)) throw e;
       const existing = (await this.get(customerId))!;
       if (existing.currency !== currency) {
-        throw new DomainError('CURRENCY_MISMATCH', `The wallet holds ${existing.currency}, the top-up is in ${currency}`, { walletCurrency: existing.currency });
+        throw new DomainError('CURRENCY_MISMATCH', `The wallet holds ${existing.currency}, the top-up is in ${currency}`, {
+          walletCurrency: existing.currency,
+        });
       }
-      throw new DomainError('WALLET_LIMIT_EXCEEDED', `A wallet holds at most ${MAX_WALLET_BALANCE} minor units`, { balance: existing.balance, maxBalance: MAX_WALLET_BALANCE });
+      throw new DomainError('WALLET_LIMIT_EXCEEDED', `A wallet holds at most ${MAX_WALLET_BALANCE} minor units`, {
+        balance: existing.balance,
+        maxBalance: MAX_WALLET_BALANCE,
+      });
     }
   }
 
@@ -82,17 +93,30 @@ export class WalletStore {
    * CURRENCY_MISMATCH, WALLET_LIMIT_EXCEEDED, or CONCURRENT_UPDATE (the balance kept changing); nothing is
    * written then, the audit record included.
    */
-  async adjust(customerId: string, amount: number, currency: string, audit: (before: number, after: number, now: string) => AuditRecord): Promise<Wallet> {
+  async adjust(
+    customerId: string,
+    amount: number,
+    currency: string,
+    audit: (before: number, after: number, now: string) => AuditRecord,
+  ): Promise<Wallet> {
     for (let attempt = 1; attempt <= ADJUST_ATTEMPTS; attempt++) {
       const wallet = await this.get(customerId);
       if (wallet && wallet.currency !== currency) {
-        throw new DomainError('CURRENCY_MISMATCH', `The wallet holds ${wallet.currency}, the adjustment is in ${currency}`, { walletCurrency: wallet.currency });
+        throw new DomainError('CURRENCY_MISMATCH', `The wallet holds ${wallet.currency}, the adjustment is in ${currency}`, {
+          walletCurrency: wallet.currency,
+        });
       }
       const before = wallet?.balance ?? 0;
       const after = before + amount;
-      if (after < 0) throw new DomainError('INSUFFICIENT_FUNDS', `The wallet holds ${before} minor units; ${amount} would take it below zero`, { balance: before });
+      if (after < 0)
+        throw new DomainError('INSUFFICIENT_FUNDS', `The wallet holds ${before} minor units; ${amount} would take it below zero`, {
+          balance: before,
+        });
       if (after > MAX_WALLET_BALANCE) {
-        throw new DomainError('WALLET_LIMIT_EXCEEDED', `A wallet holds at most ${MAX_WALLET_BALANCE} minor units`, { balance: before, maxBalance: MAX_WALLET_BALANCE });
+        throw new DomainError('WALLET_LIMIT_EXCEEDED', `A wallet holds at most ${MAX_WALLET_BALANCE} minor units`, {
+          balance: before,
+          maxBalance: MAX_WALLET_BALANCE,
+        });
       }
       const now = new Date().toISOString();
       const walletWrite = wallet
@@ -134,7 +158,14 @@ export class WalletStore {
    */
   async debitOrder(order: Order, now: string): Promise<Order> {
     const { total: amount, currency } = order.pricing;
-    const payment: PaymentRecord = { paymentId: walletPaymentId(order.orderId), status: 'SUCCEEDED', amount, currency, occurredAt: now, receivedAt: now };
+    const payment: PaymentRecord = {
+      paymentId: walletPaymentId(order.orderId),
+      status: 'SUCCEEDED',
+      amount,
+      currency,
+      occurredAt: now,
+      receivedAt: now,
+    };
     const items = [
       {
         Update: {
@@ -209,7 +240,8 @@ export class WalletStore {
     } catch (e) {
       const reasons = cancellationReasons(e);
       if (!reasons || !cancelledByConditionsOnly(reasons)) throw e;
-      if (reasons[0]?.Code === 'ConditionalCheckFailed' && (await this.mustGetOrder(orderId)).walletDebit === 'CREDITED') return { applied: false };
+      if (reasons[0]?.Code === 'ConditionalCheckFailed' && (await this.mustGetOrder(orderId)).walletDebit === 'CREDITED')
+        return { applied: false };
       throw new IllegalOrderStateError(`Crediting order ${orderId} back refused: ${reasons.map((r, i) => `${i}:${r.Code}`).join(' ')}`);
     }
   }

@@ -39,11 +39,15 @@ async function bundleText(entry: string, withDefine = true): Promise<string> {
 const entries = [...new Set(Object.values(CRASH_POINTS).filter((f) => f.startsWith('functions/'))), 'functions/api/payment-webhook.ts'];
 
 describe('Lambda bundles', () => {
-  it.each(entries)('%s ships without fault injection (no WANDIAN_FAULT_CRASH_AT, no SIGKILL)', async (entry) => {
-    const text = await bundleText(entry);
-    expect(text).not.toContain('WANDIAN_FAULT_CRASH_AT');
-    expect(text).not.toContain('SIGKILL');
-  }, 60_000);
+  it.each(entries)(
+    '%s ships without fault injection (no WANDIAN_FAULT_CRASH_AT, no SIGKILL)',
+    async (entry) => {
+      const text = await bundleText(entry);
+      expect(text).not.toContain('WANDIAN_FAULT_CRASH_AT');
+      expect(text).not.toContain('SIGKILL');
+    },
+    60_000,
+  );
 
   it('would ship the fault variable without the define (the check above can fail)', async () => {
     expect(await bundleText('functions/saga/release-stock.ts', false)).toContain('WANDIAN_FAULT_CRASH_AT');

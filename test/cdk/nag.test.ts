@@ -31,7 +31,12 @@ function acknowledgements(scope: IConstruct): Acknowledgement[] {
     for (const entry of node.node.metadata) {
       if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
       for (const [key, reason] of Object.entries(entry.data as Record<string, string>)) {
-        found.push({ path: node.node.path, id: key.replace(/^annotation::/i, ''), reason, onStackOrApp: Stack.isStack(node) || node === app });
+        found.push({
+          path: node.node.path,
+          id: key.replace(/^annotation::/i, ''),
+          reason,
+          onStackOrApp: Stack.isStack(node) || node === app,
+        });
       }
     }
     node.node.children.forEach(visit);
@@ -57,20 +62,27 @@ describe('cdk-nag AwsSolutions', () => {
       const rule = ack.id.replace(/\[.*$/, '');
       byRule.set(rule, (byRule.get(rule) ?? 0) + 1);
     }
-    const summary = [...byRule].sort(([a], [b]) => a.localeCompare(b)).map(([rule, n]) => `${rule}=${n}`).join(' ');
+    const summary = [...byRule]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([rule, n]) => `${rule}=${n}`)
+      .join(' ');
     console.log(`[cdk-nag] ${name}: 0 unacknowledged findings; ${acks.length} acknowledgements: ${summary}`);
   });
 
-  it.each(stacks.map((s) => [s.stackName, s] as const))('gives every acknowledgement in %s a reason and a resource (never a whole stack)', (_name, stack) => {
-    for (const ack of acknowledgements(stack)) {
-      expect(ack.onStackOrApp, `${ack.id} at ${ack.path}`).toBe(false);
-      expect(ack.reason.length, `${ack.id} at ${ack.path} has a reason`).toBeGreaterThan(30);
-    }
-  });
+  it.each(stacks.map((s) => [s.stackName, s] as const))(
+    'gives every acknowledgement in %s a reason and a resource (never a whole stack)',
+    (_name, stack) => {
+      for (const ack of acknowledgements(stack)) {
+        expect(ack.onStackOrApp, `${ack.id} at ${ack.path}`).toBe(false);
+        expect(ack.reason.length, `${ack.id} at ${ack.path} has a reason`).toBeGreaterThan(30);
+      }
+    },
+  );
 
   it('acknowledges IAM wildcards one finding at a time (never the whole IAM5 rule)', () => {
     for (const ack of stacks.flatMap(acknowledgements)) {
-      if (ack.id.startsWith('AwsSolutions-IAM5') || ack.id.startsWith('AwsSolutions-IAM4')) expect(ack.id, ack.path).toMatch(/\[(Resource|Action|Policy)::.+\]$/);
+      if (ack.id.startsWith('AwsSolutions-IAM5') || ack.id.startsWith('AwsSolutions-IAM4'))
+        expect(ack.id, ack.path).toMatch(/\[(Resource|Action|Policy)::.+\]$/);
     }
   });
 

@@ -23,7 +23,8 @@ const salesAwsRegions = [...new Set(Object.values(cdkContext[SALES_REGIONS_CONTE
 const app = new App({ context: { ...cdkContext, 'aws:cdk:bundling-stacks': [] } });
 const built = buildApp(app);
 
-const resourcesOf = (template: Template) => Object.entries(template.toJSON().Resources as Record<string, { Type: string; Properties: Json; Metadata?: Json }>);
+const resourcesOf = (template: Template) =>
+  Object.entries(template.toJSON().Resources as Record<string, { Type: string; Properties: Json; Metadata?: Json }>);
 /** The SSM parameters a shared stack writes, as `<region><name>` (their physical resource ids). */
 function writtenParameters(template: Template): string[] {
   return resourcesOf(template)
@@ -63,7 +64,9 @@ describe('WandianIdentity', () => {
       EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
       UsernameAttributes: ['email'],
       DeletionProtection: 'ACTIVE',
-      Policies: { PasswordPolicy: { MinimumLength: 12, RequireLowercase: true, RequireUppercase: true, RequireNumbers: true, RequireSymbols: true } },
+      Policies: {
+        PasswordPolicy: { MinimumLength: 12, RequireLowercase: true, RequireUppercase: true, RequireNumbers: true, RequireSymbols: true },
+      },
     });
   });
 
@@ -74,34 +77,53 @@ describe('WandianIdentity', () => {
     expect(pool.LambdaConfig).toEqual({ PreTokenGenerationConfig: { LambdaArn: { 'Fn::GetAtt': [fnId, 'Arn'] }, LambdaVersion: 'V2_0' } });
     const poolId = ofType('AWS::Cognito::UserPool')[0]![0];
     const statements = ofType('AWS::IAM::Policy').flatMap(([, p]) => p.PolicyDocument.Statement as Json[]);
-    expect(statements).toContainEqual(expect.objectContaining({ Action: 'cognito-idp:AdminGetUser', Resource: { 'Fn::GetAtt': [poolId, 'Arn'] } }));
+    expect(statements).toContainEqual(
+      expect.objectContaining({ Action: 'cognito-idp:AdminGetUser', Resource: { 'Fn::GetAtt': [poolId, 'Arn'] } }),
+    );
   });
 
   it('has exactly the wiring roles as groups', () => {
-    expect(ofType('AWS::Cognito::UserPoolGroup').map(([, g]) => g.GroupName).sort()).toEqual([...roles].sort());
+    expect(
+      ofType('AWS::Cognito::UserPoolGroup')
+        .map(([, g]) => g.GroupName)
+        .sort(),
+    ).toEqual([...roles].sort());
   });
 
   it('has the resource server with the machine scopes, and a machine client (client credentials, with secret) limited to them', () => {
     const servers = ofType('AWS::Cognito::UserPoolResourceServer');
     expect(servers).toHaveLength(1);
     expect(servers[0]![1].Identifier).toBe(RESOURCE_SERVER_ID);
-    expect(servers[0]![1].Scopes.map((s: Json) => `${RESOURCE_SERVER_ID}/${s.ScopeName}`).sort()).toEqual(Object.values(machineScopes).sort());
-    const machine = ofType('AWS::Cognito::UserPoolClient').map(([, c]) => c).filter((c) => c.AllowedOAuthFlows?.includes('client_credentials'));
+    expect(servers[0]![1].Scopes.map((s: Json) => `${RESOURCE_SERVER_ID}/${s.ScopeName}`).sort()).toEqual(
+      Object.values(machineScopes).sort(),
+    );
+    const machine = ofType('AWS::Cognito::UserPoolClient')
+      .map(([, c]) => c)
+      .filter((c) => c.AllowedOAuthFlows?.includes('client_credentials'));
     expect(machine).toEqual([expect.objectContaining({ GenerateSecret: true, AllowedOAuthFlows: ['client_credentials'] })]);
     expect([...machine[0]!.AllowedOAuthScopes].sort()).toEqual(Object.values(machineScopes).sort());
   });
 
   it('has two browser clients (customer app, operators console): authorization code only, no secret', () => {
-    const browser = ofType('AWS::Cognito::UserPoolClient').map(([, c]) => c).filter((c) => !c.AllowedOAuthFlows?.includes('client_credentials'));
+    const browser = ofType('AWS::Cognito::UserPoolClient')
+      .map(([, c]) => c)
+      .filter((c) => !c.AllowedOAuthFlows?.includes('client_credentials'));
     expect(browser.map((c) => c.ClientName).sort()).toEqual(['customer-app', 'operators-console']);
     for (const client of browser) {
-      expect(client, client.ClientName).toMatchObject({ AllowedOAuthFlows: ['code'], AllowedOAuthFlowsUserPoolClient: true, GenerateSecret: false, PreventUserExistenceErrors: 'ENABLED' });
+      expect(client, client.ClientName).toMatchObject({
+        AllowedOAuthFlows: ['code'],
+        AllowedOAuthFlowsUserPoolClient: true,
+        GenerateSecret: false,
+        PreventUserExistenceErrors: 'ENABLED',
+      });
       expect(client.CallbackURLs.length, client.ClientName).toBeGreaterThan(0);
     }
   });
 
   it('writes the issuer and the three client ids into every sales region as SSM parameters', () => {
-    const expected = salesAwsRegions.flatMap((region) => [sharedParameters.jwtIssuer, sharedParameters.jwtAudience].map((name) => `${region}${name}`));
+    const expected = salesAwsRegions.flatMap((region) =>
+      [sharedParameters.jwtIssuer, sharedParameters.jwtAudience].map((name) => `${region}${name}`),
+    );
     expect(writtenParameters(template)).toEqual(expected.sort());
   });
 });
@@ -119,9 +141,12 @@ describe('WandianEdge', () => {
     const acl = acls[0]![1].Properties;
     expect(acl.Scope).toBe('CLOUDFRONT');
     expect(acl.DefaultAction).toEqual({ Allow: {} });
-    const managed = (acl.Rules as Json[]).filter((r) => r.Statement.ManagedRuleGroupStatement).map((r) => r.Statement.ManagedRuleGroupStatement);
+    const managed = (acl.Rules as Json[])
+      .filter((r) => r.Statement.ManagedRuleGroupStatement)
+      .map((r) => r.Statement.ManagedRuleGroupStatement);
     expect(managed).toEqual(MANAGED_RULE_GROUPS.map((name) => ({ VendorName: 'AWS', Name: name })));
-    for (const name of ['AWSManagedRulesCommonRuleSet', 'AWSManagedRulesKnownBadInputsRuleSet', 'AWSManagedRulesAmazonIpReputationList']) expect(MANAGED_RULE_GROUPS).toContain(name);
+    for (const name of ['AWSManagedRulesCommonRuleSet', 'AWSManagedRulesKnownBadInputsRuleSet', 'AWSManagedRulesAmazonIpReputationList'])
+      expect(MANAGED_RULE_GROUPS).toContain(name);
     const rate = (acl.Rules as Json[]).find((r) => r.Statement.RateBasedStatement);
     expect(rate.Statement.RateBasedStatement).toMatchObject({ Limit: WAF_RATE_LIMIT_PER_IP, AggregateKeyType: 'IP' });
     expect(rate.Action.Block.CustomResponse.ResponseCode).toBe(429);
@@ -135,6 +160,7 @@ describe('WandianEdge', () => {
 
 describe('deploy order', () => {
   it('deploys every regional stack after WandianIdentity and WandianEdge', () => {
-    for (const stack of built.regional) expect(stack.dependencies, stack.stackName).toEqual(expect.arrayContaining([built.identity, built.edge]));
+    for (const stack of built.regional)
+      expect(stack.dependencies, stack.stackName).toEqual(expect.arrayContaining([built.identity, built.edge]));
   });
 });

@@ -140,7 +140,8 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
   const allActions = (statements: Json[]) => new Set(statements.flatMap((s) => asArray<string>(s.Action)));
   const busId = () => ofType('AWS::Events::EventBus')[0]![0];
   const stateMachineName = (smId: StateMachineId) => wired(`stateMachines.${smId}`)[1].Properties.StateMachineName as string;
-  const stateMachineArn = (smId: StateMachineId) => `arn:aws:states:${stack.region}:${PSEUDO['AWS::AccountId']}:stateMachine:${stateMachineName(smId)}`;
+  const stateMachineArn = (smId: StateMachineId) =>
+    `arn:aws:states:${stack.region}:${PSEUDO['AWS::AccountId']}:stateMachine:${stateMachineName(smId)}`;
   /** Logical id of the one API Gateway v2 API of that protocol (HTTP or WEBSOCKET). */
   const apiIdOf = (protocol: 'HTTP' | 'WEBSOCKET') => {
     const apis = ofType('AWS::ApiGatewayV2::Api').filter(([, a]) => a.Properties.ProtocolType === protocol);
@@ -159,7 +160,8 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
     expect(keys, 'customer-managed keys').toHaveLength(1);
     return keys[0]![0];
   };
-  const ofApi = (type: string, protocol: 'HTTP' | 'WEBSOCKET') => ofType(type).filter(([, r]) => r.Properties.ApiId?.Ref === apiIdOf(protocol));
+  const ofApi = (type: string, protocol: 'HTTP' | 'WEBSOCKET') =>
+    ofType(type).filter(([, r]) => r.Properties.ApiId?.Ref === apiIdOf(protocol));
 
   it('synthesizes without a dependency cycle (functions reach the sagas by name, never by reference)', () => {
     expect(Object.keys(resources).length).toBeGreaterThan(0);
@@ -179,18 +181,33 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
       else expect(p.TimeToLiveSpecification).toBeUndefined();
     });
 
-    it.each(tableEntries)('gives table %s exactly the global secondary indexes its spec lists, with their keys and projection', (tableId, spec) => {
-      const p = wired(`tables.${tableId}`)[1].Properties;
-      const expected = Object.entries(spec.globalSecondaryIndexes ?? {}).map(([indexName, index]) => ({
-        IndexName: indexName,
-        KeySchema: [index.partitionKey, ...(index.sortKey ? [index.sortKey] : [])].map((name, i) => ({ AttributeName: name, KeyType: i === 0 ? 'HASH' : 'RANGE' })),
-        Projection: index.projection.length ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.projection] } : { ProjectionType: 'KEYS_ONLY' },
-      }));
-      expect(asArray(p.GlobalSecondaryIndexes).map((i: Json) => ({ IndexName: i.IndexName, KeySchema: i.KeySchema, Projection: i.Projection }))).toEqual(expected);
-      for (const index of Object.values(spec.globalSecondaryIndexes ?? {})) {
-        for (const key of [index.partitionKey, index.sortKey].filter(Boolean)) expect(p.AttributeDefinitions).toContainEqual({ AttributeName: key, AttributeType: 'S' });
-      }
-    });
+    it.each(tableEntries)(
+      'gives table %s exactly the global secondary indexes its spec lists, with their keys and projection',
+      (tableId, spec) => {
+        const p = wired(`tables.${tableId}`)[1].Properties;
+        const expected = Object.entries(spec.globalSecondaryIndexes ?? {}).map(([indexName, index]) => ({
+          IndexName: indexName,
+          KeySchema: [index.partitionKey, ...(index.sortKey ? [index.sortKey] : [])].map((name, i) => ({
+            AttributeName: name,
+            KeyType: i === 0 ? 'HASH' : 'RANGE',
+          })),
+          Projection: index.projection.length
+            ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.projection] }
+            : { ProjectionType: 'KEYS_ONLY' },
+        }));
+        expect(
+          asArray(p.GlobalSecondaryIndexes).map((i: Json) => ({
+            IndexName: i.IndexName,
+            KeySchema: i.KeySchema,
+            Projection: i.Projection,
+          })),
+        ).toEqual(expected);
+        for (const index of Object.values(spec.globalSecondaryIndexes ?? {})) {
+          for (const key of [index.partitionKey, index.sortKey].filter(Boolean))
+            expect(p.AttributeDefinitions).toContainEqual({ AttributeName: key, AttributeType: 'S' });
+        }
+      },
+    );
 
     it('keeps orders, inventory, coupons and payments when the stack is deleted', () => {
       for (const tableId of ['orders', 'inventory', 'coupons', 'payments'] as const) {
@@ -243,43 +260,53 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
       const configuredLimits = (cdkContext[PRINCIPAL_LIMITS_CONTEXT] ?? {}) as Record<string, number>;
       for (const [limitId, limit] of Object.entries(principalLimits)) {
         const counted = routes.some((r) => r.function === fnId && r.principalLimit === limitId);
-        expect(env[limit.perMinuteEnv], limit.perMinuteEnv).toBe(counted ? String(configuredLimits[limitId] ?? limit.defaultPerMinute) : undefined);
+        expect(env[limit.perMinuteEnv], limit.perMinuteEnv).toBe(
+          counted ? String(configuredLimits[limitId] ?? limit.defaultPerMinute) : undefined,
+        );
       }
       expect(env[JWT_ISSUER_ENV]).toEqual(refTo(ssmParameterId(sharedParameters.jwtIssuer)));
       expect(env[JWT_AUDIENCE_ENV]).toEqual(refTo(ssmParameterId(sharedParameters.jwtAudience)));
     });
 
-    it.each(functionEntries)('gives %s the environment lib/function-environment.ts builds (the local isolates use the same builder)', (fnId, spec) => {
-      const env = resources[functionIdOf(fnId)]!.Properties.Environment.Variables as Record<string, Json>;
-      // Resolved as the template's own values, so that only WHICH variables and the literal values are compared.
-      const expected = functionEnvironment(fnId, spec, {
-        tableNames: Object.fromEntries(tableEntries.map(([id, t]) => [id, env[t.envVar]])),
-        stateMachineArns: Object.fromEntries(stateMachineEntries.map(([id, sm]) => [id, env[sm.envVar]])),
-        busName: env[EVENT_BUS_ENV],
-        alertTopicArn: env[ALERT_TOPIC_ENV],
-        webSocketEndpoint: env[WEBSOCKET_ENDPOINT_ENV],
-        webhookSecretArns: Object.fromEntries(paymentProviders.map((p) => [p, env[webhookSecretEnv(p)]])),
-        tokens: { issuer: env[JWT_ISSUER_ENV], audience: env[JWT_AUDIENCE_ENV] },
-        paymentTimeoutSeconds: Number(paymentTimeoutSeconds),
-        salesRegions: String(env.WANDIAN_SALES_REGIONS).split(','),
-        principalLimitsPerMinute: (cdkContext[PRINCIPAL_LIMITS_CONTEXT] ?? {}) as Record<string, number>,
-      });
-      expect({ ...env, NODE_OPTIONS: undefined }).toEqual({ ...expected, NODE_OPTIONS: undefined });
-      expect(env.NODE_OPTIONS).toBe('--enable-source-maps');
-    });
+    it.each(functionEntries)(
+      'gives %s the environment lib/function-environment.ts builds (the local isolates use the same builder)',
+      (fnId, spec) => {
+        const env = resources[functionIdOf(fnId)]!.Properties.Environment.Variables as Record<string, Json>;
+        // Resolved as the template's own values, so that only WHICH variables and the literal values are compared.
+        const expected = functionEnvironment(fnId, spec, {
+          tableNames: Object.fromEntries(tableEntries.map(([id, t]) => [id, env[t.envVar]])),
+          stateMachineArns: Object.fromEntries(stateMachineEntries.map(([id, sm]) => [id, env[sm.envVar]])),
+          busName: env[EVENT_BUS_ENV],
+          alertTopicArn: env[ALERT_TOPIC_ENV],
+          webSocketEndpoint: env[WEBSOCKET_ENDPOINT_ENV],
+          webhookSecretArns: Object.fromEntries(paymentProviders.map((p) => [p, env[webhookSecretEnv(p)]])),
+          tokens: { issuer: env[JWT_ISSUER_ENV], audience: env[JWT_AUDIENCE_ENV] },
+          paymentTimeoutSeconds: Number(paymentTimeoutSeconds),
+          salesRegions: String(env.WANDIAN_SALES_REGIONS).split(','),
+          principalLimitsPerMinute: (cdkContext[PRINCIPAL_LIMITS_CONTEXT] ?? {}) as Record<string, number>,
+        });
+        expect({ ...env, NODE_OPTIONS: undefined }).toEqual({ ...expected, NODE_OPTIONS: undefined });
+        expect(env.NODE_OPTIONS).toBe('--enable-source-maps');
+      },
+    );
   });
 
   describe('HTTP API', () => {
-    it.each(routes.map((r) => [`${r.method} ${r.path}`, r] as const))('routes "%s" to its function with payload format 2.0', (routeKey, route) => {
-      const matches = ofType('AWS::ApiGatewayV2::Route').filter(([, r]) => r.Properties.RouteKey === routeKey);
-      expect(matches).toHaveLength(1);
-      const integrationId = matches[0]![1].Properties.Target['Fn::Join'][1][1].Ref as string;
-      const integration = resources[integrationId]!.Properties;
-      const fnId = functionByEntry(functions[route.function].entry);
-      expect(integration).toMatchObject({ IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0', IntegrationUri: getAttArn(fnId) });
-      const permissions = ofType('AWS::Lambda::Permission').map(([, p]) => p.Properties);
-      expect(permissions).toContainEqual(expect.objectContaining({ FunctionName: getAttArn(fnId), Principal: 'apigateway.amazonaws.com' }));
-    });
+    it.each(routes.map((r) => [`${r.method} ${r.path}`, r] as const))(
+      'routes "%s" to its function with payload format 2.0',
+      (routeKey, route) => {
+        const matches = ofType('AWS::ApiGatewayV2::Route').filter(([, r]) => r.Properties.RouteKey === routeKey);
+        expect(matches).toHaveLength(1);
+        const integrationId = matches[0]![1].Properties.Target['Fn::Join'][1][1].Ref as string;
+        const integration = resources[integrationId]!.Properties;
+        const fnId = functionByEntry(functions[route.function].entry);
+        expect(integration).toMatchObject({ IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0', IntegrationUri: getAttArn(fnId) });
+        const permissions = ofType('AWS::Lambda::Permission').map(([, p]) => p.Properties);
+        expect(permissions).toContainEqual(
+          expect.objectContaining({ FunctionName: getAttArn(fnId), Principal: 'apigateway.amazonaws.com' }),
+        );
+      },
+    );
 
     it('has no route that wiring.ts does not list', () => {
       expect(ofApi('AWS::ApiGatewayV2::Route', 'HTTP')).toHaveLength(routes.length);
@@ -291,7 +318,11 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
         expect.objectContaining({
           StageName: '$default',
           AutoDeploy: true,
-          DefaultRouteSettings: { ThrottlingRateLimit: expect.any(Number), ThrottlingBurstLimit: expect.any(Number), DetailedMetricsEnabled: true },
+          DefaultRouteSettings: {
+            ThrottlingRateLimit: expect.any(Number),
+            ThrottlingBurstLimit: expect.any(Number),
+            DetailedMetricsEnabled: true,
+          },
           AccessLogSettings: { DestinationArn: expect.anything(), Format: expect.stringContaining('$context.requestId') },
         }),
       ]);
@@ -301,19 +332,22 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
   });
 
   describe('sagas', () => {
-    it.each(stateMachineEntries)('defines %s from its ASL file with every ASL placeholder mapped to the right function ARN', (smId, spec) => {
-      const [, sm] = wired(`stateMachines.${smId}`);
-      const asl = readFileSync(fromRepoRoot(spec.file), 'utf8');
-      const placeholders = [...new Set([...asl.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]!))];
-      const substitutions = sm.Properties.DefinitionSubstitutions as Record<string, Json>;
-      expect(Object.keys(substitutions).sort()).toEqual(placeholders.sort());
-      for (const placeholder of placeholders) {
-        const fnId = spec.functionSubstitutions[placeholder as keyof typeof spec.functionSubstitutions] as FunctionId | undefined;
-        expect(fnId, `wiring maps ${placeholder}`).toBeDefined();
-        expect(substitutions[placeholder], placeholder).toEqual(getAttArn(functionByEntry(functions[fnId!].entry)));
-      }
-      expect(sm.Properties.DefinitionS3Location).toBeDefined();
-    });
+    it.each(stateMachineEntries)(
+      'defines %s from its ASL file with every ASL placeholder mapped to the right function ARN',
+      (smId, spec) => {
+        const [, sm] = wired(`stateMachines.${smId}`);
+        const asl = readFileSync(fromRepoRoot(spec.file), 'utf8');
+        const placeholders = [...new Set([...asl.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]!))];
+        const substitutions = sm.Properties.DefinitionSubstitutions as Record<string, Json>;
+        expect(Object.keys(substitutions).sort()).toEqual(placeholders.sort());
+        for (const placeholder of placeholders) {
+          const fnId = spec.functionSubstitutions[placeholder as keyof typeof spec.functionSubstitutions] as FunctionId | undefined;
+          expect(fnId, `wiring maps ${placeholder}`).toBeDefined();
+          expect(substitutions[placeholder], placeholder).toEqual(getAttArn(functionByEntry(functions[fnId!].entry)));
+        }
+        expect(sm.Properties.DefinitionS3Location).toBeDefined();
+      },
+    );
 
     it.each(stateMachineEntries)('runs %s as a traced STANDARD workflow that logs errors without execution data', (smId) => {
       expect(wired(`stateMachines.${smId}`)[1].Properties).toMatchObject({
@@ -325,31 +359,42 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
 
     it.each(stateMachineEntries)('lets %s invoke exactly the functions its ASL names', (smId, spec) => {
       const [, sm] = wired(`stateMachines.${smId}`);
-      const statements = statementsOfRole(targetOf(sm.Properties.RoleArn)!).filter((s) => asArray(s.Action).includes('lambda:InvokeFunction'));
+      const statements = statementsOfRole(targetOf(sm.Properties.RoleArn)!).filter((s) =>
+        asArray(s.Action).includes('lambda:InvokeFunction'),
+      );
       const invoked = new Set(statements.flatMap((s) => asArray(s.Resource)).map((r) => targetOf(r) ?? targetOf(r['Fn::Join']?.[1]?.[0])));
-      const expected = new Set(Object.values(spec.functionSubstitutions).map((fnId) => functionByEntry(functions[fnId as FunctionId].entry)));
+      const expected = new Set(
+        Object.values(spec.functionSubstitutions).map((fnId) => functionByEntry(functions[fnId as FunctionId].entry)),
+      );
       expect(invoked).toEqual(expected);
     });
   });
 
   describe('events', () => {
-    it.each(ruleEntries)('matches rule %s with the wiring pattern on the regional bus and targets its function with a dead-letter queue', (ruleId, spec) => {
-      const [ruleLogicalId, rule] = wired(`rules.${ruleId}`);
-      expect(rule.Properties.EventPattern).toEqual(spec.eventPattern);
-      expect(rule.Properties.EventBusName).toEqual(refTo(busId()));
-      const fnId = functionByEntry(functions[spec.target].entry);
-      expect(rule.Properties.Targets).toEqual([
-        expect.objectContaining({
-          Arn: getAttArn(fnId),
-          DeadLetterConfig: { Arn: expect.anything() },
-          RetryPolicy: { MaximumRetryAttempts: expect.any(Number), MaximumEventAgeInSeconds: expect.any(Number) },
-        }),
-      ]);
-      const permissions = ofType('AWS::Lambda::Permission').map(([, p]) => p.Properties);
-      expect(permissions).toContainEqual(
-        expect.objectContaining({ FunctionName: getAttArn(fnId), Principal: 'events.amazonaws.com', SourceArn: getAttArn(ruleLogicalId) }),
-      );
-    });
+    it.each(ruleEntries)(
+      'matches rule %s with the wiring pattern on the regional bus and targets its function with a dead-letter queue',
+      (ruleId, spec) => {
+        const [ruleLogicalId, rule] = wired(`rules.${ruleId}`);
+        expect(rule.Properties.EventPattern).toEqual(spec.eventPattern);
+        expect(rule.Properties.EventBusName).toEqual(refTo(busId()));
+        const fnId = functionByEntry(functions[spec.target].entry);
+        expect(rule.Properties.Targets).toEqual([
+          expect.objectContaining({
+            Arn: getAttArn(fnId),
+            DeadLetterConfig: { Arn: expect.anything() },
+            RetryPolicy: { MaximumRetryAttempts: expect.any(Number), MaximumEventAgeInSeconds: expect.any(Number) },
+          }),
+        ]);
+        const permissions = ofType('AWS::Lambda::Permission').map(([, p]) => p.Properties);
+        expect(permissions).toContainEqual(
+          expect.objectContaining({
+            FunctionName: getAttArn(fnId),
+            Principal: 'events.amazonaws.com',
+            SourceArn: getAttArn(ruleLogicalId),
+          }),
+        );
+      },
+    );
 
     it('names the bus wandian-<region>', () => {
       expect(resources[busId()]!.Properties.Name).toBe(`wandian-${stack.region}`);
@@ -358,7 +403,11 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
     it('archives every wandian event of the bus for replay', () => {
       const archives = ofType('AWS::Events::Archive').map(([, a]) => a.Properties);
       expect(archives).toEqual([
-        expect.objectContaining({ SourceArn: getAttArn(busId()), EventPattern: { source: Object.values(eventSources) }, RetentionDays: expect.any(Number) }),
+        expect.objectContaining({
+          SourceArn: getAttArn(busId()),
+          EventPattern: { source: Object.values(eventSources) },
+          RetentionDays: expect.any(Number),
+        }),
       ]);
     });
 
@@ -372,7 +421,12 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
         const content = readFileSync(fromRepoRoot(`schemas/events/${file}`), 'utf8');
         const { source, 'detail-type': detailType } = JSON.parse(content).properties;
         expect(schemas, file).toContainEqual(
-          expect.objectContaining({ Type: 'JSONSchemaDraft4', Content: content, SchemaName: `${source.enum[0]}@${detailType.enum[0]}`, RegistryName: { 'Fn::GetAtt': [registryId, 'RegistryName'] } }),
+          expect.objectContaining({
+            Type: 'JSONSchemaDraft4',
+            Content: content,
+            SchemaName: `${source.enum[0]}@${detailType.enum[0]}`,
+            RegistryName: { 'Fn::GetAtt': [registryId, 'RegistryName'] },
+          }),
         );
       }
       expect(registry.Properties.RegistryName).toBeDefined();
@@ -393,7 +447,11 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
       // The scheduler's role may invoke the target function and nothing else.
       const statements = statementsOfRole(targetOf(p.Target.RoleArn)!);
       expect(allActions(statements)).toEqual(new Set(['lambda:InvokeFunction']));
-      expect(statements.flatMap((st) => asArray(st.Resource)).every((r: Json) => targetOf(r) === fnId || targetOf(r['Fn::Join']?.[1]?.[0]) === fnId)).toBe(true);
+      expect(
+        statements
+          .flatMap((st) => asArray(st.Resource))
+          .every((r: Json) => targetOf(r) === fnId || targetOf(r['Fn::Join']?.[1]?.[0]) === fnId),
+      ).toBe(true);
     });
 
     it('has no schedule that wiring.ts does not list', () => {
@@ -454,8 +512,11 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
     it('lets only the functions whose spec says sendsTaskResults answer order saga task tokens', () => {
       for (const [fnId, spec] of functionEntries) {
         const statements = statementsOfFunction(fnId);
-        for (const action of TASK_RESULT_ACTIONS) expect(allActions(statements).has(action), `${fnId} ${action}`).toBe(Boolean(spec.sendsTaskResults));
-        const scope = statements.filter((s) => asArray(s.Action).includes('states:SendTaskSuccess')).flatMap((s) => asArray(s.Resource).map(render));
+        for (const action of TASK_RESULT_ACTIONS)
+          expect(allActions(statements).has(action), `${fnId} ${action}`).toBe(Boolean(spec.sendsTaskResults));
+        const scope = statements
+          .filter((s) => asArray(s.Action).includes('states:SendTaskSuccess'))
+          .flatMap((s) => asArray(s.Resource).map(render));
         expect(scope, fnId).toEqual(spec.sendsTaskResults ? [stateMachineArn('orderSaga')] : []);
       }
     });
@@ -482,7 +543,10 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
         const env = resources[functionIdOf(fnId)]!.Properties.Environment.Variables;
         const named = paymentProviders.map((provider) => targetOf(env[webhookSecretEnv(provider)]));
         expect(new Set(named), fnId).toEqual(new Set(secrets.map(([id]) => id)));
-        for (const secretId of named) expect(actionsOn(statements, (r) => targetOf(r) === secretId).has('secretsmanager:GetSecretValue'), `${fnId} ${secretId}`).toBe(true);
+        for (const secretId of named)
+          expect(actionsOn(statements, (r) => targetOf(r) === secretId).has('secretsmanager:GetSecretValue'), `${fnId} ${secretId}`).toBe(
+            true,
+          );
       }
     });
 
@@ -495,34 +559,47 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
         expect(p.RotationLambdaARN).toEqual(getAttArn(rotationFn));
         expect(p.RotationRules).toEqual({ ScheduleExpression: 'rate(30 days)' });
       }
-      const statements = statementsOfRole(targetOf(resources[rotationFn]!.Properties.Role)!).filter((st) => allActions([st]).has('secretsmanager:PutSecretValue'));
+      const statements = statementsOfRole(targetOf(resources[rotationFn]!.Properties.Role)!).filter((st) =>
+        allActions([st]).has('secretsmanager:PutSecretValue'),
+      );
       expect(new Set(statements.flatMap((st) => asArray(st.Resource)).map(targetOf))).toEqual(new Set(secretIds));
       expect(ofType('AWS::Lambda::Permission').map(([, p]) => p.Properties)).toContainEqual(
         expect.objectContaining({ FunctionName: getAttArn(rotationFn), Principal: 'secretsmanager.amazonaws.com' }),
       );
     });
 
-    it.each(functionEntries)('gives %s DynamoDB actions listed one by one: no wildcard, BatchWriteItem, DeleteItem or Scan unless its spec says so', (fnId, spec) => {
-      const statements = statementsOfFunction(fnId).filter((st) => asArray<string>(st.Action).some((a) => a.startsWith('dynamodb:')));
-      const actions = allActions(statements);
-      for (const action of actions) expect(action, fnId).not.toContain('*');
-      expect(actions.has('dynamodb:BatchWriteItem'), fnId).toBe(false);
-      for (const [tableId] of Object.entries(spec.tables) as [TableId, string][]) {
-        const onTable = actionsOn(statements, (r) => targetOf(r) === wired(`tables.${tableId}`)[0]);
-        expect(onTable.has('dynamodb:DeleteItem'), `${fnId} deletes from ${tableId}`).toBe(Boolean(spec.deletesFrom?.includes(tableId)));
-        expect(onTable.has('dynamodb:Scan'), `${fnId} scans ${tableId}`).toBe(Boolean(spec.scans?.includes(tableId)));
-      }
-      const indexResources = statements.flatMap((st) => asArray(st.Resource)).filter((r: Json) => r['Fn::Join']).map((r: Json) => r['Fn::Join'][1][1]);
-      const expectedIndexes = Object.values(spec.queriesIndexes ?? {}).flatMap((names) => (names ?? []).map((n) => `/index/${n}`));
-      expect(indexResources.sort(), fnId).toEqual(expectedIndexes.sort());
-    });
+    it.each(functionEntries)(
+      'gives %s DynamoDB actions listed one by one: no wildcard, BatchWriteItem, DeleteItem or Scan unless its spec says so',
+      (fnId, spec) => {
+        const statements = statementsOfFunction(fnId).filter((st) => asArray<string>(st.Action).some((a) => a.startsWith('dynamodb:')));
+        const actions = allActions(statements);
+        for (const action of actions) expect(action, fnId).not.toContain('*');
+        expect(actions.has('dynamodb:BatchWriteItem'), fnId).toBe(false);
+        for (const [tableId] of Object.entries(spec.tables) as [TableId, string][]) {
+          const onTable = actionsOn(statements, (r) => targetOf(r) === wired(`tables.${tableId}`)[0]);
+          expect(onTable.has('dynamodb:DeleteItem'), `${fnId} deletes from ${tableId}`).toBe(Boolean(spec.deletesFrom?.includes(tableId)));
+          expect(onTable.has('dynamodb:Scan'), `${fnId} scans ${tableId}`).toBe(Boolean(spec.scans?.includes(tableId)));
+        }
+        const indexResources = statements
+          .flatMap((st) => asArray(st.Resource))
+          .filter((r: Json) => r['Fn::Join'])
+          .map((r: Json) => r['Fn::Join'][1][1]);
+        const expectedIndexes = Object.values(spec.queriesIndexes ?? {}).flatMap((names) => (names ?? []).map((n) => `/index/${n}`));
+        expect(indexResources.sort(), fnId).toEqual(expectedIndexes.sort());
+      },
+    );
 
     it.each(functionEntries)('gives %s its own role: logs only to its own log group, no AWS managed policy', (fnId) => {
       const fn = resources[functionIdOf(fnId)]!.Properties;
       const role = resources[targetOf(fn.Role)!]!;
       expect(role.Properties.ManagedPolicyArns, fnId).toBeUndefined();
-      const logStatements = statementsOfRole(targetOf(fn.Role)!).filter((st) => asArray<string>(st.Action).some((a) => a.startsWith('logs:')));
-      expect(logStatements.flatMap((st) => asArray(st.Resource)), fnId).toEqual([getAttArn(targetOf(fn.LoggingConfig.LogGroup)!)]);
+      const logStatements = statementsOfRole(targetOf(fn.Role)!).filter((st) =>
+        asArray<string>(st.Action).some((a) => a.startsWith('logs:')),
+      );
+      expect(
+        logStatements.flatMap((st) => asArray(st.Resource)),
+        fnId,
+      ).toEqual([getAttArn(targetOf(fn.LoggingConfig.LogGroup)!)]);
     });
   });
 
@@ -537,11 +614,17 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
       expect(integration.IntegrationType).toBe('AWS_PROXY');
       expect(JSON.stringify(integration.IntegrationUri)).toContain(JSON.stringify(getAttArn(fnLogicalId)));
       const permissions = ofType('AWS::Lambda::Permission').map(([, p]) => p.Properties);
-      expect(permissions).toContainEqual(expect.objectContaining({ FunctionName: getAttArn(fnLogicalId), Principal: 'apigateway.amazonaws.com' }));
+      expect(permissions).toContainEqual(
+        expect.objectContaining({ FunctionName: getAttArn(fnLogicalId), Principal: 'apigateway.amazonaws.com' }),
+      );
     });
 
     it('has no WebSocket route that wiring.ts does not list, and serves them on an auto-deployed stage whose wss:// URL is an output', () => {
-      expect(ofApi('AWS::ApiGatewayV2::Route', 'WEBSOCKET').map(([, r]) => r.Properties.RouteKey).sort()).toEqual(Object.keys(webSocketRoutes).sort());
+      expect(
+        ofApi('AWS::ApiGatewayV2::Route', 'WEBSOCKET')
+          .map(([, r]) => r.Properties.RouteKey)
+          .sort(),
+      ).toEqual(Object.keys(webSocketRoutes).sort());
       const stages = ofApi('AWS::ApiGatewayV2::Stage', 'WEBSOCKET').map(([, st]) => st.Properties);
       expect(stages).toEqual([expect.objectContaining({ AutoDeploy: true, StageName: expect.any(String) })]);
       const outputs = JSON.stringify(Object.values(template.toJSON().Outputs as Record<string, Json>).map((o) => o.Value));
@@ -570,7 +653,14 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
     it('pushes on every order status event: placed, paid, cancelled, refunded, fulfilled, needs attention', () => {
       const pushers = ruleEntries.filter(([, r]) => (functions[r.target] as FunctionSpec).postsToConnections);
       const detailTypes = pushers.flatMap(([ruleId]) => wired(`rules.${ruleId}`)[1].Properties.EventPattern['detail-type'] as string[]);
-      expect(detailTypes.sort()).toEqual(['OrderCancelled', 'OrderFulfilled', 'OrderNeedsAttention', 'OrderPaid', 'OrderPlaced', 'OrderRefunded']);
+      expect(detailTypes.sort()).toEqual([
+        'OrderCancelled',
+        'OrderFulfilled',
+        'OrderNeedsAttention',
+        'OrderPaid',
+        'OrderPlaced',
+        'OrderRefunded',
+      ]);
     });
 
     it('keeps connections only as long as the stack (ephemeral, with a TTL)', () => {
@@ -593,17 +683,30 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
       expect(p).toMatchObject({ AuthorizerType: 'JWT', IdentitySource: ['$request.header.Authorization'] });
       expect(p.JwtConfiguration.Issuer).toEqual(refTo(ssmParameterId(sharedParameters.jwtIssuer)));
       const audienceParameter = refTo(ssmParameterId(sharedParameters.jwtAudience));
-      expect(p.JwtConfiguration.Audience).toEqual(Array.from({ length: APP_CLIENT_COUNT }, (_, i) => ({ 'Fn::Select': [i, { 'Fn::Split': [',', audienceParameter] }] })));
+      expect(p.JwtConfiguration.Audience).toEqual(
+        Array.from({ length: APP_CLIENT_COUNT }, (_, i) => ({ 'Fn::Select': [i, { 'Fn::Split': [',', audienceParameter] }] })),
+      );
     });
 
-    it.each(routes.filter((r) => r.auth.kind === 'jwt').map((r) => [`${r.method} ${r.path}`] as const))('puts the JWT authorizer on "%s"', (routeKey) => {
-      expect(httpRoutes().find((r) => r.RouteKey === routeKey)).toMatchObject({ AuthorizationType: 'JWT', AuthorizerId: refTo(jwtAuthorizerId()) });
-    });
+    it.each(routes.filter((r) => r.auth.kind === 'jwt').map((r) => [`${r.method} ${r.path}`] as const))(
+      'puts the JWT authorizer on "%s"',
+      (routeKey) => {
+        expect(httpRoutes().find((r) => r.RouteKey === routeKey)).toMatchObject({
+          AuthorizationType: 'JWT',
+          AuthorizerId: refTo(jwtAuthorizerId()),
+        });
+      },
+    );
 
     it('leaves exactly the signature routes (the payment webhook) without an authorizer', () => {
       const open = httpRoutes().filter((r) => r.AuthorizationType !== 'JWT');
       for (const route of open) expect(route.AuthorizerId).toBeUndefined();
-      expect(open.map((r) => r.RouteKey).sort()).toEqual(routes.filter((r) => r.auth.kind === 'signature').map((r) => `${r.method} ${r.path}`).sort());
+      expect(open.map((r) => r.RouteKey).sort()).toEqual(
+        routes
+          .filter((r) => r.auth.kind === 'signature')
+          .map((r) => `${r.method} ${r.path}`)
+          .sort(),
+      );
       expect(open.map((r) => r.RouteKey)).toContain('POST /v1/payments/webhook/{provider}');
     });
 
@@ -639,7 +742,10 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
       expect(config.WebACLId).toEqual(refTo(ssmParameterId(sharedParameters.webAclArn)));
       expect(JSON.stringify(config.Origins[0].DomainName)).toContain(JSON.stringify(refTo(apiIdOf('HTTP'))));
       expect(config.Origins[0].CustomOriginConfig).toMatchObject({ OriginProtocolPolicy: 'https-only', OriginSSLProtocols: ['TLSv1.2'] });
-      expect(config.DefaultCacheBehavior).toMatchObject({ ViewerProtocolPolicy: 'https-only', CachePolicyId: '4135ea2d-6df8-44a3-9df3-4b5a84be39ad' });
+      expect(config.DefaultCacheBehavior).toMatchObject({
+        ViewerProtocolPolicy: 'https-only',
+        CachePolicyId: '4135ea2d-6df8-44a3-9df3-4b5a84be39ad',
+      });
       expect(config.DefaultCacheBehavior.AllowedMethods).toEqual(expect.arrayContaining(['GET', 'PUT', 'POST']));
       expect(config.Logging.Bucket).toBeDefined();
     });
@@ -652,10 +758,16 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
       const fnLogicalId = functionByEntry(functions[webSocketAuthorizer.function].entry);
       expect(JSON.stringify(authorizer.Properties.AuthorizerUri)).toContain(JSON.stringify(getAttArn(fnLogicalId)));
       const wsRoutes = ofApi('AWS::ApiGatewayV2::Route', 'WEBSOCKET').map(([, r]) => r.Properties);
-      expect(wsRoutes.find((r) => r.RouteKey === '$connect')).toMatchObject({ AuthorizationType: 'CUSTOM', AuthorizerId: refTo(authorizerId) });
+      expect(wsRoutes.find((r) => r.RouteKey === '$connect')).toMatchObject({
+        AuthorizationType: 'CUSTOM',
+        AuthorizerId: refTo(authorizerId),
+      });
       for (const route of wsRoutes.filter((r) => r.RouteKey !== '$connect')) expect(route.AuthorizerId, route.RouteKey).toBeUndefined();
       const [, stage] = ofApi('AWS::ApiGatewayV2::Stage', 'WEBSOCKET')[0]!;
-      expect(stage.Properties.DefaultRouteSettings).toMatchObject({ ThrottlingRateLimit: LIVE_THROTTLE.rateLimit, ThrottlingBurstLimit: LIVE_THROTTLE.burstLimit });
+      expect(stage.Properties.DefaultRouteSettings).toMatchObject({
+        ThrottlingRateLimit: LIVE_THROTTLE.rateLimit,
+        ThrottlingBurstLimit: LIVE_THROTTLE.burstLimit,
+      });
     });
   });
 
@@ -666,7 +778,9 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
       const logs = (key.KeyPolicy.Statement as Json[]).find((st) => st.Principal?.Service === `logs.${stack.region}.amazonaws.com`);
       expect(logs, 'logs service statement').toBeDefined();
       expect(asArray(logs.Action)).toEqual(expect.arrayContaining(['kms:Encrypt*', 'kms:Decrypt*', 'kms:GenerateDataKey*']));
-      expect(render(logs.Condition.ArnLike['kms:EncryptionContext:aws:logs:arn'])).toBe(`arn:aws:logs:${stack.region}:123456789012:log-group:*`);
+      expect(render(logs.Condition.ArnLike['kms:EncryptionContext:aws:logs:arn'])).toBe(
+        `arn:aws:logs:${stack.region}:123456789012:log-group:*`,
+      );
     });
 
     it.each(tableEntries)('encrypts table %s with the stack key', (tableId) => {
@@ -683,7 +797,10 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
       expect(resources[busId()]!.Properties.KmsKeyIdentifier).toEqual(key);
       for (const [id, a] of ofType('AWS::Events::Archive')) expect(a.Properties.KmsKeyIdentifier, id).toEqual(key);
       for (const [smId] of stateMachineEntries) {
-        expect(wired(`stateMachines.${smId}`)[1].Properties.EncryptionConfiguration, smId).toMatchObject({ Type: 'CUSTOMER_MANAGED_KMS_KEY', KmsKeyId: key });
+        expect(wired(`stateMachines.${smId}`)[1].Properties.EncryptionConfiguration, smId).toMatchObject({
+          Type: 'CUSTOMER_MANAGED_KMS_KEY',
+          KmsKeyId: key,
+        });
       }
     });
 
@@ -693,8 +810,11 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
       for (const st of statements) expect(asArray(st.Resource), fnId).toEqual([getAttArn(keyId())]);
       const actions = allActions(own);
       const writes = Object.values(spec.tables).includes('readWrite');
-      expect(actions.has('kms:Decrypt'), fnId).toBe(Object.keys(spec.tables).length > 0 || Boolean(spec.publishesAlerts || spec.readsExecutionsOf?.length));
-      if (writes || spec.startsStateMachines?.length || spec.sendsTaskResults || spec.publishesAlerts) expect(actions.has('kms:GenerateDataKey'), fnId).toBe(true);
+      expect(actions.has('kms:Decrypt'), fnId).toBe(
+        Object.keys(spec.tables).length > 0 || Boolean(spec.publishesAlerts || spec.readsExecutionsOf?.length),
+      );
+      if (writes || spec.startsStateMachines?.length || spec.sendsTaskResults || spec.publishesAlerts)
+        expect(actions.has('kms:GenerateDataKey'), fnId).toBe(true);
     });
   });
 
@@ -703,16 +823,29 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
       const dashboards = ofType('AWS::CloudWatch::Dashboard');
       expect(dashboards).toHaveLength(1);
       const body = JSON.stringify(dashboards[0]![1].Properties.DashboardBody);
-      for (const metric of ['Latency', 'ExecutionsFailed', 'ExecutionsTimedOut', 'ConditionalCheckFailedRequests', 'ThrottledRequests', 'WriteThrottleEvents', 'Errors', 'Throttles']) {
+      for (const metric of [
+        'Latency',
+        'ExecutionsFailed',
+        'ExecutionsTimedOut',
+        'ConditionalCheckFailedRequests',
+        'ThrottledRequests',
+        'WriteThrottleEvents',
+        'Errors',
+        'Throttles',
+      ]) {
         expect(body, metric).toContain(metric);
       }
     });
 
     it('graphs the business metrics the functions publish: orders/min by status, revenue/min, saga outcomes, compensations, alerts', () => {
       // The body is a Fn::Join of JSON text around region Refs: its string parts are searchable text.
-      const body = (ofType('AWS::CloudWatch::Dashboard')[0]![1].Properties.DashboardBody['Fn::Join'][1] as Json[]).filter((p) => typeof p === 'string').join('');
-      for (const title of ['Orders/min by status', 'Revenue/min', 'Saga outcomes/min', 'Compensation steps/min', 'Low-stock alerts/min']) expect(body, title).toContain(title);
-      for (const metricName of Object.values(orderStatusMetric)) expect(body, metricName).toContain(`["Wandian","${metricName}","service","wandian"`);
+      const body = (ofType('AWS::CloudWatch::Dashboard')[0]![1].Properties.DashboardBody['Fn::Join'][1] as Json[])
+        .filter((p) => typeof p === 'string')
+        .join('');
+      for (const title of ['Orders/min by status', 'Revenue/min', 'Saga outcomes/min', 'Compensation steps/min', 'Low-stock alerts/min'])
+        expect(body, title).toContain(title);
+      for (const metricName of Object.values(orderStatusMetric))
+        expect(body, metricName).toContain(`["Wandian","${metricName}","service","wandian"`);
       expect(body).toContain(`["Wandian","${businessMetrics.compensations}","service","wandian"`);
       expect(body).toContain(`["Wandian","${businessMetrics.lowStockAlerts}","service","wandian"`);
       expect(body).toContain(`{Wandian,currency,service} MetricName=\\"${businessMetrics.revenue}\\"`);
@@ -724,7 +857,18 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
         expect.objectContaining({
           Threshold: 0,
           ComparisonOperator: 'GreaterThanThreshold',
-          Metrics: [expect.objectContaining({ MetricStat: expect.objectContaining({ Metric: { Namespace: 'Wandian', MetricName: orderStatusMetric.NEEDS_ATTENTION, Dimensions: [{ Name: 'service', Value: 'wandian' }] }, Stat: 'Sum' }) })],
+          Metrics: [
+            expect.objectContaining({
+              MetricStat: expect.objectContaining({
+                Metric: {
+                  Namespace: 'Wandian',
+                  MetricName: orderStatusMetric.NEEDS_ATTENTION,
+                  Dimensions: [{ Name: 'service', Value: 'wandian' }],
+                },
+                Stat: 'Sum',
+              }),
+            }),
+          ],
         }),
       );
       const create = routes.find((r) => r.function === 'createOrder')!;
@@ -739,14 +883,26 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
                 Metric: expect.objectContaining({
                   Namespace: 'AWS/ApiGateway',
                   MetricName: 'Latency',
-                  Dimensions: expect.arrayContaining([{ Name: 'ApiId', Value: httpApi }, { Name: 'Method', Value: create.method }, { Name: 'Resource', Value: create.path }]),
+                  Dimensions: expect.arrayContaining([
+                    { Name: 'ApiId', Value: httpApi },
+                    { Name: 'Method', Value: create.method },
+                    { Name: 'Resource', Value: create.path },
+                  ]),
                 }),
               }),
             }),
           ],
         }),
       );
-      expect(alarms).toContainEqual(expect.objectContaining({ Namespace: 'AWS/ApiGateway', MetricName: 'Latency', ExtendedStatistic: 'p95', Threshold: 200, Dimensions: [{ Name: 'ApiId', Value: httpApi }] }));
+      expect(alarms).toContainEqual(
+        expect.objectContaining({
+          Namespace: 'AWS/ApiGateway',
+          MetricName: 'Latency',
+          ExtendedStatistic: 'p95',
+          Threshold: 200,
+          Dimensions: [{ Name: 'ApiId', Value: httpApi }],
+        }),
+      );
     });
 
     it('alarms ops-alarms on any failed or timed-out saga execution, API 5xx and dead-lettered events', () => {
@@ -757,15 +913,26 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
         const smRef = refTo(wired(`stateMachines.${smId}`)[0]);
         for (const metricName of ['ExecutionsFailed', 'ExecutionsTimedOut']) {
           expect(alarms, `${smId} ${metricName}`).toContainEqual(
-            expect.objectContaining({ MetricName: metricName, Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', Dimensions: [{ Name: 'StateMachineArn', Value: smRef }] }),
+            expect.objectContaining({
+              MetricName: metricName,
+              Threshold: 0,
+              ComparisonOperator: 'GreaterThanThreshold',
+              Dimensions: [{ Name: 'StateMachineArn', Value: smRef }],
+            }),
           );
         }
       }
       expect(alarms).toContainEqual(expect.objectContaining({ Namespace: 'AWS/ApiGateway', MetricName: '5xx' }));
-      const queueIds = new Set(ruleEntries.map(([ruleId]) => targetOf(wired(`rules.${ruleId}`)[1].Properties.Targets[0].DeadLetterConfig.Arn)));
+      const queueIds = new Set(
+        ruleEntries.map(([ruleId]) => targetOf(wired(`rules.${ruleId}`)[1].Properties.Targets[0].DeadLetterConfig.Arn)),
+      );
       for (const queueId of queueIds) {
         expect(alarms, `${queueId} depth`).toContainEqual(
-          expect.objectContaining({ MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 0, Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }] }),
+          expect.objectContaining({
+            MetricName: 'ApproximateNumberOfMessagesVisible',
+            Threshold: 0,
+            Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
+          }),
         );
       }
     });

@@ -55,7 +55,7 @@ describe('prices and promotions', () => {
 });
 
 describe("other people's orders and stock", () => {
-  it("another customer cannot cancel (or even see) an order: 404, and it stays PENDING_PAYMENT", async () => {
+  it('another customer cannot cancel (or even see) an order: 404, and it stays PENDING_PAYMENT', async () => {
     const alice = await t.api.asUser(`alice-${run}`);
     const mallory = await t.api.asUser(`mallory3-${run}`);
     const placed = await order(alice);
@@ -82,7 +82,12 @@ describe('money only from payments', () => {
   it("a customer's own 1,000,000 top-up adds nothing until the provider confirms it: a 500,000 BALANCE order fails", async () => {
     const sub = `rich-${run}`;
     const mallory = await t.api.asUser(sub);
-    const topup = await mallory.request('POST', `/v1/customers/${sub}/wallet/topups`, { amount: 1_000_000, currency: 'CNY', paymentMethod: 'CARD' }, { 'idempotency-key': randomUUID() });
+    const topup = await mallory.request(
+      'POST',
+      `/v1/customers/${sub}/wallet/topups`,
+      { amount: 1_000_000, currency: 'CNY', paymentMethod: 'CARD' },
+      { 'idempotency-key': randomUUID() },
+    );
     expect(topup.status).toBe(201);
     expect(topup.body.status).toBe('PENDING');
     expect((await mallory.get(`/v1/customers/${sub}/wallet`)).status).toBe(404);
@@ -95,7 +100,9 @@ describe('money only from payments', () => {
     const body = { amount: 1_000_000, currency: 'CNY', paymentMethod: 'CARD' };
     const key = () => ({ 'idempotency-key': randomUUID() });
     expect((await t.api.anonymous().request('POST', `/v1/customers/victim-${run}/wallet/topups`, body, key())).status).toBe(401);
-    expect((await (await t.api.asUser(`mallory5-${run}`)).request('POST', `/v1/customers/victim-${run}/wallet/topups`, body, key())).status).toBe(404);
+    expect(
+      (await (await t.api.asUser(`mallory5-${run}`)).request('POST', `/v1/customers/victim-${run}/wallet/topups`, body, key())).status,
+    ).toBe(404);
   });
 });
 

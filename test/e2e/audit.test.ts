@@ -30,7 +30,8 @@ async function auditRecords(params: Record<string, string> = {}): Promise<any[]>
   } while (nextToken);
   return out;
 }
-const recordsFor = async (targetId: string, params: Record<string, string> = {}) => (await auditRecords(params)).filter((r) => r.target.id === targetId);
+const recordsFor = async (targetId: string, params: Record<string, string> = {}) =>
+  (await auditRecords(params)).filter((r) => r.target.id === targetId);
 const requestIdOf = (res: ApiResponse) => res.headers.get('apigw-requestid');
 
 async function seedStore(region = 'east') {
@@ -67,8 +68,14 @@ describe('audit of operator writes', () => {
     const storeRecords = await recordsFor(storeId, { storeId });
     expect(storeRecords).toHaveLength(2);
     expect(storeRecords[0]).toMatchObject({
-      action: 'store.put', actor: AUTO_ADMIN_SUB, role: 'chainAdmin', storeId, requestId: requestIdOf(renamed),
-      target: { type: 'store', id: storeId }, before: created.body, after: renamed.body,
+      action: 'store.put',
+      actor: AUTO_ADMIN_SUB,
+      role: 'chainAdmin',
+      storeId,
+      requestId: requestIdOf(renamed),
+      target: { type: 'store', id: storeId },
+      before: created.body,
+      after: renamed.body,
     });
     expect(storeRecords[1]).toMatchObject({ requestId: requestIdOf(created), before: null, after: created.body });
 
@@ -83,7 +90,11 @@ describe('audit of operator writes', () => {
     expect([first.status, second.status]).toEqual([200, 200]);
     const levels = await recordsFor(`${storeId}/${sku}`, { storeId });
     expect(levels.map((r) => [r.action, r.before, r.after])).toEqual([
-      ['inventory.put', expect.objectContaining({ available: 10, stocked: 10, lowStockThreshold: 2, version: 1 }), expect.objectContaining({ available: 4, stocked: 4, lowStockThreshold: 1, version: 2 })],
+      [
+        'inventory.put',
+        expect.objectContaining({ available: 10, stocked: 10, lowStockThreshold: 2, version: 1 }),
+        expect.objectContaining({ available: 4, stocked: 4, lowStockThreshold: 1, version: 2 }),
+      ],
       ['inventory.put', null, expect.objectContaining({ available: 10, reserved: 0, sold: 0, stocked: 10, version: 1 })],
     ]);
 
@@ -122,8 +133,13 @@ describe('audit of operator writes', () => {
     expect((await staff.request('POST', `/v1/orders/${toFulfil.orderId}/fulfil`)).status).toBe(409);
     expect(await recordsFor(toFulfil.orderId, { actor: staffSub })).toEqual([
       expect.objectContaining({
-        action: 'order.fulfil', actor: staffSub, role: 'storeStaff', storeId, requestId: requestIdOf(fulfilled),
-        before: { status: 'PAID' }, after: { status: 'FULFILLED', fulfilledAt: expect.any(String) },
+        action: 'order.fulfil',
+        actor: staffSub,
+        role: 'storeStaff',
+        storeId,
+        requestId: requestIdOf(fulfilled),
+        before: { status: 'PAID' },
+        after: { status: 'FULFILLED', fulfilledAt: expect.any(String) },
       }),
     ]);
 
@@ -134,8 +150,13 @@ describe('audit of operator writes', () => {
     await api.waitForStatus(toRefund.orderId, ['REFUNDED']);
     expect(await recordsFor(toRefund.orderId)).toEqual([
       expect.objectContaining({
-        action: 'order.refund', actor: AUTO_ADMIN_SUB, role: 'chainAdmin', storeId, requestId: requestIdOf(refund),
-        before: { status: 'PAID' }, after: { status: 'PAID', refundRequestedAt: expect.any(String) },
+        action: 'order.refund',
+        actor: AUTO_ADMIN_SUB,
+        role: 'chainAdmin',
+        storeId,
+        requestId: requestIdOf(refund),
+        before: { status: 'PAID' },
+        after: { status: 'PAID', refundRequestedAt: expect.any(String) },
       }),
     ]);
 
@@ -169,7 +190,8 @@ describe('audit of operator writes', () => {
     expect((await api.request('POST', `/v1/orders/${unpaid.body.orderId}/fulfil`)).status).toBe(409);
 
     const all = await auditRecords();
-    for (const id of [badStore, `${storeId}/${missingSku}`, staffSub, badCoupon, unpaid.body.orderId]) expect(all.filter((r) => r.target.id === id)).toEqual([]);
+    for (const id of [badStore, `${storeId}/${missingSku}`, staffSub, badCoupon, unpaid.body.orderId])
+      expect(all.filter((r) => r.target.id === id)).toEqual([]);
     expect((await recordsFor(`${storeId}/${sku}`)).length).toBe(1); // only the seeding write
   });
 });
@@ -188,7 +210,9 @@ describe('staff assignments', () => {
     const foreign = await staff.get(`/v1/stores/${other.storeId}/inventory/${other.sku}`);
     expect(foreign.status).toBe(403);
     expect(foreign.body.code).toBe('FORBIDDEN');
-    await expect((await api.asUser(uid('staff'), ['storeStaff'])).get(`/v1/stores/${mine.storeId}/inventory/${mine.sku}`)).resolves.toMatchObject({ status: 403 });
+    await expect(
+      (await api.asUser(uid('staff'), ['storeStaff'])).get(`/v1/stores/${mine.storeId}/inventory/${mine.sku}`),
+    ).resolves.toMatchObject({ status: 403 });
   });
 
   it('are for chain admins only', async () => {
@@ -227,7 +251,12 @@ describe('GET /v1/audit', () => {
     expect(pages.flat().every((r) => r.actor === adminSub)).toBe(true);
 
     const inStore = await auditRecords({ storeId, actor: adminSub });
-    expect(inStore.map((r) => r.requestId)).toEqual(writes.filter((_, i) => i === 0 || i % 2 === 0).map(requestIdOf).reverse());
+    expect(inStore.map((r) => r.requestId)).toEqual(
+      writes
+        .filter((_, i) => i === 0 || i % 2 === 0)
+        .map(requestIdOf)
+        .reverse(),
+    );
     expect(inStore.every((r) => r.storeId === storeId)).toBe(true);
     const all = await auditRecords();
     expect(all.map((r) => r.at)).toEqual([...all.map((r) => r.at)].sort().reverse());
@@ -236,13 +265,16 @@ describe('GET /v1/audit', () => {
   it('refuses a tampered or foreign nextToken, a bad range or limit with 400', async () => {
     const adminSub = uid('admin');
     const admin = await api.asUser(adminSub, ['chainAdmin']);
-    for (let i = 0; i < 3; i++) expect((await admin.put(`/v1/catalog/${uid('sku')}`, { name: 'T', unitPrice: 1, currency: 'CNY', category: 'c' })).status).toBe(200);
+    for (let i = 0; i < 3; i++)
+      expect((await admin.put(`/v1/catalog/${uid('sku')}`, { name: 'T', unitPrice: 1, currency: 'CNY', category: 'c' })).status).toBe(200);
     const first = await api.get(`/v1/audit?actor=${adminSub}&limit=1`);
     const token: string = first.body.nextToken;
     expect(token).toEqual(expect.any(String));
     expect((await api.get(`/v1/audit?actor=${adminSub}&limit=1&nextToken=${token}`)).status).toBe(200);
     const decoded = JSON.parse(Buffer.from(token, 'base64url').toString());
-    const tampered = Buffer.from(JSON.stringify({ ...decoded, before: `${decoded.before.slice(0, 20)}9.999Z#x#catalog.put` })).toString('base64url');
+    const tampered = Buffer.from(JSON.stringify({ ...decoded, before: `${decoded.before.slice(0, 20)}9.999Z#x#catalog.put` })).toString(
+      'base64url',
+    );
     for (const [qs, code] of [
       [`actor=${adminSub}&nextToken=${tampered}`, 'VALIDATION_FAILED'],
       [`actor=${adminSub}&nextToken=${token.slice(3)}`, 'VALIDATION_FAILED'],

@@ -60,9 +60,17 @@ interface RouteCase {
 }
 
 const store = (region: string) => ({ name: 'Matrix store', region, timezone: 'Asia/Shanghai' });
-const orderBody = (customerId?: string) => ({ storeId: STORE_A, ...(customerId ? { customerId } : {}), items: [{ sku: SKU, quantity: 1 }], paymentMethod: 'CARD' });
+const orderBody = (customerId?: string) => ({
+  storeId: STORE_A,
+  ...(customerId ? { customerId } : {}),
+  items: [{ sku: SKU, quantity: 1 }],
+  paymentMethod: 'CARD',
+});
 const range = `from=2026-12-01T00:00:00Z&to=2026-12-31T00:00:00Z`;
-const post = (path: string, body: unknown = {}) => (c: ApiClient) => c.request('POST', path, body, { 'idempotency-key': randomUUID() });
+const post =
+  (path: string, body: unknown = {}) =>
+  (c: ApiClient) =>
+    c.request('POST', path, body, { 'idempotency-key': randomUUID() });
 const get = (path: string) => (c: ApiClient) => c.get(path);
 const put = (path: string, body: unknown) => (c: ApiClient) => c.put(path, body);
 
@@ -73,13 +81,32 @@ const cases: Record<string, () => RouteCase> = {
     otherResource: { who: 'mgrEast', call: put(`/v1/stores/${STORE_B}`, store('west')), status: 403, code: 'FORBIDDEN' },
   }),
   'PUT /v1/catalog/{sku}': () => ({
-    right: { who: 'admin', call: put(`/v1/catalog/${SKU}`, { name: 'Tea', unitPrice: 1000, currency: 'CNY', category: 'drinks' }), status: 200 },
-    wrongRole: { who: 'mgrEast', call: put(`/v1/catalog/${SKU}`, { name: 'Tea', unitPrice: 0, currency: 'CNY', category: 'drinks' }), status: 403, code: 'FORBIDDEN' },
+    right: {
+      who: 'admin',
+      call: put(`/v1/catalog/${SKU}`, { name: 'Tea', unitPrice: 1000, currency: 'CNY', category: 'drinks' }),
+      status: 200,
+    },
+    wrongRole: {
+      who: 'mgrEast',
+      call: put(`/v1/catalog/${SKU}`, { name: 'Tea', unitPrice: 0, currency: 'CNY', category: 'drinks' }),
+      status: 403,
+      code: 'FORBIDDEN',
+    },
   }),
   'PUT /v1/stores/{storeId}/inventory/{sku}': () => ({
     right: { who: 'staffA', call: put(`/v1/stores/${STORE_A}/inventory/${SKU}`, { available: 100, lowStockThreshold: 1 }), status: 200 },
-    wrongRole: { who: 'c1', call: put(`/v1/stores/${STORE_A}/inventory/${SKU}`, { available: 0, lowStockThreshold: 1 }), status: 403, code: 'FORBIDDEN' },
-    otherResource: { who: 'staffB', call: put(`/v1/stores/${STORE_A}/inventory/${SKU}`, { available: 0, lowStockThreshold: 1 }), status: 403, code: 'FORBIDDEN' },
+    wrongRole: {
+      who: 'c1',
+      call: put(`/v1/stores/${STORE_A}/inventory/${SKU}`, { available: 0, lowStockThreshold: 1 }),
+      status: 403,
+      code: 'FORBIDDEN',
+    },
+    otherResource: {
+      who: 'staffB',
+      call: put(`/v1/stores/${STORE_A}/inventory/${SKU}`, { available: 0, lowStockThreshold: 1 }),
+      status: 403,
+      code: 'FORBIDDEN',
+    },
   }),
   'GET /v1/stores/{storeId}/inventory/{sku}': () => ({
     right: { who: 'staffA', call: get(`/v1/stores/${STORE_A}/inventory/${SKU}`), status: 200 },
@@ -88,8 +115,18 @@ const cases: Record<string, () => RouteCase> = {
   }),
   'PUT /v1/coupons/{code}': () => ({
     right: { who: 'mgrEast', call: put(`/v1/coupons/${COUPON_EAST}`, { type: 'AMOUNT_OFF', amountOff: 100, region: 'east' }), status: 200 },
-    wrongRole: { who: 'c1', call: put(`/v1/coupons/${id('FREE')}`, { type: 'PERCENT_OFF', percentOff: 100, automatic: true }), status: 403, code: 'FORBIDDEN' },
-    otherResource: { who: 'mgrWest', call: put(`/v1/coupons/${COUPON_EAST}`, { type: 'AMOUNT_OFF', amountOff: 900, region: 'east' }), status: 403, code: 'FORBIDDEN' },
+    wrongRole: {
+      who: 'c1',
+      call: put(`/v1/coupons/${id('FREE')}`, { type: 'PERCENT_OFF', percentOff: 100, automatic: true }),
+      status: 403,
+      code: 'FORBIDDEN',
+    },
+    otherResource: {
+      who: 'mgrWest',
+      call: put(`/v1/coupons/${COUPON_EAST}`, { type: 'AMOUNT_OFF', amountOff: 900, region: 'east' }),
+      status: 403,
+      code: 'FORBIDDEN',
+    },
   }),
   'POST /v1/orders': () => ({
     right: { who: 'c1', call: (c) => c.createOrder(orderBody()), status: 201 },
@@ -113,9 +150,22 @@ const cases: Record<string, () => RouteCase> = {
     otherResource: { who: 'mgrWest', call: post(`/v1/orders/${fixtures.order}/fulfil`), status: 404, code: 'ORDER_NOT_FOUND' },
   }),
   'POST /v1/customers/{customerId}/wallet/topups': () => ({
-    right: { who: 'c1', call: post(`/v1/customers/${C1}/wallet/topups`, { amount: 500, currency: 'CNY', paymentMethod: 'CARD' }), status: 201 },
-    wrongRole: { who: 'admin', call: post(`/v1/customers/${C1}/wallet/topups`, { amount: 1_000_000, currency: 'CNY', paymentMethod: 'CARD' }), status: 403, code: 'FORBIDDEN' },
-    otherResource: { who: 'c2', call: post(`/v1/customers/${C1}/wallet/topups`, { amount: 500, currency: 'CNY', paymentMethod: 'CARD' }), status: 404 },
+    right: {
+      who: 'c1',
+      call: post(`/v1/customers/${C1}/wallet/topups`, { amount: 500, currency: 'CNY', paymentMethod: 'CARD' }),
+      status: 201,
+    },
+    wrongRole: {
+      who: 'admin',
+      call: post(`/v1/customers/${C1}/wallet/topups`, { amount: 1_000_000, currency: 'CNY', paymentMethod: 'CARD' }),
+      status: 403,
+      code: 'FORBIDDEN',
+    },
+    otherResource: {
+      who: 'c2',
+      call: post(`/v1/customers/${C1}/wallet/topups`, { amount: 500, currency: 'CNY', paymentMethod: 'CARD' }),
+      status: 404,
+    },
   }),
   'GET /v1/customers/{customerId}/wallet': () => ({
     right: { who: 'c1', call: get(`/v1/customers/${C1}/wallet`), status: 200 },
@@ -128,8 +178,17 @@ const cases: Record<string, () => RouteCase> = {
     otherResource: { who: 'c2', call: get(`/v1/customers/${C1}/wallet/topups/${fixtures.topup}`), status: 404, code: 'TOPUP_NOT_FOUND' },
   }),
   'POST /v1/customers/{customerId}/wallet/adjustments': () => ({
-    right: { who: 'admin', call: post(`/v1/customers/${C1}/wallet/adjustments`, { amount: 100, currency: 'CNY', reason: 'goodwill' }), status: 200 },
-    wrongRole: { who: 'c1', call: post(`/v1/customers/${C1}/wallet/adjustments`, { amount: 1_000_000, currency: 'CNY', reason: 'free money' }), status: 403, code: 'FORBIDDEN' },
+    right: {
+      who: 'admin',
+      call: post(`/v1/customers/${C1}/wallet/adjustments`, { amount: 100, currency: 'CNY', reason: 'goodwill' }),
+      status: 200,
+    },
+    wrongRole: {
+      who: 'c1',
+      call: post(`/v1/customers/${C1}/wallet/adjustments`, { amount: 1_000_000, currency: 'CNY', reason: 'free money' }),
+      status: 403,
+      code: 'FORBIDDEN',
+    },
   }),
   'GET /v1/reports/sales': () => reportCase(`/v1/reports/sales?${range}`),
   'GET /v1/reports/top-skus': () => reportCase(`/v1/reports/top-skus?${range}`),
@@ -190,7 +249,11 @@ beforeAll(async () => {
     assign(cast.mgrWest.sub, { stores: [], region: 'west' }),
   ]);
   const admin = clients.admin;
-  for (const [s, region] of [[STORE_A, 'east'], [STORE_B, 'west']] as const) expect((await admin.put(`/v1/stores/${s}`, store(region))).status).toBe(200);
+  for (const [s, region] of [
+    [STORE_A, 'east'],
+    [STORE_B, 'west'],
+  ] as const)
+    expect((await admin.put(`/v1/stores/${s}`, store(region))).status).toBe(200);
   expect((await admin.put(`/v1/catalog/${SKU}`, { name: 'Tea', unitPrice: 1000, currency: 'CNY', category: 'drinks' })).status).toBe(200);
   expect((await admin.put(`/v1/stores/${STORE_A}/inventory/${SKU}`, { available: 100, lowStockThreshold: 1 })).status).toBe(200);
   expect((await admin.put(`/v1/coupons/${COUPON_EAST}`, { type: 'AMOUNT_OFF', amountOff: 100, region: 'east' })).status).toBe(200);
@@ -198,17 +261,29 @@ beforeAll(async () => {
   expect(placed.status).toBe(201);
   fixtures.order = placed.body.orderId;
   fixtures.cancelOrder = (await clients.c1.createOrder(orderBody())).body.orderId;
-  const topup = await clients.c1.request('POST', `/v1/customers/${C1}/wallet/topups`, { amount: 300, currency: 'CNY', paymentMethod: 'CARD' }, { 'idempotency-key': randomUUID() });
+  const topup = await clients.c1.request(
+    'POST',
+    `/v1/customers/${C1}/wallet/topups`,
+    { amount: 300, currency: 'CNY', paymentMethod: 'CARD' },
+    { 'idempotency-key': randomUUID() },
+  );
   fixtures.topup = topup.body?.topupId ?? 'top_missing';
   // A funded wallet for the read rows (top-ups are credited only by the provider: seeded directly).
-  await t.doc.send(new PutCommand({ TableName: process.env.TABLE_WALLETS!, Item: { customerId: C1, balance: 5000, currency: 'CNY', createdAt: new Date().toISOString(), updatedAt: new Date().toISOString() } }));
+  await t.doc.send(
+    new PutCommand({
+      TableName: process.env.TABLE_WALLETS!,
+      Item: { customerId: C1, balance: 5000, currency: 'CNY', createdAt: new Date().toISOString(), updatedAt: new Date().toISOString() },
+    }),
+  );
 });
 
 afterAll(async () => {
   if (summary.length) {
     const byRow = new Map<string, number>();
     for (const s of summary) byRow.set(s.row, (byRow.get(s.row) ?? 0) + 1);
-    console.log(`authorization matrix: ${new Set(summary.map((s) => s.route)).size} routes, ${summary.length} checks as expected (${[...byRow].map(([r, n]) => `${r} ${n}`).join(', ')})`);
+    console.log(
+      `authorization matrix: ${new Set(summary.map((s) => s.route)).size} routes, ${summary.length} checks as expected (${[...byRow].map(([r, n]) => `${r} ${n}`).join(', ')})`,
+    );
   }
   await t?.system.stop();
 });
@@ -232,12 +307,24 @@ for (const route of routes) {
   if (route.auth.kind === 'signature') {
     describe(key, () => {
       it('refuses an unsigned callback even with an admin token (401 INVALID_SIGNATURE)', async () => {
-        const res = await clients.admin.request(route.method, samplePath(route.path), { paymentId: 'p1', orderId: fixtures.order, status: 'SUCCEEDED', amount: 1, currency: 'CNY', occurredAt: new Date().toISOString() }, { authorization: `Bearer ${await t.api.token({ sub: 'x', groups: ['chainAdmin'] })}` });
+        const res = await clients.admin.request(
+          route.method,
+          samplePath(route.path),
+          {
+            paymentId: 'p1',
+            orderId: fixtures.order,
+            status: 'SUCCEEDED',
+            amount: 1,
+            currency: 'CNY',
+            occurredAt: new Date().toISOString(),
+          },
+          { authorization: `Bearer ${await t.api.token({ sub: 'x', groups: ['chainAdmin'] })}` },
+        );
         expect(res.status).toBe(401);
         expect(res.body.code).toBe('INVALID_SIGNATURE');
         summary.push({ route: key, row: 'unsigned', status: 401 });
       });
-      it('accepts the provider\'s signed callback (200)', async () => {
+      it("accepts the provider's signed callback (200)", async () => {
         const order = (await clients.c1.get(`/v1/orders/${fixtures.order}`)).body;
         const res = await t.api.pay(order, { status: 'FAILED' });
         expect(res.status).toBe(200);
@@ -250,27 +337,52 @@ for (const route of routes) {
     const tokenRows: Array<[string, () => Promise<string | undefined>]> = [
       ['no token', async () => undefined],
       ['an expired token', () => t.api.token({ sub: cast.admin.sub, groups: ['chainAdmin'], expiresInSeconds: -60 })],
-      ['a wrong-issuer token', () => t.system.identity.sign({ iss: 'https://idp.example.com/other', sub: cast.admin.sub, client_id: LOCAL_CLIENT_IDS.console, 'cognito:groups': ['chainAdmin'] })],
-      ['a wrong-audience token', () => t.system.identity.sign({ sub: cast.admin.sub, client_id: 'someone-elses-app', 'cognito:groups': ['chainAdmin'] })],
-      ['a token signed by another key', async () => {
-        const { privateKey } = await generateKeyPair('RS256');
-        return new SignJWT({ sub: cast.admin.sub, client_id: LOCAL_CLIENT_IDS.console, 'cognito:groups': ['chainAdmin'] })
-          .setProtectedHeader({ alg: 'RS256', kid: 'forged' })
-          .setIssuer(t.system.identity.issuer)
-          .setIssuedAt()
-          .setExpirationTime('1h')
-          .sign(privateKey);
-      }],
-      ['an unsigned alg:none token', async () => {
-        const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
-        const now = Math.floor(Date.now() / 1000);
-        return `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ iss: t.system.identity.issuer, sub: cast.admin.sub, client_id: LOCAL_CLIENT_IDS.console, 'cognito:groups': ['chainAdmin'], exp: now + 600 })}.`;
-      }],
+      [
+        'a wrong-issuer token',
+        () =>
+          t.system.identity.sign({
+            iss: 'https://idp.example.com/other',
+            sub: cast.admin.sub,
+            client_id: LOCAL_CLIENT_IDS.console,
+            'cognito:groups': ['chainAdmin'],
+          }),
+      ],
+      [
+        'a wrong-audience token',
+        () => t.system.identity.sign({ sub: cast.admin.sub, client_id: 'someone-elses-app', 'cognito:groups': ['chainAdmin'] }),
+      ],
+      [
+        'a token signed by another key',
+        async () => {
+          const { privateKey } = await generateKeyPair('RS256');
+          return new SignJWT({ sub: cast.admin.sub, client_id: LOCAL_CLIENT_IDS.console, 'cognito:groups': ['chainAdmin'] })
+            .setProtectedHeader({ alg: 'RS256', kid: 'forged' })
+            .setIssuer(t.system.identity.issuer)
+            .setIssuedAt()
+            .setExpirationTime('1h')
+            .sign(privateKey);
+        },
+      ],
+      [
+        'an unsigned alg:none token',
+        async () => {
+          const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+          const now = Math.floor(Date.now() / 1000);
+          return `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ iss: t.system.identity.issuer, sub: cast.admin.sub, client_id: LOCAL_CLIENT_IDS.console, 'cognito:groups': ['chainAdmin'], exp: now + 600 })}.`;
+        },
+      ],
     ];
     for (const [name, token] of tokenRows) {
       it(`answers 401 UNAUTHENTICATED to ${name}`, async () => {
         const bearer = await token();
-        const res = await t.api.anonymous().request(route.method, samplePath(route.path), route.method === 'GET' ? undefined : {}, bearer ? { authorization: `Bearer ${bearer}` } : {});
+        const res = await t.api
+          .anonymous()
+          .request(
+            route.method,
+            samplePath(route.path),
+            route.method === 'GET' ? undefined : {},
+            bearer ? { authorization: `Bearer ${bearer}` } : {},
+          );
         expectUnauthenticated(res);
         summary.push({ route: key, row: name, status: 401 });
       });
@@ -278,9 +390,13 @@ for (const route of routes) {
     const rows = (): Array<[string, Row]> => {
       const c = cases[key]?.();
       if (!c) return [];
-      return [['a role the route does not admit', c.wrongRole], ...(c.otherResource ? [['a resource outside the caller\'s scope', c.otherResource] as [string, Row]] : []), ['the right principal', c.right]];
+      return [
+        ['a role the route does not admit', c.wrongRole],
+        ...(c.otherResource ? [["a resource outside the caller's scope", c.otherResource] as [string, Row]] : []),
+        ['the right principal', c.right],
+      ];
     };
-    for (const label of ['a role the route does not admit', 'a resource outside the caller\'s scope', 'the right principal']) {
+    for (const label of ['a role the route does not admit', "a resource outside the caller's scope", 'the right principal']) {
       it(`answers ${label} as the contract says`, async () => {
         const row = rows().find(([l]) => l === label)?.[1];
         if (!row) return; // this route has no such row (e.g. chain-wide admin routes have no "other resource")

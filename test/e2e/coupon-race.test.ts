@@ -46,7 +46,13 @@ describe('coupon redemption limits under concurrency', () => {
     expect((await api.put(`/v1/coupons/${code}`, { type: 'AMOUNT_OFF', amountOff: 100, maxRedemptions: 20 })).status).toBe(200);
     const order = (customerId: string) =>
       // In-doubt answers under load are retried with the same Idempotency-Key, as a real client would.
-      api.createOrderUntilAnswered({ storeId, customerId, items: [{ sku, quantity: 1 }], couponCodes: [code], paymentMethod: 'WECHAT_PAY' });
+      api.createOrderUntilAnswered({
+        storeId,
+        customerId,
+        items: [{ sku, quantity: 1 }],
+        couponCodes: [code],
+        paymentMethod: 'WECHAT_PAY',
+      });
     const winnersOf = (results: ApiResponse[]) => results.filter((r) => r.status === 201);
     const losersOf = (results: ApiResponse[]) => results.filter((r) => r.status !== 201);
 

@@ -86,7 +86,15 @@ async function startChild(dir: string, env: Record<string, string>): Promise<Chi
       clearTimeout(timer);
     }
   };
-  return { url: /http:\/\/[^\s,)]+/.exec(line)![0], dynamoEndpoint: /DynamoDB Local (http:\/\/[^\s,)]+)/.exec(line)![1]!, exited, tail, summaries, failedRuns, stop };
+  return {
+    url: /http:\/\/[^\s,)]+/.exec(line)![0],
+    dynamoEndpoint: /DynamoDB Local (http:\/\/[^\s,)]+)/.exec(line)![1]!,
+    exited,
+    tail,
+    summaries,
+    failedRuns,
+    stop,
+  };
 }
 
 /** Resolves once nothing accepts connections at `endpoint` (the crashed DynamoDB Local is gone). */
@@ -146,12 +154,19 @@ const WALLET_TOP_UP = 50_000;
 async function seed(api: ApiClient): Promise<Seeded> {
   const storeId = 'crash-store';
   expect((await api.put(`/v1/stores/${storeId}`, { name: 'Crash store', region: 'east', timezone: 'Asia/Shanghai' })).status).toBe(200);
-  for (const [sku, available] of [['A', 10], ['B', 5]] as const) {
-    expect((await api.put(`/v1/catalog/${sku}`, { name: `Item ${sku}`, unitPrice: 1250, currency: 'CNY', category: 'food' })).status).toBe(200);
+  for (const [sku, available] of [
+    ['A', 10],
+    ['B', 5],
+  ] as const) {
+    expect((await api.put(`/v1/catalog/${sku}`, { name: `Item ${sku}`, unitPrice: 1250, currency: 'CNY', category: 'food' })).status).toBe(
+      200,
+    );
     expect((await api.put(`/v1/stores/${storeId}/inventory/${sku}`, { available, lowStockThreshold: 0 })).status).toBe(200);
   }
   const code = 'SAVE1';
-  expect((await api.put(`/v1/coupons/${code}`, { type: 'AMOUNT_OFF', amountOff: 100, maxRedemptions: 5, perCustomerLimit: 3 })).status).toBe(200);
+  expect(
+    (await api.put(`/v1/coupons/${code}`, { type: 'AMOUNT_OFF', amountOff: 100, maxRedemptions: 5, perCustomerLimit: 3 })).status,
+  ).toBe(200);
   // Contract v1.1: the wallet is funded by a top-up that the provider's webhook confirms.
   const topUp = await api.topUp('cust-1', WALLET_TOP_UP, 'CNY', 'CARD', 'seed-top-up');
   expect(topUp.status).toBe(201);
@@ -162,13 +177,20 @@ async function seed(api: ApiClient): Promise<Seeded> {
 const order = (s: Seeded, withCoupon = true, paymentMethod = 'CARD') => ({
   storeId: s.storeId,
   customerId: 'cust-1',
-  items: [{ sku: 'A', quantity: 2 }, { sku: 'B', quantity: 1 }],
+  items: [
+    { sku: 'A', quantity: 2 },
+    { sku: 'B', quantity: 1 },
+  ],
   ...(withCoupon ? { couponCodes: [s.code] } : {}),
   paymentMethod,
 });
 
 /** Swallows the connection error of a request the crash cut off (the answer never comes). */
-const cutOff = (request: Promise<unknown>) => request.then(() => undefined, () => undefined);
+const cutOff = (request: Promise<unknown>) =>
+  request.then(
+    () => undefined,
+    () => undefined,
+  );
 
 /**
  * The invariants after recovery, from the tables themselves: PRODUCT.md invariants 1 (stock), 2
@@ -197,7 +219,9 @@ async function expectNothingLost(db: DynamoDBDocumentClient, orders: StoredOrder
   }
   // The wallet holds the top-up minus exactly the orders it still pays for.
   const debited = orders.filter((o) => o.walletDebit === 'DEBITED').reduce((n, o) => n + o.pricing.total, 0);
-  const wallet = (await db.send(new GetCommand({ TableName: `${TABLE_PREFIX}wallets`, Key: { customerId: 'cust-1' }, ConsistentRead: true }))).Item;
+  const wallet = (
+    await db.send(new GetCommand({ TableName: `${TABLE_PREFIX}wallets`, Key: { customerId: 'cust-1' }, ConsistentRead: true }))
+  ).Item;
   expect(wallet?.balance, 'wallet balance = top-up - debits not given back').toBe(WALLET_TOP_UP - debited);
 
   const levels = await scanAll<InventoryLevel>(db, 'inventory');
@@ -256,7 +280,13 @@ async function crashAndRecover(
 
     const second = await startChild(dir, { ...env, WANDIAN_LOCAL_SCHEDULE_SECONDS: '1' });
     children.push(second);
-    const db = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: second.dynamoEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }));
+    const db = DynamoDBDocumentClient.from(
+      new DynamoDBClient({
+        endpoint: second.dynamoEndpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      }),
+    );
     await opts.after?.(new ApiClient(second.url, SECRET), db);
     const orders = await waitForOrders(db, (all) => all.length > 0 && all.every((o) => FINAL.includes(o.status)));
     await expectNothingLost(db, orders, s);

@@ -37,8 +37,18 @@ afterAll(async () => {
 describe('events and reports', () => {
   it('counts paid and cancelled orders once per event in the hourly report, even when every delivery is duplicated and reordered', async () => {
     system.bus.setFaults({ duplicate: true, reorder: true });
-    const paid = await api.createOrder({ storeId: 'ev-store', customerId: 'c1', items: [{ sku: 'ev-sku', quantity: 2 }], paymentMethod: 'WECHAT_PAY' });
-    const cancelled = await api.createOrder({ storeId: 'ev-store', customerId: 'c2', items: [{ sku: 'ev-sku', quantity: 1 }], paymentMethod: 'ALIPAY' });
+    const paid = await api.createOrder({
+      storeId: 'ev-store',
+      customerId: 'c1',
+      items: [{ sku: 'ev-sku', quantity: 2 }],
+      paymentMethod: 'WECHAT_PAY',
+    });
+    const cancelled = await api.createOrder({
+      storeId: 'ev-store',
+      customerId: 'c2',
+      items: [{ sku: 'ev-sku', quantity: 1 }],
+      paymentMethod: 'ALIPAY',
+    });
     await api.pay(paid.body);
     await api.request('POST', `/v1/orders/${cancelled.body.orderId}/cancel`);
     const paidOrder = await api.waitForStatus(paid.body.orderId, ['PAID']);
@@ -63,9 +73,19 @@ describe('events and reports', () => {
   it('emits InventoryLow once when stock crosses its threshold', async () => {
     // 10 - 2 (paid) - 1 (cancelled, released) = 8 available; threshold 4.
     const before = events.filter((e) => e['detail-type'] === 'InventoryLow').length;
-    const big = await api.createOrder({ storeId: 'ev-store', customerId: 'c3', items: [{ sku: 'ev-sku', quantity: 5 }], paymentMethod: 'CARD' });
+    const big = await api.createOrder({
+      storeId: 'ev-store',
+      customerId: 'c3',
+      items: [{ sku: 'ev-sku', quantity: 5 }],
+      paymentMethod: 'CARD',
+    });
     expect(big.status).toBe(201);
-    const small = await api.createOrder({ storeId: 'ev-store', customerId: 'c4', items: [{ sku: 'ev-sku', quantity: 1 }], paymentMethod: 'CARD' });
+    const small = await api.createOrder({
+      storeId: 'ev-store',
+      customerId: 'c4',
+      items: [{ sku: 'ev-sku', quantity: 1 }],
+      paymentMethod: 'CARD',
+    });
     expect(small.status).toBe(201);
     await system.bus.idle();
     await new Promise((r) => setTimeout(r, 200));
@@ -81,7 +101,13 @@ describe('events and reports', () => {
     await api.put('/v1/catalog/ev-gift', { name: 'Keychain', unitPrice: 100, currency: 'CNY', category: 'gifts' });
     await api.put('/v1/stores/ev-store/inventory/ev-gift', { available: 3, lowStockThreshold: 2 });
     await api.put('/v1/coupons/EV-GIFT', { type: 'FREE_ITEM', sku: 'ev-gift', quantity: 1 });
-    const withGift = await api.createOrder({ storeId: 'ev-store', customerId: 'c5', items: [{ sku: 'ev-sku', quantity: 1 }], couponCodes: ['EV-GIFT'], paymentMethod: 'CARD' });
+    const withGift = await api.createOrder({
+      storeId: 'ev-store',
+      customerId: 'c5',
+      items: [{ sku: 'ev-sku', quantity: 1 }],
+      couponCodes: ['EV-GIFT'],
+      paymentMethod: 'CARD',
+    });
     expect(withGift.status).toBe(201);
     await system.bus.idle();
     await new Promise((r) => setTimeout(r, 200));

@@ -23,7 +23,9 @@ async function seedStore(stock: Record<string, number>) {
   const storeId = uid('store');
   expect((await api.put(`/v1/stores/${storeId}`, { name: 'Fulfil store', region: 'west', timezone: 'Asia/Chongqing' })).status).toBe(200);
   for (const [sku, available] of Object.entries(stock)) {
-    expect((await api.put(`/v1/catalog/${sku}`, { name: `Item ${sku}`, unitPrice: 1500, currency: 'CNY', category: 'food' })).status).toBe(200);
+    expect((await api.put(`/v1/catalog/${sku}`, { name: `Item ${sku}`, unitPrice: 1500, currency: 'CNY', category: 'food' })).status).toBe(
+      200,
+    );
     expect((await api.put(`/v1/stores/${storeId}/inventory/${sku}`, { available, lowStockThreshold: 0 })).status).toBe(200);
   }
   return storeId;

@@ -23,7 +23,9 @@ async function seedStore(stock: Record<string, number>) {
   const storeId = uid('store');
   expect((await api.put(`/v1/stores/${storeId}`, { name: 'Race store', region: 'south', timezone: 'Asia/Singapore' })).status).toBe(200);
   for (const [sku, available] of Object.entries(stock)) {
-    expect((await api.put(`/v1/catalog/${sku}`, { name: `Item ${sku}`, unitPrice: 990, currency: 'CNY', category: 'food' })).status).toBe(200);
+    expect((await api.put(`/v1/catalog/${sku}`, { name: `Item ${sku}`, unitPrice: 990, currency: 'CNY', category: 'food' })).status).toBe(
+      200,
+    );
     expect((await api.put(`/v1/stores/${storeId}/inventory/${sku}`, { available, lowStockThreshold: 0 })).status).toBe(200);
   }
   return storeId;
@@ -89,7 +91,8 @@ describe('idempotency', () => {
     const sku = uid('sku');
     const storeId = await seedStore({ [sku]: 5 });
     const key = randomUUID();
-    const order = (customerId: string) => api.createOrder({ storeId, customerId, items: [{ sku, quantity: 1 }], paymentMethod: 'CARD' }, key);
+    const order = (customerId: string) =>
+      api.createOrder({ storeId, customerId, items: [{ sku, quantity: 1 }], paymentMethod: 'CARD' }, key);
     const [a, b] = [await order('shared-key-a'), await order('shared-key-b')];
     expect([a.status, b.status]).toEqual([201, 201]);
     expect(a.body.orderId).not.toBe(b.body.orderId);

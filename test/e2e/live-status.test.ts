@@ -39,7 +39,10 @@ interface StatusMessage {
 const tokenOf = (sub: string, groups: Parameters<ApiClient['token']>[0]['groups'] = ['customer']) => api.token({ sub, groups });
 
 /** Opens a subscription with `token` as `?token=` (none if undefined); rejects with `{status, body}` when the handshake is refused. */
-function subscribe(query: string, token: string | undefined): Promise<{ ws: WebSocket; messages: StatusMessage[]; waitFor: (orderId: string, status: string) => Promise<void> }> {
+function subscribe(
+  query: string,
+  token: string | undefined,
+): Promise<{ ws: WebSocket; messages: StatusMessage[]; waitFor: (orderId: string, status: string) => Promise<void> }> {
   const params = [token === undefined ? '' : `token=${encodeURIComponent(token)}`, query].filter(Boolean).join('&');
   const ws = new WebSocket(`ws://127.0.0.1:${system.port}/ws?${params}`);
   const messages: StatusMessage[] = [];
@@ -47,7 +50,8 @@ function subscribe(query: string, token: string | undefined): Promise<{ ws: WebS
   const waitFor = (orderId: string, status: string) =>
     vi.waitFor(
       () => {
-        if (!messages.some((m) => m.orderId === orderId && m.status === status)) throw new Error(`no ${status} for ${orderId} yet: ${JSON.stringify(messages)}`);
+        if (!messages.some((m) => m.orderId === orderId && m.status === status))
+          throw new Error(`no ${status} for ${orderId} yet: ${JSON.stringify(messages)}`);
       },
       { timeout: 15_000, interval: 5 },
     );
@@ -62,16 +66,26 @@ function subscribe(query: string, token: string | undefined): Promise<{ ws: WebS
   });
 }
 
-const order = (customerId: string, storeId = STORE) => api.createOrder({ storeId, customerId, items: [{ sku: SKU, quantity: 1 }], paymentMethod: 'WECHAT_PAY' });
+const order = (customerId: string, storeId = STORE) =>
+  api.createOrder({ storeId, customerId, items: [{ sku: SKU, quantity: 1 }], paymentMethod: 'WECHAT_PAY' });
 /** Subscribes the customer of `customerId` to their own order (`?orderId=`). */
 const subscribeOwn = async (orderId: string, customerId: string) => subscribe(`orderId=${orderId}`, await tokenOf(customerId));
 /** Stores a staff assignment, as `PUT /v1/staff/{sub}` does (staff table). */
 const assign = (sub: string, assignment: { stores?: string[]; region?: string }) =>
-  doc.send(new PutCommand({ TableName: tableName('staff'), Item: { sub, stores: [], ...assignment, updatedAt: new Date().toISOString() } }));
+  doc.send(
+    new PutCommand({ TableName: tableName('staff'), Item: { sub, stores: [], ...assignment, updatedAt: new Date().toISOString() } }),
+  );
 const connectInvocations = () => system.runtime.stats().connectLiveStatus?.invocations ?? 0;
 const subscriptionsOf = async (orderId: string) =>
-  (await doc.send(new QueryCommand({ TableName: tableName('connections'), KeyConditionExpression: 'subject = :s', ExpressionAttributeValues: { ':s': orderSubject(orderId) } })))
-    .Items ?? [];
+  (
+    await doc.send(
+      new QueryCommand({
+        TableName: tableName('connections'),
+        KeyConditionExpression: 'subject = :s',
+        ExpressionAttributeValues: { ':s': orderSubject(orderId) },
+      }),
+    )
+  ).Items ?? [];
 
 beforeAll(async () => {
   ({ system, api, doc } = await startTestSystem(SECRET));
@@ -155,7 +169,13 @@ describe('live order status over WebSocket', () => {
     const client = await subscribeOwn(orderId, customerId);
     // The OrderPlaced the bus would deliver (consumers validate the detail against the catalog), arriving late.
     const stored = (await new OrderStore(doc).get(orderId))!;
-    const lateOrderPlaced = { version: '0', id: randomUUID(), 'detail-type': 'OrderPlaced', source: 'wandian.orders', detail: orderPlaced(stored).detail };
+    const lateOrderPlaced = {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': 'OrderPlaced',
+      source: 'wandian.orders',
+      detail: orderPlaced(stored).detail,
+    };
 
     // A subscriber that has not seen PAID gets PAID, not PENDING_PAYMENT; a second late copy sends nothing.
     expect(await system.runtime.invoke('pushOrderStatus', lateOrderPlaced)).toEqual({ sent: 1, skipped: 0, gone: 0 });
@@ -183,7 +203,12 @@ describe('live order status over WebSocket', () => {
     await expect(subscribe(`orderId=${orderId}`, '')).rejects.toMatchObject(unauthenticated);
     const expired = await api.token({ sub: customerId, groups: ['customer'], expiresInSeconds: -60 });
     await expect(subscribe(`orderId=${orderId}`, expired)).rejects.toMatchObject(unauthenticated);
-    const wrongAudience = await system.identity.sign({ sub: customerId, token_use: 'access', client_id: 'someone-elses-app', 'cognito:groups': ['customer'] });
+    const wrongAudience = await system.identity.sign({
+      sub: customerId,
+      token_use: 'access',
+      client_id: 'someone-elses-app',
+      'cognito:groups': ['customer'],
+    });
     await expect(subscribe(`orderId=${orderId}`, wrongAudience)).rejects.toMatchObject(unauthenticated);
     await expect(subscribe(`orderId=${orderId}`, 'not-a-jwt')).rejects.toMatchObject(unauthenticated);
     expect(connectInvocations()).toBe(before);
@@ -201,7 +226,10 @@ describe('live order status over WebSocket', () => {
     await expect(subscribe(`storeId=${STORE}`, await tokenOf(owner))).rejects.toMatchObject({ status: 403, body: { code: 'FORBIDDEN' } });
     const clerk = uid('clerk');
     await assign(clerk, { stores: [STORE] });
-    await expect(subscribe(`customerId=${owner}`, await tokenOf(clerk, ['storeStaff']))).rejects.toMatchObject({ status: 403, body: { code: 'FORBIDDEN' } });
+    await expect(subscribe(`customerId=${owner}`, await tokenOf(clerk, ['storeStaff']))).rejects.toMatchObject({
+      status: 403,
+      body: { code: 'FORBIDDEN' },
+    });
     expect(await subscriptionsOf(orderId)).toHaveLength(0);
   });
 
@@ -229,7 +257,10 @@ describe('live order status over WebSocket', () => {
     // Staff of the store may also follow one of its orders; not one of another store (404, as if unknown).
     const one = await subscribe(`orderId=${here.body.orderId}`, token);
     one.ws.close();
-    await expect(subscribe(`orderId=${elsewhere.body.orderId}`, token)).rejects.toMatchObject({ status: 404, body: { code: 'ORDER_NOT_FOUND' } });
+    await expect(subscribe(`orderId=${elsewhere.body.orderId}`, token)).rejects.toMatchObject({
+      status: 404,
+      body: { code: 'ORDER_NOT_FOUND' },
+    });
     staff.ws.close();
   });
 
@@ -239,7 +270,10 @@ describe('live order status over WebSocket', () => {
     await assign(east, { region: 'east' });
     await assign(west, { region: 'west' });
     const managed = await subscribe(`storeId=${STORE}`, await tokenOf(east, ['regionManager']));
-    await expect(subscribe(`storeId=${STORE}`, await tokenOf(west, ['regionManager']))).rejects.toMatchObject({ status: 403, body: { code: 'FORBIDDEN' } });
+    await expect(subscribe(`storeId=${STORE}`, await tokenOf(west, ['regionManager']))).rejects.toMatchObject({
+      status: 403,
+      body: { code: 'FORBIDDEN' },
+    });
     const admin = await subscribe(`storeId=${STORE}`, await tokenOf(uid('admin'), ['chainAdmin']));
     const created = await order(uid('cust'));
     await managed.waitFor(created.body.orderId, 'PENDING_PAYMENT');

@@ -33,7 +33,12 @@ it('parks the order in NEEDS_ATTENTION when ReleaseStock keeps failing, and fail
   await api.put('/v1/stores/na-store', { name: 'S', region: 'west', timezone: 'Asia/Kolkata' });
   await api.put('/v1/catalog/na-sku', { name: 'Bun', unitPrice: 300, currency: 'CNY', category: 'bakery' });
   await api.put('/v1/stores/na-store/inventory/na-sku', { available: 5, lowStockThreshold: 0 });
-  const created = await api.createOrder({ storeId: 'na-store', customerId: 'c1', items: [{ sku: 'na-sku', quantity: 2 }], paymentMethod: 'CARD' });
+  const created = await api.createOrder({
+    storeId: 'na-store',
+    customerId: 'c1',
+    items: [{ sku: 'na-sku', quantity: 2 }],
+    paymentMethod: 'CARD',
+  });
   expect(created.status).toBe(201);
   await api.pay(created.body, { status: 'FAILED' });
 

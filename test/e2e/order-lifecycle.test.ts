@@ -22,14 +22,15 @@ async function seedStore(stock: Record<string, number>, threshold = 0) {
   const storeId = uid('store');
   expect((await api.put(`/v1/stores/${storeId}`, { name: 'Test store', region: 'east', timezone: 'Asia/Shanghai' })).status).toBe(200);
   for (const [sku, available] of Object.entries(stock)) {
-    expect((await api.put(`/v1/catalog/${sku}`, { name: `Item ${sku}`, unitPrice: 1250, currency: 'CNY', category: 'food' })).status).toBe(200);
+    expect((await api.put(`/v1/catalog/${sku}`, { name: `Item ${sku}`, unitPrice: 1250, currency: 'CNY', category: 'food' })).status).toBe(
+      200,
+    );
     expect((await api.put(`/v1/stores/${storeId}/inventory/${sku}`, { available, lowStockThreshold: threshold })).status).toBe(200);
   }
   return storeId;
 }
 
 const inventoryOf = async (storeId: string, sku: string) => (await api.get(`/v1/stores/${storeId}/inventory/${sku}`)).body;
-
 
 beforeAll(async () => {
   ({ system, api } = await startTestSystem(SECRET, { paymentTimeoutSeconds: PAYMENT_TIMEOUT_SECONDS }));
@@ -46,7 +47,10 @@ describe('order saga', () => {
     const created = await api.createOrder({ storeId, customerId: 'c1', items: [{ sku, quantity: 3 }], paymentMethod: 'WECHAT_PAY' });
     expect(created.status).toBe(201);
     expect(created.headers.get('location')).toBe(`/v1/orders/${created.body.orderId}`);
-    expect(created.body).toMatchObject({ status: 'PENDING_PAYMENT', pricing: { subtotal: 3750, discount: 0, total: 3750, currency: 'CNY' } });
+    expect(created.body).toMatchObject({
+      status: 'PENDING_PAYMENT',
+      pricing: { subtotal: 3750, discount: 0, total: 3750, currency: 'CNY' },
+    });
     expect(await inventoryOf(storeId, sku)).toMatchObject({ available: 7, reserved: 3, sold: 0 });
 
     expect((await api.pay(created.body)).status).toBe(200);
@@ -60,12 +64,24 @@ describe('order saga', () => {
     const storeId = await seedStore({ [sku]: 5 });
     const code = uid('SAVE');
     expect((await api.put(`/v1/coupons/${code}`, { type: 'AMOUNT_OFF', amountOff: 500, maxRedemptions: 1 })).status).toBe(200);
-    const created = await api.createOrder({ storeId, customerId: 'c2', items: [{ sku, quantity: 2 }], couponCodes: [code], paymentMethod: 'ALIPAY' });
+    const created = await api.createOrder({
+      storeId,
+      customerId: 'c2',
+      items: [{ sku, quantity: 2 }],
+      couponCodes: [code],
+      paymentMethod: 'ALIPAY',
+    });
     expect(created.status).toBe(201);
     expect(created.body.pricing).toMatchObject({ subtotal: 2500, discount: 500, total: 2000 });
 
     // The coupon is used up while the order is pending.
-    const second = await api.createOrder({ storeId, customerId: 'c3', items: [{ sku, quantity: 1 }], couponCodes: [code], paymentMethod: 'ALIPAY' });
+    const second = await api.createOrder({
+      storeId,
+      customerId: 'c3',
+      items: [{ sku, quantity: 1 }],
+      couponCodes: [code],
+      paymentMethod: 'ALIPAY',
+    });
     expect(second.status).toBe(422);
     expect(second.body.code).toBe('COUPON_EXHAUSTED');
 
@@ -75,7 +91,13 @@ describe('order saga', () => {
     expect(await inventoryOf(storeId, sku)).toMatchObject({ available: 5, reserved: 0, sold: 0 });
 
     // The released coupon can be used again.
-    const third = await api.createOrder({ storeId, customerId: 'c3', items: [{ sku, quantity: 1 }], couponCodes: [code], paymentMethod: 'ALIPAY' });
+    const third = await api.createOrder({
+      storeId,
+      customerId: 'c3',
+      items: [{ sku, quantity: 1 }],
+      couponCodes: [code],
+      paymentMethod: 'ALIPAY',
+    });
     expect(third.status).toBe(201);
   });
 
@@ -128,7 +150,14 @@ describe('order saga', () => {
     const sku = uid('sku');
     const storeId = await seedStore({ [sku]: 6 });
     const created = await api.createOrder({ storeId, customerId: 'c7', items: [{ sku, quantity: 1 }], paymentMethod: 'ALIPAY' });
-    const payload = { paymentId: uid('pay'), orderId: created.body.orderId, status: 'SUCCEEDED', amount: created.body.pricing.total, currency: 'CNY', occurredAt: new Date().toISOString() };
+    const payload = {
+      paymentId: uid('pay'),
+      orderId: created.body.orderId,
+      status: 'SUCCEEDED',
+      amount: created.body.pricing.total,
+      currency: 'CNY',
+      occurredAt: new Date().toISOString(),
+    };
     const [a, b] = await Promise.all([api.webhook(payload), api.webhook(payload)]);
     expect([a.status, b.status]).toEqual([200, 200]);
     expect([a.body.disposition, b.body.disposition].sort()).toEqual(['APPLIED', 'DUPLICATE']);

@@ -24,7 +24,10 @@ async function seedStore(regionName: string) {
   const burger = uid('BURGER');
   const cola = uid('COLA');
   expect((await api.put(`/v1/stores/${storeId}`, { name: 'Promo store', region: regionName, timezone: 'Asia/Shanghai' })).status).toBe(200);
-  for (const [sku, unitPrice] of [[burger, 2500], [cola, 800]] as const) {
+  for (const [sku, unitPrice] of [
+    [burger, 2500],
+    [cola, 800],
+  ] as const) {
     expect((await api.put(`/v1/catalog/${sku}`, { name: sku, unitPrice, currency: 'CNY', category: 'food' })).status).toBe(200);
     expect((await api.put(`/v1/stores/${storeId}/inventory/${sku}`, { available: 50, lowStockThreshold: 0 })).status).toBe(200);
   }
@@ -53,10 +56,19 @@ describe('automatic promotions', () => {
     const elsewhere = await seedStore(region());
     const tenOff = uid('AUTO10');
     const gift = uid('GIFT');
-    expect(await putCoupon(tenOff, { type: 'PERCENT_OFF', percentOff: 10, automatic: true, region: east })).toMatchObject({ automatic: true, version: 1, redemptions: 0 });
+    expect(await putCoupon(tenOff, { type: 'PERCENT_OFF', percentOff: 10, automatic: true, region: east })).toMatchObject({
+      automatic: true,
+      version: 1,
+      redemptions: 0,
+    });
     await putCoupon(gift, { type: 'FREE_ITEM', sku: here.cola, quantity: 1, automatic: true, minSubtotal: 5000, storeIds: [here.storeId] });
 
-    const order = await api.createOrder({ storeId: here.storeId, customerId: 'c1', items: [{ sku: here.burger, quantity: 2 }], paymentMethod: 'CARD' });
+    const order = await api.createOrder({
+      storeId: here.storeId,
+      customerId: 'c1',
+      items: [{ sku: here.burger, quantity: 2 }],
+      paymentMethod: 'CARD',
+    });
     expect(order.status).toBe(201);
     expect(order.body.pricing).toMatchObject({ subtotal: 5000, discount: 500, total: 4500 });
     expect(order.body.appliedCoupons).toEqual([
@@ -65,15 +77,30 @@ describe('automatic promotions', () => {
     ]);
     expect(await inventoryOf(here.storeId, here.cola)).toMatchObject({ available: 49, reserved: 1 });
 
-    const small = await api.createOrder({ storeId: here.storeId, customerId: 'c1', items: [{ sku: here.burger, quantity: 1 }], paymentMethod: 'CARD' });
+    const small = await api.createOrder({
+      storeId: here.storeId,
+      customerId: 'c1',
+      items: [{ sku: here.burger, quantity: 1 }],
+      paymentMethod: 'CARD',
+    });
     expect(small.body.appliedCoupons.map((c: any) => c.code)).toEqual([tenOff]);
     expect(small.body.rejectedCoupons).toEqual([{ code: gift, reason: 'MIN_SUBTOTAL_NOT_MET', automatic: true }]);
 
-    const away = await api.createOrder({ storeId: elsewhere.storeId, customerId: 'c1', items: [{ sku: elsewhere.burger, quantity: 2 }], paymentMethod: 'CARD' });
+    const away = await api.createOrder({
+      storeId: elsewhere.storeId,
+      customerId: 'c1',
+      items: [{ sku: elsewhere.burger, quantity: 2 }],
+      paymentMethod: 'CARD',
+    });
     expect(away.body).toMatchObject({ pricing: { discount: 0 }, appliedCoupons: [], rejectedCoupons: [] });
 
     expect(await putCoupon(tenOff, { type: 'PERCENT_OFF', percentOff: 10, region: east })).toMatchObject({ version: 2, redemptions: 2 });
-    const after = await api.createOrder({ storeId: here.storeId, customerId: 'c1', items: [{ sku: here.burger, quantity: 2 }], paymentMethod: 'CARD' });
+    const after = await api.createOrder({
+      storeId: here.storeId,
+      customerId: 'c1',
+      items: [{ sku: here.burger, quantity: 2 }],
+      paymentMethod: 'CARD',
+    });
     expect(after.body.appliedCoupons.map((c: any) => c.code)).toEqual([gift]);
   });
 
@@ -83,16 +110,27 @@ describe('automatic promotions', () => {
     const code = uid('CODE800');
     await putCoupon(autoFive, { type: 'AMOUNT_OFF', amountOff: 500, automatic: true, exclusiveGroup: 'WELCOME', storeIds: [here.storeId] });
     await putCoupon(code, { type: 'AMOUNT_OFF', amountOff: 800, exclusiveGroup: 'WELCOME' });
-    const order = await api.createOrder({ storeId: here.storeId, customerId: 'c2', items: [{ sku: here.burger, quantity: 1 }], couponCodes: [code], paymentMethod: 'CARD' });
+    const order = await api.createOrder({
+      storeId: here.storeId,
+      customerId: 'c2',
+      items: [{ sku: here.burger, quantity: 1 }],
+      couponCodes: [code],
+      paymentMethod: 'CARD',
+    });
     expect(order.body.appliedCoupons).toEqual([{ code, type: 'AMOUNT_OFF', amountOff: 800 }]);
     expect(order.body.rejectedCoupons).toEqual([{ code: autoFive, reason: 'EXCLUSIVE_GROUP', automatic: true }]);
   });
 
-  it("skips an automatic promotion whose perCustomerLimit the customer has used, instead of failing the order", async () => {
+  it('skips an automatic promotion whose perCustomerLimit the customer has used, instead of failing the order', async () => {
     const here = await seedStore(region());
     const first = uid('FIRSTORDER');
     await putCoupon(first, { type: 'AMOUNT_OFF', amountOff: 300, automatic: true, perCustomerLimit: 1, storeIds: [here.storeId] });
-    const body = (customerId: string) => ({ storeId: here.storeId, customerId, items: [{ sku: here.burger, quantity: 1 }], paymentMethod: 'CARD' });
+    const body = (customerId: string) => ({
+      storeId: here.storeId,
+      customerId,
+      items: [{ sku: here.burger, quantity: 1 }],
+      paymentMethod: 'CARD',
+    });
 
     const one = await api.createOrder(body('newbie'));
     expect(one.body.appliedCoupons).toEqual([{ code: first, type: 'AMOUNT_OFF', amountOff: 300, automatic: true }]);

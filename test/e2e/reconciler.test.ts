@@ -26,10 +26,12 @@ const uid = (p: string) => `${p}-${randomUUID().slice(0, 8)}`;
 const ago = (seconds: number) => new Date(Date.now() - seconds * 1000).toISOString();
 
 /** One reconciler run, as EventBridge Scheduler would invoke it. */
-const reconcileOnce = () => system.runtime.invoke('reconcile', { schedule: 'reconcile', intervalSeconds: 300 }) as Promise<ReconcileSummary>;
+const reconcileOnce = () =>
+  system.runtime.invoke('reconcile', { schedule: 'reconcile', intervalSeconds: 300 }) as Promise<ReconcileSummary>;
 
 const level = async (storeId: string, sku: string) =>
-  (await doc.send(new GetCommand({ TableName: tableName('inventory'), Key: { storeId, sku }, ConsistentRead: true }))).Item as InventoryLevel;
+  (await doc.send(new GetCommand({ TableName: tableName('inventory'), Key: { storeId, sku }, ConsistentRead: true })))
+    .Item as InventoryLevel;
 
 /** A store with `available` units of one SKU; returns their ids. */
 async function seed(available: number) {
@@ -42,7 +44,13 @@ async function seed(available: number) {
 }
 
 /** Places an order straight through the store (stock reserved, no saga started), created `ageSeconds` ago. */
-async function placeWithoutSaga(storeId: string, sku: string, quantity: number, ageSeconds: number, timeoutSeconds: number): Promise<Order> {
+async function placeWithoutSaga(
+  storeId: string,
+  sku: string,
+  quantity: number,
+  ageSeconds: number,
+  timeoutSeconds: number,
+): Promise<Order> {
   const createdAt = ago(ageSeconds);
   const order: Order = {
     orderId: uid('ord'),
@@ -100,7 +108,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await system?.stop();
-  for (const name of ['WANDIAN_PAYMENT_TIMEOUT_SECONDS', 'WANDIAN_RECONCILE_QUIET_SECONDS', 'WANDIAN_RECONCILE_INVENTORY_SEGMENTS']) delete process.env[name];
+  for (const name of ['WANDIAN_PAYMENT_TIMEOUT_SECONDS', 'WANDIAN_RECONCILE_QUIET_SECONDS', 'WANDIAN_RECONCILE_INVENTORY_SEGMENTS'])
+    delete process.env[name];
 });
 
 describe('open-orders index', () => {
@@ -153,7 +162,7 @@ describe('(b) stuck past the deadline', () => {
 });
 
 describe('(c) reservations without a live order', () => {
-  it('gives back reserved units no open order holds once the item has been quiet, keeping the open orders\' units', async () => {
+  it("gives back reserved units no open order holds once the item has been quiet, keeping the open orders' units", async () => {
     const { storeId, sku } = await seed(10);
     const created = await api.createOrder({ storeId, customerId: 'c1', items: [{ sku, quantity: 2 }], paymentMethod: 'CARD' });
     expect(created.status).toBe(201);

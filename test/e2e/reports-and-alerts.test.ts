@@ -63,7 +63,14 @@ beforeAll(async () => {
       return r.body;
     });
   // 5 - 3 = 2 <= threshold 2: a low-stock crossing that stays (the order is paid, never released).
-  orders.paid = await order([{ sku: tea, quantity: 2 }, { sku: bun, quantity: 1 }, { sku: low, quantity: 3 }], { couponCodes: [code] });
+  orders.paid = await order(
+    [
+      { sku: tea, quantity: 2 },
+      { sku: bun, quantity: 1 },
+      { sku: low, quantity: 3 },
+    ],
+    { couponCodes: [code] },
+  );
   await api.pay(orders.paid);
   orders.refunded = await order([{ sku: bun, quantity: 4 }]);
   await api.pay(orders.refunded);
@@ -93,7 +100,9 @@ describe('event catalog', () => {
     const seen = new Set(mine().map((e) => e['detail-type']));
     // OrderNeedsAttention needs a compensation that keeps failing: test/e2e/needs-attention.test.ts.
     for (const type of eventTypes.filter((t) => t !== 'OrderNeedsAttention')) expect(seen, type).toContain(type);
-    const reasons = mine().filter((e) => e['detail-type'] === 'OrderCancelled').map((e) => (e.detail as { reason: string }).reason);
+    const reasons = mine()
+      .filter((e) => e['detail-type'] === 'OrderCancelled')
+      .map((e) => (e.detail as { reason: string }).reason);
     expect(reasons.sort()).toEqual(['CUSTOMER', 'EXPIRED']);
   });
 
@@ -120,7 +129,14 @@ describe('event catalog', () => {
 
 describe('report API (every delivery duplicated and reordered)', () => {
   const sumRows = (rows: Record<string, number>[]) =>
-    rows.reduce((acc, r) => Object.fromEntries(Object.keys(acc).map((k) => [k, acc[k]! + (r[k] ?? 0)])), { orders: 0, units: 0, revenue: 0, discount: 0, cancelled: 0, refunded: 0 } as Record<string, number>);
+    rows.reduce((acc, r) => Object.fromEntries(Object.keys(acc).map((k) => [k, acc[k]! + (r[k] ?? 0)])), {
+      orders: 0,
+      units: 0,
+      revenue: 0,
+      discount: 0,
+      cancelled: 0,
+      refunded: 0,
+    } as Record<string, number>);
 
   it('answers hourly sales per store and per region, each order counted once', async () => {
     for (const scope of [{ storeId }, { region }] as Record<string, string>[]) {
@@ -149,7 +165,13 @@ describe('report API (every delivery duplicated and reordered)', () => {
   it('ranks SKUs by paid units', async () => {
     const res = await api.get(`/v1/reports/top-skus?${query({ storeId, from, to })}`);
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ skus: [{ sku: bun, units: 5 }, { sku: low, units: 3 }, { sku: tea, units: 2 }] });
+    expect(res.body).toEqual({
+      skus: [
+        { sku: bun, units: 5 },
+        { sku: low, units: 3 },
+        { sku: tea, units: 2 },
+      ],
+    });
   });
 
   it('answers the payment funnel: 4 placed, 2 paid, time to pay in buckets', async () => {
@@ -169,7 +191,10 @@ describe('report API (every delivery duplicated and reordered)', () => {
 
 describe('low-stock alerts', () => {
   it('lists the crossing once, for the store and chain-wide', async () => {
-    const res = await eventually(() => api.get(`/v1/alerts?storeId=${storeId}`), (r) => r.body.alerts?.length > 0);
+    const res = await eventually(
+      () => api.get(`/v1/alerts?storeId=${storeId}`),
+      (r) => r.body.alerts?.length > 0,
+    );
     expect(res.status).toBe(200);
     expect(res.body.alerts).toEqual([{ storeId, sku: low, available: 2, lowStockThreshold: 2, at: expect.stringMatching(/Z$/) }]);
     const all = (await api.get('/v1/alerts')).body.alerts;
@@ -188,9 +213,17 @@ describe('bad report queries', () => {
     ['missing from', `/v1/reports/sales?${query({ storeId: 's1', to: range.to })}`, 'INVALID_RANGE'],
     ['missing to', `/v1/reports/funnel?${query({ region: 'east', from: range.from })}`, 'INVALID_RANGE'],
     ['a malformed from', `/v1/reports/sales?${query({ storeId: 's1', from: '23/11/2026', to: range.to })}`, 'INVALID_RANGE'],
-    ['a non-UTC offset', `/v1/reports/top-skus?${query({ storeId: 's1', from: '2026-11-23T08:00:00+08:00', to: range.to })}`, 'INVALID_RANGE'],
+    [
+      'a non-UTC offset',
+      `/v1/reports/top-skus?${query({ storeId: 's1', from: '2026-11-23T08:00:00+08:00', to: range.to })}`,
+      'INVALID_RANGE',
+    ],
     ['a reversed range', `/v1/reports/sales?${query({ storeId: 's1', from: range.to, to: range.from })}`, 'INVALID_RANGE'],
-    ['more than 31 days', `/v1/reports/sales?${query({ region: 'east', from: '2026-01-01T00:00:00Z', to: '2026-03-01T00:00:00Z' })}`, 'INVALID_RANGE'],
+    [
+      'more than 31 days',
+      `/v1/reports/sales?${query({ region: 'east', from: '2026-01-01T00:00:00Z', to: '2026-03-01T00:00:00Z' })}`,
+      'INVALID_RANGE',
+    ],
     ['a top-skus limit of 0', `/v1/reports/top-skus?${query({ storeId: 's1', ...range, limit: '0' })}`, 'VALIDATION_FAILED'],
     ['a coupon report without code', `/v1/reports/coupons?${query(range)}`, 'VALIDATION_FAILED'],
     ['alerts for a bad storeId', '/v1/alerts?storeId=%24x', 'VALIDATION_FAILED'],

@@ -13,7 +13,12 @@ it('stops while a WebSocket subscriber is connected and a saga waits, closing th
   await api.put('/v1/stores/sd-store', { name: 'S', region: 'east', timezone: 'Asia/Shanghai' });
   await api.put('/v1/catalog/sd-sku', { name: 'Tea', unitPrice: 800, currency: 'CNY', category: 'drinks' });
   await api.put('/v1/stores/sd-store/inventory/sd-sku', { available: 3, lowStockThreshold: 0 });
-  const created = await api.createOrder({ storeId: 'sd-store', customerId: 'c1', items: [{ sku: 'sd-sku', quantity: 1 }], paymentMethod: 'CARD' });
+  const created = await api.createOrder({
+    storeId: 'sd-store',
+    customerId: 'c1',
+    items: [{ sku: 'sd-sku', quantity: 1 }],
+    paymentMethod: 'CARD',
+  });
   expect(created.status).toBe(201);
 
   const token = await api.token({ sub: 'c1', groups: ['customer'] });

@@ -22,7 +22,10 @@ let api: ApiClient;
 const lines: Record<string, unknown>[] = [];
 let pending = '';
 const realWrite = process.stdout.write.bind(process.stdout);
-const previousEnv = { POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL, WANDIAN_LOCAL_ISOLATION: process.env.WANDIAN_LOCAL_ISOLATION };
+const previousEnv = {
+  POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL,
+  WANDIAN_LOCAL_ISOLATION: process.env.WANDIAN_LOCAL_ISOLATION,
+};
 
 function capture(chunk: unknown): void {
   pending += typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8');
@@ -41,7 +44,14 @@ function capture(chunk: unknown): void {
 /** The wiring ids of the functions that logged a line with `correlationId`, from `function_name` (`…-<id>`). */
 function functionsCorrelatedWith(correlationId: string): Set<string> {
   return new Set(
-    lines.filter((l) => l.correlation_id === correlationId).map((l) => String(l.function_name ?? '').split('-').at(-1)!),
+    lines
+      .filter((l) => l.correlation_id === correlationId)
+      .map(
+        (l) =>
+          String(l.function_name ?? '')
+            .split('-')
+            .at(-1)!,
+      ),
   );
 }
 
@@ -89,7 +99,12 @@ const workerIsolation = (): boolean => (system.runtime as { isolation?: string }
 describe('tracing', () => {
   it("follows one order's correlation id through the API, the saga steps, the events and their consumers", async (ctx) => {
     if (!workerIsolation()) ctx.skip();
-    const created = await api.createOrder({ storeId: 'tr-store', items: [{ sku: 'tr-sku', quantity: 2 }], couponCodes: ['TRACE100'], paymentMethod: 'WECHAT_PAY' });
+    const created = await api.createOrder({
+      storeId: 'tr-store',
+      items: [{ sku: 'tr-sku', quantity: 2 }],
+      couponCodes: ['TRACE100'],
+      paymentMethod: 'WECHAT_PAY',
+    });
     expect(created.status).toBe(201);
     const { orderId } = created.body;
     expect((await api.pay(created.body)).status).toBe(200);
@@ -129,13 +144,19 @@ describe('tracing', () => {
     );
   });
 
-  it('keeps one order\'s correlation id off the next request a handler serves', async (ctx) => {
+  it("keeps one order's correlation id off the next request a handler serves", async (ctx) => {
     if (!workerIsolation()) ctx.skip();
     const before = lines.length;
     const res = await api.get('/v1/reports/sales?storeId=tr-store&from=2026-01-01T00:00:00Z&to=2026-01-01T01:00:00Z');
     expect(res.status).toBe(200);
-    await eventually(() => expect(lines.slice(before).some((l) => String(l.function_name).endsWith('getSalesReport') && l.message === 'request handled')).toBe(true));
-    const reportLine = lines.slice(before).find((l) => String(l.function_name).endsWith('getSalesReport') && l.message === 'request handled')!;
+    await eventually(() =>
+      expect(lines.slice(before).some((l) => String(l.function_name).endsWith('getSalesReport') && l.message === 'request handled')).toBe(
+        true,
+      ),
+    );
+    const reportLine = lines
+      .slice(before)
+      .find((l) => String(l.function_name).endsWith('getSalesReport') && l.message === 'request handled')!;
     expect(reportLine.orderId).toBeUndefined();
     expect(String(reportLine.correlation_id)).not.toMatch(/^ord/);
   });

@@ -26,7 +26,9 @@ async function seedStore(stock: Record<string, number>) {
   const storeId = uid('store');
   expect((await api.put(`/v1/stores/${storeId}`, { name: 'Wallet store', region: 'east', timezone: 'Asia/Shanghai' })).status).toBe(200);
   for (const [sku, available] of Object.entries(stock)) {
-    expect((await api.put(`/v1/catalog/${sku}`, { name: `Item ${sku}`, unitPrice: PRICE, currency: 'CNY', category: 'food' })).status).toBe(200);
+    expect((await api.put(`/v1/catalog/${sku}`, { name: `Item ${sku}`, unitPrice: PRICE, currency: 'CNY', category: 'food' })).status).toBe(
+      200,
+    );
     expect((await api.put(`/v1/stores/${storeId}/inventory/${sku}`, { available, lowStockThreshold: 0 })).status).toBe(200);
   }
   return storeId;
@@ -37,7 +39,12 @@ const topUp = async (customerId: string, amount: number, currency = 'CNY') => {
   const confirmed = await api.fundWallet(customerId, amount, currency);
   expect(confirmed.body.disposition).toBe('APPLIED');
 };
-const openTopup = async (customerId: string, amount: number, paymentMethod: 'WECHAT_PAY' | 'ALIPAY' | 'CARD' = 'CARD', currency = 'CNY') => {
+const openTopup = async (
+  customerId: string,
+  amount: number,
+  paymentMethod: 'WECHAT_PAY' | 'ALIPAY' | 'CARD' = 'CARD',
+  currency = 'CNY',
+) => {
   const res = await api.topUp(customerId, amount, currency, paymentMethod);
   expect(res.status).toBe(201);
   return res.body as { topupId: string; amount: number; currency: string; paymentMethod: string; status: string };
@@ -208,10 +215,19 @@ describe('wallet top-ups (contract v1.1: top-ups are payments)', () => {
     expect(peek.body.code).toBe('TOPUP_NOT_FOUND');
     const own = await api.asUser(owner);
     expect((await own.get(`/v1/customers/${owner}/wallet/topups/top_unknown`)).body.code).toBe('TOPUP_NOT_FOUND');
-    const foreign = await other.request('POST', `/v1/customers/${owner}/wallet/topups`, { amount: 100, currency: 'CNY', paymentMethod: 'CARD' }, { 'idempotency-key': randomUUID() });
+    const foreign = await other.request(
+      'POST',
+      `/v1/customers/${owner}/wallet/topups`,
+      { amount: 100, currency: 'CNY', paymentMethod: 'CARD' },
+      { 'idempotency-key': randomUUID() },
+    );
     expect(foreign.status).toBe(404);
     const admin = await api.asUser('wallet-admin', ['chainAdmin']);
-    expect((await admin.get(`/v1/customers/${owner}/wallet/topups/${topup.topupId}`)).body).toMatchObject({ topupId: topup.topupId, customerId: owner, status: 'PENDING' });
+    expect((await admin.get(`/v1/customers/${owner}/wallet/topups/${topup.topupId}`)).body).toMatchObject({
+      topupId: topup.topupId,
+      customerId: owner,
+      status: 'PENDING',
+    });
   });
 });
 
@@ -269,7 +285,9 @@ describe('wallet adjustments (chainAdmin, audited)', () => {
   it('keeps before/after exact under concurrent adjustments: every record chains, the sum is applied', async () => {
     const customerId = uid('cust');
     await topUp(customerId, 100);
-    const answers = await Promise.all(Array.from({ length: 5 }, () => adjust(api, customerId, { amount: 10, currency: 'CNY', reason: 'goodwill' })));
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () => adjust(api, customerId, { amount: 10, currency: 'CNY', reason: 'goodwill' })),
+    );
     expect(answers.map((a) => a.status)).toEqual(Array(5).fill(200));
     expect(await balanceOf(customerId)).toBe(150);
     const records = await auditOf(customerId);

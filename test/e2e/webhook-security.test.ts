@@ -21,7 +21,11 @@ const sku = uid('whs-sku');
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 /** Variables this file changes; restored after every test (test workers are shared between files). */
-const ROTATION_VARS = ['WANDIAN_PAYMENT_WEBHOOK_SECRET', 'WANDIAN_PAYMENT_WEBHOOK_SECRET_PREVIOUS', 'WANDIAN_PAYMENT_WEBHOOK_SECRET_ALIPAY'] as const;
+const ROTATION_VARS = [
+  'WANDIAN_PAYMENT_WEBHOOK_SECRET',
+  'WANDIAN_PAYMENT_WEBHOOK_SECRET_PREVIOUS',
+  'WANDIAN_PAYMENT_WEBHOOK_SECRET_ALIPAY',
+] as const;
 let saved: Record<string, string | undefined> = {};
 
 beforeAll(async () => {
@@ -136,7 +140,7 @@ describe('webhook signature', () => {
     expect((await rotated.pay(late)).body.disposition).toBe('APPLIED');
   });
 
-  it("checks each provider against its own secret when a per-provider variable is set", async () => {
+  it('checks each provider against its own secret when a per-provider variable is set', async () => {
     process.env.WANDIAN_PAYMENT_WEBHOOK_SECRET_ALIPAY = 'alipay-only-secret';
     const alipayOrder = await placeOrder('ALIPAY');
     const wrong = await api.pay(alipayOrder);
@@ -151,7 +155,14 @@ describe('webhook signature', () => {
   it('protects top-up confirmations the same way: a stale or unsigned confirmation credits nothing', async () => {
     const customerId = uid('cust');
     const topup = (await api.topUp(customerId, 1_000_000, 'CNY', 'CARD')).body;
-    const body = { paymentId: `pay_${randomUUID()}`, topupId: topup.topupId, status: 'SUCCEEDED', amount: topup.amount, currency: topup.currency, occurredAt: '2019-06-01T08:00:00Z' };
+    const body = {
+      paymentId: `pay_${randomUUID()}`,
+      topupId: topup.topupId,
+      status: 'SUCCEEDED',
+      amount: topup.amount,
+      currency: topup.currency,
+      occurredAt: '2019-06-01T08:00:00Z',
+    };
     const stale = await api.webhook(body, sign(JSON.stringify(body), SECRET, Math.floor(Date.parse('2019-06-01T08:00:00Z') / 1000)));
     expect(stale.body.code).toBe('STALE_SIGNATURE');
     expect((await api.webhook(body, sign(JSON.stringify(body), 'forged', nowSeconds()))).body.code).toBe('INVALID_SIGNATURE');

@@ -29,5 +29,9 @@ export async function startTestSystem(
   process.env.WANDIAN_CUSTOMER_ORDERS_PER_MINUTE = String(customerLimitPerMinute ?? 10_000);
   process.env.WANDIAN_CUSTOMER_TOPUPS_PER_MINUTE = String(customerLimitPerMinute ?? 10_000);
   const system = await startLocalSystem({ port: 0, quiet: true, ...systemOptions });
-  return { system, api: new ApiClient(system.url, secret), doc: DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: system.dynamoEndpoint })) };
+  return {
+    system,
+    api: new ApiClient(system.url, secret),
+    doc: DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: system.dynamoEndpoint })),
+  };
 }

@@ -8,7 +8,14 @@ import { AlertStore, type LowStockAlert } from '../../src/store/alert-store.ts';
 import { freshTables } from '../helpers/dynamo.ts';
 
 let alerts: AlertStore;
-const alert = (storeId: string, sku: string, at: string): LowStockAlert => ({ storeId, sku, available: 1, lowStockThreshold: 2, at, eventId: `InventoryLow:${storeId}:${sku}:${at}` });
+const alert = (storeId: string, sku: string, at: string): LowStockAlert => ({
+  storeId,
+  sku,
+  available: 1,
+  lowStockThreshold: 2,
+  at,
+  eventId: `InventoryLow:${storeId}:${sku}:${at}`,
+});
 const now = new Date('2026-11-23T08:00:00Z');
 
 beforeAll(async () => {

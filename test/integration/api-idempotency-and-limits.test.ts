@@ -17,7 +17,10 @@ import { freshTables, type FreshTables } from '../helpers/dynamo.ts';
 import type { HttpEvent, HttpResponse } from '../../functions/commons/http.ts';
 
 let db: FreshTables;
-let commons: { http: typeof import('../../functions/commons/http.ts'); idempotency: typeof import('../../functions/commons/idempotency.ts') };
+let commons: {
+  http: typeof import('../../functions/commons/http.ts');
+  idempotency: typeof import('../../functions/commons/idempotency.ts');
+};
 type Handler = (event: HttpEvent, context: Context) => Promise<HttpResponse>;
 
 const context = {
@@ -30,7 +33,14 @@ const context = {
 } as unknown as Context;
 
 /** A payload-2.0 POST event as API Gateway's HTTP API with a JWT authorizer sends it. */
-function apiEvent(o: { routeKey: string; path: string; body: string; key?: string; sub?: string; pathParameters?: Record<string, string> }): HttpEvent {
+function apiEvent(o: {
+  routeKey: string;
+  path: string;
+  body: string;
+  key?: string;
+  sub?: string;
+  pathParameters?: Record<string, string>;
+}): HttpEvent {
   const requestContext = {
     accountId: '000000000000',
     apiId: 'local',
@@ -86,10 +96,20 @@ describe('two idempotent handlers in one process', () => {
       ...idempotencyMiddlewares(`${prefix}-topup`, '[headers."idempotency-key", pathParameters.customerId]'),
     );
     const order = (customerId: string, key: string) =>
-      orderLike(apiEvent({ routeKey: 'POST /v1/orders', path: '/v1/orders', key, sub: customerId, body: JSON.stringify({ customerId, items: 1 }) }), context);
+      orderLike(
+        apiEvent({ routeKey: 'POST /v1/orders', path: '/v1/orders', key, sub: customerId, body: JSON.stringify({ customerId, items: 1 }) }),
+        context,
+      );
     const topup = (customerId: string, key: string) =>
       topupLike(
-        apiEvent({ routeKey: 'POST /v1/customers/{customerId}/wallet/topups', path: `/v1/customers/${customerId}/wallet/topups`, key, sub: customerId, pathParameters: { customerId }, body: '{"amount":100,"currency":"CNY"}' }),
+        apiEvent({
+          routeKey: 'POST /v1/customers/{customerId}/wallet/topups',
+          path: `/v1/customers/${customerId}/wallet/topups`,
+          key,
+          sub: customerId,
+          pathParameters: { customerId },
+          body: '{"amount":100,"currency":"CNY"}',
+        }),
         context,
       );
     return { order, topup };
@@ -105,7 +125,15 @@ describe('two idempotent handlers in one process', () => {
     const answers: [string, HttpResponse][] = [];
     for (const customer of ['c1', 'c2']) {
       // Same Idempotency-Key for both customers on both handlers, alternately.
-      const steps = orderFirst ? [['order', order], ['topup', topup]] as const : [['topup', topup], ['order', order]] as const;
+      const steps = orderFirst
+        ? ([
+            ['order', order],
+            ['topup', topup],
+          ] as const)
+        : ([
+            ['topup', topup],
+            ['order', order],
+          ] as const);
       for (const [name, call] of steps) answers.push([`${name}:${customer}`, await call(customer, key)]);
     }
     for (const [name, res] of answers) {
@@ -126,9 +154,22 @@ describe('idempotentByHeader', () => {
   it("scopes keys by the token's sub: two callers, same key, same path and body, each get their own result", async () => {
     const { httpHandler, json } = commons.http;
     let executions = 0;
-    const handler: Handler = httpHandler(async (e) => json(201, { sub: (e.requestContext as any).authorizer.jwt.claims.sub, n: ++executions }), ...commons.idempotency.idempotentByHeader('subScoped'));
+    const handler: Handler = httpHandler(
+      async (e) => json(201, { sub: (e.requestContext as any).authorizer.jwt.claims.sub, n: ++executions }),
+      ...commons.idempotency.idempotentByHeader('subScoped'),
+    );
     const call = (sub: string) =>
-      handler(apiEvent({ routeKey: 'POST /v1/customers/{customerId}/wallet/topups', path: '/v1/customers/c/wallet/topups', pathParameters: { customerId: 'c' }, key: 'same-key', sub, body: '{"amount":1,"currency":"CNY"}' }), context);
+      handler(
+        apiEvent({
+          routeKey: 'POST /v1/customers/{customerId}/wallet/topups',
+          path: '/v1/customers/c/wallet/topups',
+          pathParameters: { customerId: 'c' },
+          key: 'same-key',
+          sub,
+          body: '{"amount":1,"currency":"CNY"}',
+        }),
+        context,
+      );
     const [a, b, aAgain] = [await call('sub-a'), await call('sub-b'), await call('sub-a')];
     expect(JSON.parse(a.body)).toEqual({ sub: 'sub-a', n: 1 });
     expect(JSON.parse(b.body)).toEqual({ sub: 'sub-b', n: 2 });
@@ -140,7 +181,14 @@ describe('wallet top-up handler', () => {
   let topUp: Handler;
   const customerId = 'limited-customer';
   const event = (key: string, body = '{"amount":100,"currency":"CNY","paymentMethod":"CARD"}', customer = customerId) =>
-    apiEvent({ routeKey: 'POST /v1/customers/{customerId}/wallet/topups', path: `/v1/customers/${customer}/wallet/topups`, pathParameters: { customerId: customer }, key, sub: customer, body });
+    apiEvent({
+      routeKey: 'POST /v1/customers/{customerId}/wallet/topups',
+      path: `/v1/customers/${customer}/wallet/topups`,
+      pathParameters: { customerId: customer },
+      key,
+      sub: customer,
+      body,
+    });
 
   beforeAll(async () => {
     topUp = (await import('../../functions/api/top-up-wallet.ts')).handler as unknown as Handler;

@@ -21,10 +21,13 @@ let doc: DynamoDBDocumentClient;
 let audit: AuditStore;
 let seq = 0;
 
-const auditOf = <T>(change: Pick<AuditRecord, 'action' | 'target' | 'storeId'>, at: string, actor = 'admin-1'): AuditOf<T> =>
-  (before, after) => auditRecord({ actor, role: 'chainAdmin', requestId: `req-${++seq}` }, { ...change, before: before ?? null, after }, at);
+const auditOf =
+  <T>(change: Pick<AuditRecord, 'action' | 'target' | 'storeId'>, at: string, actor = 'admin-1'): AuditOf<T> =>
+  (before, after) =>
+    auditRecord({ actor, role: 'chainAdmin', requestId: `req-${++seq}` }, { ...change, before: before ?? null, after }, at);
 
-const allRecords = async () => ((await doc.send(new ScanCommand({ TableName: tableName('audit') }))).Items ?? []) as (AuditRecord & { pk: string; sk: string })[];
+const allRecords = async () =>
+  ((await doc.send(new ScanCommand({ TableName: tableName('audit') }))).Items ?? []) as (AuditRecord & { pk: string; sk: string })[];
 const recordsOf = async (id: string) => (await allRecords()).filter((r) => r.target.id === id);
 
 beforeAll(async () => {
@@ -41,8 +44,17 @@ describe('audited writes', () => {
     await staff.put(second, auditOf({ action: 'staff.put', target: { type: 'staff', id: 'u-staff' } }, second.updatedAt));
     expect(await staff.get('u-staff', true)).toEqual(second);
     const records = (await recordsOf('u-staff')).sort((a, b) => a.at.localeCompare(b.at));
-    expect(records.map((r) => [r.before, r.after])).toEqual([[null, first], [first, second]]);
-    expect(records[0]).toMatchObject({ pk: 'AUDIT#2026-11-23', sk: records[0]!.auditId, actor: 'admin-1', role: 'chainAdmin', action: 'staff.put' });
+    expect(records.map((r) => [r.before, r.after])).toEqual([
+      [null, first],
+      [first, second],
+    ]);
+    expect(records[0]).toMatchObject({
+      pk: 'AUDIT#2026-11-23',
+      sk: records[0]!.auditId,
+      actor: 'admin-1',
+      role: 'chainAdmin',
+      action: 'staff.put',
+    });
   });
 
   it('retries from a fresh read when the item changed in between, so `before` is what was replaced', async () => {
@@ -69,10 +81,14 @@ describe('audited writes', () => {
     const base: Store = { storeId: 'S-hot', name: 'Hot', region: 'east', timezone: 'Asia/Shanghai', updatedAt: '2026-11-23T08:00:00.000Z' };
     await master.putStore(base);
     let n = 0;
-    const attempt = master.putStore({ ...base, name: 'Mine' }, {
-      check: async () => void (await doc.send(new PutCommand({ TableName: tableName('stores'), Item: { ...base, name: `Other ${++n}` } }))),
-      audit: auditOf({ action: 'store.put', target: { type: 'store', id: 'S-hot' } }, '2026-11-23T08:03:00.000Z'),
-    });
+    const attempt = master.putStore(
+      { ...base, name: 'Mine' },
+      {
+        check: async () =>
+          void (await doc.send(new PutCommand({ TableName: tableName('stores'), Item: { ...base, name: `Other ${++n}` } }))),
+        audit: auditOf({ action: 'store.put', target: { type: 'store', id: 'S-hot' } }, '2026-11-23T08:03:00.000Z'),
+      },
+    );
     await expect(attempt).rejects.toMatchObject({ code: 'CONCURRENT_UPDATE' });
     expect(n).toBe(5);
     expect(await recordsOf('S-hot')).toEqual([]);
@@ -80,9 +96,25 @@ describe('audited writes', () => {
 
   it('writes neither the change nor the record when the check refuses, or the record id already exists', async () => {
     const master = new MasterDataStore(doc);
-    const store: Store = { storeId: 'S-refused', name: 'R', region: 'east', timezone: 'Asia/Shanghai', updatedAt: '2026-11-23T08:00:00.000Z' };
-    await expect(master.putStore(store, { check: () => { throw new DomainError('FORBIDDEN', 'no'); } })).rejects.toBeInstanceOf(DomainError);
-    const fixed = auditRecord({ actor: 'a', role: 'chainAdmin', requestId: 'dup' }, { action: 'store.put', target: { type: 'store', id: 'S-refused' }, before: null, after: null }, store.updatedAt);
+    const store: Store = {
+      storeId: 'S-refused',
+      name: 'R',
+      region: 'east',
+      timezone: 'Asia/Shanghai',
+      updatedAt: '2026-11-23T08:00:00.000Z',
+    };
+    await expect(
+      master.putStore(store, {
+        check: () => {
+          throw new DomainError('FORBIDDEN', 'no');
+        },
+      }),
+    ).rejects.toBeInstanceOf(DomainError);
+    const fixed = auditRecord(
+      { actor: 'a', role: 'chainAdmin', requestId: 'dup' },
+      { action: 'store.put', target: { type: 'store', id: 'S-refused' }, before: null, after: null },
+      store.updatedAt,
+    );
     await doc.send(new PutCommand(auditPut(fixed).Put));
     await expect(master.putStore(store, { audit: () => fixed })).rejects.toMatchObject({ name: 'TransactionCanceledException' });
     expect(await master.getStore('S-refused', true)).toBeUndefined();
@@ -96,8 +128,13 @@ describe('audited writes', () => {
     const first = await inventory.setLevel('S9', 'tea', 10, 2, at, auditOf(target, at));
     const second = await inventory.setLevel('S9', 'tea', 4, 2, at, auditOf(target, at));
     expect(second).toMatchObject({ available: 4, stocked: 4, version: 2 });
-    const records = (await recordsOf('S9/tea')).sort((a, b) => (a.after as { version: number }).version - (b.after as { version: number }).version);
-    expect(records.map((r) => [r.before, r.after])).toEqual([[null, first], [first, second]]);
+    const records = (await recordsOf('S9/tea')).sort(
+      (a, b) => (a.after as { version: number }).version - (b.after as { version: number }).version,
+    );
+    expect(records.map((r) => [r.before, r.after])).toEqual([
+      [null, first],
+      [first, second],
+    ]);
     expect(await inventory.get('S9', 'tea', true)).toEqual(second);
 
     const coupons = new CouponStore(doc);
@@ -107,16 +144,30 @@ describe('audited writes', () => {
     );
     expect(saved).toMatchObject({ version: 1, redemptions: 0 });
     const [record] = await recordsOf('AUD10');
-    expect(record).toMatchObject({ before: null, after: { code: 'AUD10', type: 'AMOUNT_OFF', amountOff: 100, stackable: true, updatedAt: at, version: 1 } });
+    expect(record).toMatchObject({
+      before: null,
+      after: { code: 'AUD10', type: 'AMOUNT_OFF', amountOff: 100, stackable: true, updatedAt: at, version: 1 },
+    });
     expect(record!.after).not.toHaveProperty('redemptions');
     const later = '2026-11-23T08:06:00.000Z';
     const updated = await coupons.put(
       { code: 'AUD10', type: 'PERCENT_OFF', percentOff: 5, stackable: false, updatedAt: later },
       { audit: auditOf({ action: 'coupon.put', target: { type: 'coupon', id: 'AUD10' } }, later) },
     );
-    expect(updated).toEqual({ code: 'AUD10', type: 'PERCENT_OFF', percentOff: 5, stackable: false, updatedAt: later, version: 2, redemptions: 0 });
+    expect(updated).toEqual({
+      code: 'AUD10',
+      type: 'PERCENT_OFF',
+      percentOff: 5,
+      stackable: false,
+      updatedAt: later,
+      version: 2,
+      redemptions: 0,
+    });
     const records2 = (await recordsOf('AUD10')).sort((a, b) => a.at.localeCompare(b.at));
-    expect(records2.map((r) => [r.before, r.after])).toEqual([[null, record!.after], [record!.after, { code: 'AUD10', type: 'PERCENT_OFF', percentOff: 5, stackable: false, updatedAt: later, version: 2 }]]);
+    expect(records2.map((r) => [r.before, r.after])).toEqual([
+      [null, record!.after],
+      [record!.after, { code: 'AUD10', type: 'PERCENT_OFF', percentOff: 5, stackable: false, updatedAt: later, version: 2 }],
+    ]);
   });
 });
 
@@ -130,7 +181,13 @@ describe('AuditStore.query', () => {
       const storeId = i % 3 === 0 ? undefined : i % 3 === 1 ? 'QS1' : 'QS2';
       const record = auditRecord(
         { actor: i % 2 ? 'q-odd' : 'q-even', role: 'chainAdmin', requestId: `q-${i}` },
-        { action: storeId ? 'store.put' : 'catalog.put', target: { type: storeId ? 'store' : 'sku', id: storeId ?? `sku-${i}` }, ...(storeId ? { storeId } : {}), before: null, after: { i } },
+        {
+          action: storeId ? 'store.put' : 'catalog.put',
+          target: { type: storeId ? 'store' : 'sku', id: storeId ?? `sku-${i}` },
+          ...(storeId ? { storeId } : {}),
+          before: null,
+          after: { i },
+        },
         at,
       );
       seeded.push(record);

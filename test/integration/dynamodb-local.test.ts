@@ -70,11 +70,21 @@ describe('DynamoDB Local', () => {
     for (const id of Object.keys(tables) as TableId[]) {
       const spec: TableSpec = tables[id];
       const { Table } = await t.client.send(new DescribeTableCommand({ TableName: t.names[id] }));
-      const indexes = (Table?.GlobalSecondaryIndexes ?? []).map((i) => ({ name: i.IndexName, keys: i.KeySchema, projection: i.Projection, status: i.IndexStatus }));
+      const indexes = (Table?.GlobalSecondaryIndexes ?? []).map((i) => ({
+        name: i.IndexName,
+        keys: i.KeySchema,
+        projection: i.Projection,
+        status: i.IndexStatus,
+      }));
       const expected = Object.entries(spec.globalSecondaryIndexes ?? {}).map(([name, index]) => ({
         name,
-        keys: [{ AttributeName: index.partitionKey, KeyType: 'HASH' }, ...(index.sortKey ? [{ AttributeName: index.sortKey, KeyType: 'RANGE' }] : [])],
-        projection: index.projection.length ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.projection] } : { ProjectionType: 'KEYS_ONLY' },
+        keys: [
+          { AttributeName: index.partitionKey, KeyType: 'HASH' },
+          ...(index.sortKey ? [{ AttributeName: index.sortKey, KeyType: 'RANGE' }] : []),
+        ],
+        projection: index.projection.length
+          ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.projection] }
+          : { ProjectionType: 'KEYS_ONLY' },
         status: 'ACTIVE',
       }));
       expect(indexes, id).toEqual(expected);
@@ -171,10 +181,7 @@ describe('DynamoDB Local', () => {
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(TransactionCanceledException);
-    expect((error as TransactionCanceledException).CancellationReasons?.map((r) => r.Code)).toEqual([
-      'None',
-      'ConditionalCheckFailed',
-    ]);
+    expect((error as TransactionCanceledException).CancellationReasons?.map((r) => r.Code)).toEqual(['None', 'ConditionalCheckFailed']);
     const { Item } = await t.doc.send(new GetCommand({ TableName: t.names.inventory, Key: a, ConsistentRead: true }));
     expect(Item?.available).toBe(5);
   });

@@ -24,7 +24,11 @@ let system: LocalSystem;
 const STORES = () => process.env[tables.stores.envVar]!;
 const ORDERS = () => process.env[tables.orders.envVar]!;
 const state = (id: string, event: Record<string, unknown> = {}) => system.runtime.invoke(id, { op: 'state', ...event }) as Promise<any>;
-const rejection = async (p: Promise<unknown>): Promise<any> => p.then(() => expect.unreachable('expected a rejection'), (e) => e);
+const rejection = async (p: Promise<unknown>): Promise<any> =>
+  p.then(
+    () => expect.unreachable('expected a rejection'),
+    (e) => e,
+  );
 
 beforeAll(async () => {
   system = await startLocalSystem({

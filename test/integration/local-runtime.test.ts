@@ -118,7 +118,11 @@ describe('HTTP API', () => {
   });
 
   it('answers unknown paths and methods with 404 ROUTE_NOT_FOUND problem+json', async () => {
-    for (const [method, path] of [['GET', '/v1/nope'], ['DELETE', '/v1/orders/o-1'], ['GET', '/v1/orders/o-1/cancel']] as const) {
+    for (const [method, path] of [
+      ['GET', '/v1/nope'],
+      ['DELETE', '/v1/orders/o-1'],
+      ['GET', '/v1/orders/o-1/cancel'],
+    ] as const) {
       const res = await fetch(`${system.url}${path}`, { method });
       expect(res.status).toBe(404);
       expect(res.headers.get('content-type')).toBe('application/problem+json');
@@ -196,7 +200,11 @@ describe('Step Functions over the SDK', () => {
   const start = async (input: Record<string, unknown>, name?: string) =>
     (
       await sfn.send(
-        new StartExecutionCommand({ stateMachineArn: arn(), name, input: JSON.stringify({ prepareFailures: 0, mode: 'wait', timeoutSeconds: 30, ...input }) }),
+        new StartExecutionCommand({
+          stateMachineArn: arn(),
+          name,
+          input: JSON.stringify({ prepareFailures: 0, mode: 'wait', timeoutSeconds: 30, ...input }),
+        }),
       )
     ).executionArn!;
   const finished = async (executionArn: string) => {
@@ -251,7 +259,9 @@ describe('Step Functions over the SDK', () => {
   it('fails the waiting task with the error name given to SendTaskFailure, which the ASL Catch matches', async () => {
     const orderId = uid('o');
     const executionArn = await start({ orderId });
-    await sfn.send(new SendTaskFailureCommand({ taskToken: await tokenOf(orderId), error: 'OrderCancelledByCustomer', cause: 'customer cancelled' }));
+    await sfn.send(
+      new SendTaskFailureCommand({ taskToken: await tokenOf(orderId), error: 'OrderCancelledByCustomer', cause: 'customer cancelled' }),
+    );
     const done = await finished(executionArn);
     expect(done.status).toBe('SUCCEEDED');
     expect(done.output).toMatchObject({ final: 'CANCELLED', error: { Error: 'OrderCancelledByCustomer', Cause: 'customer cancelled' } });
@@ -332,7 +342,13 @@ describe('EventBridge over the SDK', () => {
 
   it('rejects malformed entries one by one, as AWS does', async () => {
     const out = await events.send(
-      new PutEventsCommand({ Entries: [entry('OrderPaid', {}), { Source: 'test.orders', Detail: '{}', EventBusName: 'wandian-local' }, { ...entry('OrderPaid', {}), Detail: '[1]' }] }),
+      new PutEventsCommand({
+        Entries: [
+          entry('OrderPaid', {}),
+          { Source: 'test.orders', Detail: '{}', EventBusName: 'wandian-local' },
+          { ...entry('OrderPaid', {}), Detail: '[1]' },
+        ],
+      }),
     );
     expect(out.FailedEntryCount).toBe(2);
     expect(out.Entries!.map((e) => e.ErrorCode)).toEqual([undefined, 'InvalidArgument', 'MalformedDetail']);
@@ -340,7 +356,9 @@ describe('EventBridge over the SDK', () => {
 
   it('retries a failing delivery with backoff and dead-letters it after the last attempt', async () => {
     const out = await events.send(
-      new PutEventsCommand({ Entries: [entry('OrderPaid', { orderId: 'o-retry', failTimes: 2 }), entry('OrderPaid', { orderId: 'o-dead', failTimes: 9 })] }),
+      new PutEventsCommand({
+        Entries: [entry('OrderPaid', { orderId: 'o-retry', failTimes: 2 }), entry('OrderPaid', { orderId: 'o-dead', failTimes: 9 })],
+      }),
     );
     const [retried, dead] = out.Entries!.map((e) => e.EventId!);
     const deadBefore = system.bus.stats().deadLettered;
@@ -355,7 +373,9 @@ describe('EventBridge over the SDK', () => {
     system.bus.setFaults({ duplicate: true, reorder: true });
     try {
       const before = idsOf('onPaid').length;
-      const out = await events.send(new PutEventsCommand({ Entries: Array.from({ length: 8 }, (_, i) => entry('OrderPaid', { orderId: `o-dup-${i}` })) }));
+      const out = await events.send(
+        new PutEventsCommand({ Entries: Array.from({ length: 8 }, (_, i) => entry('OrderPaid', { orderId: `o-dup-${i}` })) }),
+      );
       await system.bus.idle();
       const delivered = idsOf('onPaid').slice(before);
       const sent = out.Entries!.map((e) => e.EventId!);
@@ -381,7 +401,10 @@ describe('the deployed wiring', () => {
   it('runs the order saga through every compensation when the payment wait times out (TimeoutSecondsPath)', async () => {
     const machines = new LocalStepFunctions({ runtime: recorders, region: 'us-east-1', retryIntervalMs: 1 });
     const orderId = uid('order');
-    const record = machines.startExecution({ stateMachineArn: machines.arns.orderSaga, input: JSON.stringify({ orderId, paymentTimeoutSeconds: 1 }) });
+    const record = machines.startExecution({
+      stateMachineArn: machines.arns.orderSaga,
+      input: JSON.stringify({ orderId, paymentTimeoutSeconds: 1 }),
+    });
     const done = await machines.waitForExecution(record.executionArn);
     expect(done.status).toBe('SUCCEEDED');
     const steps = fixtureStore()

@@ -19,12 +19,24 @@ let seq = 0;
 async function orderIn(status: OrderStatus, claimed = false): Promise<string> {
   const orderId = `ord_fulfil_${++seq}_${Date.now()}`;
   const order: Order = {
-    orderId, storeId: 'S1', region: 'east', customerId: 'c1', status: 'PENDING_PAYMENT',
+    orderId,
+    storeId: 'S1',
+    region: 'east',
+    customerId: 'c1',
+    status: 'PENDING_PAYMENT',
     items: [{ sku: 'A', name: 'A', quantity: 1, unitPrice: 100, lineTotal: 100 }],
     pricing: { subtotal: 100, discount: 0, total: 100, currency: 'CNY' },
-    appliedCoupons: [], rejectedCoupons: [], paymentMethod: 'CARD', createdAt: NOW, expiresAt: NOW,
-    history: [{ status: 'PENDING_PAYMENT', at: NOW }], reservation: [{ sku: 'A', quantity: 1 }], couponRedemptions: [],
-    stockState: 'RESERVED', couponsState: 'NONE', updatedAt: NOW,
+    appliedCoupons: [],
+    rejectedCoupons: [],
+    paymentMethod: 'CARD',
+    createdAt: NOW,
+    expiresAt: NOW,
+    history: [{ status: 'PENDING_PAYMENT', at: NOW }],
+    reservation: [{ sku: 'A', quantity: 1 }],
+    couponRedemptions: [],
+    stockState: 'RESERVED',
+    couponsState: 'NONE',
+    updatedAt: NOW,
   };
   await orders.place(order, new Map());
   // Through the store's own intent methods, so each status is reached along ORDER_TRANSITIONS.
@@ -54,10 +66,13 @@ describe('OrderStore.fulfil', () => {
     expect(again?.order.history.filter((h) => h.status === 'FULFILLED')).toHaveLength(1);
   });
 
-  it.each(['PENDING_PAYMENT', 'CANCELLED', 'EXPIRED', 'PAYMENT_FAILED', 'NEEDS_ATTENTION'] as OrderStatus[])('leaves a %s order as it is', async (status) => {
-    const orderId = await orderIn(status);
-    expect(await orders.fulfil(orderId, LATER)).toMatchObject({ applied: false, order: { status } });
-  });
+  it.each(['PENDING_PAYMENT', 'CANCELLED', 'EXPIRED', 'PAYMENT_FAILED', 'NEEDS_ATTENTION'] as OrderStatus[])(
+    'leaves a %s order as it is',
+    async (status) => {
+      const orderId = await orderIn(status);
+      expect(await orders.fulfil(orderId, LATER)).toMatchObject({ applied: false, order: { status } });
+    },
+  );
 
   it('refuses a PAID order that a refund has claimed', async () => {
     const orderId = await orderIn('PAID', true);

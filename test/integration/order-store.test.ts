@@ -59,10 +59,19 @@ beforeAll(async () => {
 
 describe('OrderStore', () => {
   it('reports every short line with what is available, and writes nothing', async () => {
-    const o = order([{ sku: 'A', quantity: 3 }, { sku: 'B', quantity: 2 }, { sku: 'NOPE', quantity: 1 }]);
+    const o = order([
+      { sku: 'A', quantity: 3 },
+      { sku: 'B', quantity: 2 },
+      { sku: 'NOPE', quantity: 1 },
+    ]);
     await expect(orders.place(o, new Map())).rejects.toMatchObject({
       code: 'INVENTORY_SHORTAGE',
-      extra: { shortages: [{ sku: 'B', requested: 2, available: 1 }, { sku: 'NOPE', requested: 1, available: 0 }] },
+      extra: {
+        shortages: [
+          { sku: 'B', requested: 2, available: 1 },
+          { sku: 'NOPE', requested: 1, available: 0 },
+        ],
+      },
     });
     expect(await orders.get(o.orderId)).toBeUndefined();
     expect(await level('A')).toMatchObject({ available: 10, reserved: 0 });
@@ -83,7 +92,11 @@ describe('OrderStore', () => {
     const o = order([{ sku: 'A', quantity: 4 }]);
     await orders.place(o, new Map());
     expect(await level('A')).toMatchObject({ available: 6, reserved: 4 });
-    const results = await Promise.all([orders.releaseStock(o.orderId, NOW), orders.releaseStock(o.orderId, NOW), orders.releaseStock(o.orderId, NOW)]);
+    const results = await Promise.all([
+      orders.releaseStock(o.orderId, NOW),
+      orders.releaseStock(o.orderId, NOW),
+      orders.releaseStock(o.orderId, NOW),
+    ]);
     expect(results.filter((r) => r.applied)).toHaveLength(1);
     expect(await level('A')).toMatchObject({ available: 10, reserved: 0, sold: 0 });
     // A released reservation can no longer be committed.
@@ -105,7 +118,15 @@ describe('OrderStore', () => {
   });
 
   it('redeems a coupon within its limits and gives it back once', async () => {
-    await coupons.put({ code: 'ONCE', type: 'AMOUNT_OFF', amountOff: 100, stackable: true, maxRedemptions: 1, perCustomerLimit: 1, updatedAt: NOW });
+    await coupons.put({
+      code: 'ONCE',
+      type: 'AMOUNT_OFF',
+      amountOff: 100,
+      stackable: true,
+      maxRedemptions: 1,
+      perCustomerLimit: 1,
+      updatedAt: NOW,
+    });
     const first = order([{ sku: 'A', quantity: 1 }], ['ONCE']);
     await orders.place(first, new Map([['ONCE', 1]]));
     const second = order([{ sku: 'A', quantity: 1 }], ['ONCE']);
@@ -120,7 +141,12 @@ describe('OrderStore', () => {
   });
 
   it('keeps a coupon redemption counter when the coupon definition is replaced', async () => {
-    await db.doc.send(new PutCommand({ TableName: db.names.coupons, Item: { code: 'KEEP', scope: 'COUPON', type: 'AMOUNT_OFF', amountOff: 1, stackable: true, redemptions: 7, updatedAt: NOW } }));
+    await db.doc.send(
+      new PutCommand({
+        TableName: db.names.coupons,
+        Item: { code: 'KEEP', scope: 'COUPON', type: 'AMOUNT_OFF', amountOff: 1, stackable: true, redemptions: 7, updatedAt: NOW },
+      }),
+    );
     const saved = await coupons.put({ code: 'KEEP', type: 'PERCENT_OFF', percentOff: 10, stackable: false, updatedAt: NOW });
     expect(saved).toMatchObject({ redemptions: 7, type: 'PERCENT_OFF', percentOff: 10 });
     expect(saved).not.toHaveProperty('amountOff');

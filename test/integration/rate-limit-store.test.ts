@@ -17,7 +17,9 @@ let seq = 0;
 const principal = () => `sub-${++seq}-${Date.now()}`;
 
 async function counter(limitId: string, sub: string, minute: number) {
-  const out = await db.doc.send(new GetCommand({ TableName: db.names.rateLimits, Key: { pk: rateCounterKey(limitId, sub, minute) }, ConsistentRead: true }));
+  const out = await db.doc.send(
+    new GetCommand({ TableName: db.names.rateLimits, Key: { pk: rateCounterKey(limitId, sub, minute) }, ConsistentRead: true }),
+  );
   return out.Item;
 }
 
@@ -33,7 +35,11 @@ describe('RateLimitStore.hit', () => {
     for (let i = 0; i < 5; i++) answers.push(await store.hit('topups', sub, 3, at(40)));
     expect(answers.map((a) => a.allowed)).toEqual([true, true, true, false, false]);
     expect(answers[3]!.retryAfterSeconds).toBe(20);
-    expect(await counter('topups', sub, MINUTE)).toEqual({ pk: `topups#${sub}#${MINUTE}`, hits: 3, expiresAt: rateWindow(at(40)).expiresAt });
+    expect(await counter('topups', sub, MINUTE)).toEqual({
+      pk: `topups#${sub}#${MINUTE}`,
+      hits: 3,
+      expiresAt: rateWindow(at(40)).expiresAt,
+    });
   });
 
   it('expires the counter (TTL expiresAt) 60 s after its window ends', async () => {

@@ -48,7 +48,7 @@ interface Expected {
 /** 60 orders over ~6 hours around midnight in Tokyo, each placed, then paid (maybe refunded) or ended unpaid; plus low-stock crossings. */
 function scenario(): { events: DomainEvent[]; expected: Expected } {
   const rnd = random(42);
-  const pick = <T,>(xs: T[]) => xs[Math.floor(rnd() * xs.length)]!;
+  const pick = <T>(xs: T[]) => xs[Math.floor(rnd() * xs.length)]!;
   const events: DomainEvent[] = [];
   const expected: Expected = { paid: 0, units: 0, revenue: 0, cancelled: 0, refunded: 0, placed: 0, redemptions: 0, lowStock: 0 };
   const t0 = Date.parse('2026-11-23T12:00:00Z');
@@ -56,7 +56,13 @@ function scenario(): { events: DomainEvent[]; expected: Expected } {
     const store = pick(STORES);
     const placedAt = new Date(t0 + Math.floor(rnd() * 6 * 3600_000)).toISOString();
     const skus = SKUS.filter(() => rnd() < 0.5);
-    const items = (skus.length ? skus : ['tea']).map((sku) => ({ sku, name: sku, quantity: 1 + Math.floor(rnd() * 3), unitPrice: 500, lineTotal: 0 }));
+    const items = (skus.length ? skus : ['tea']).map((sku) => ({
+      sku,
+      name: sku,
+      quantity: 1 + Math.floor(rnd() * 3),
+      unitPrice: 500,
+      lineTotal: 0,
+    }));
     for (const l of items) l.lineTotal = l.quantity * l.unitPrice;
     const subtotal = items.reduce((s, l) => s + l.lineTotal, 0);
     const coupon = rnd() < 0.3;
@@ -79,7 +85,14 @@ function scenario(): { events: DomainEvent[]; expected: Expected } {
       couponRedemptions: [],
       stockState: 'RESERVED',
       couponsState: 'NONE',
-      payment: { paymentId: `pay_${i}`, status: 'SUCCEEDED', amount: subtotal - discount, currency: 'CNY', occurredAt: placedAt, receivedAt: placedAt },
+      payment: {
+        paymentId: `pay_${i}`,
+        status: 'SUCCEEDED',
+        amount: subtotal - discount,
+        currency: 'CNY',
+        occurredAt: placedAt,
+        receivedAt: placedAt,
+      },
       refundId: `rf_${i}`,
       updatedAt: placedAt,
     };
@@ -107,7 +120,16 @@ function scenario(): { events: DomainEvent[]; expected: Expected } {
   for (const [i, store] of STORES.entries()) {
     const at = new Date(t0 + i * 600_000).toISOString();
     events.push(
-      domainEvent('InventoryLow', { schemaVersion: 1, eventId: `InventoryLow:${store.storeId}:tea:${at}`, occurredAt: at, storeId: store.storeId, region: store.region, sku: 'tea', available: 2, lowStockThreshold: 3 }),
+      domainEvent('InventoryLow', {
+        schemaVersion: 1,
+        eventId: `InventoryLow:${store.storeId}:tea:${at}`,
+        occurredAt: at,
+        storeId: store.storeId,
+        region: store.region,
+        sku: 'tea',
+        available: 2,
+        lowStockThreshold: 3,
+      }),
     );
     expected.lowStock++;
   }
@@ -155,7 +177,9 @@ async function snapshot(db: FreshTables) {
     return items;
   };
   const key = (i: Record<string, unknown>) => `${i.pk ?? i.scope} ${i.sk}`;
-  const reports = (await scan(db.names.reports)).filter((i) => !String(i.pk).startsWith('EVENT#')).sort((a, b) => key(a).localeCompare(key(b)));
+  const reports = (await scan(db.names.reports))
+    .filter((i) => !String(i.pk).startsWith('EVENT#'))
+    .sort((a, b) => key(a).localeCompare(key(b)));
   const alerts = (await scan(db.names.alerts))
     .map(({ recordedAt, notifiedAt, expiresAt, ...rest }) => rest)
     .sort((a, b) => key(a).localeCompare(key(b)));
@@ -168,7 +192,9 @@ async function seedStores(db: FreshTables) {
 }
 
 const sumOf = (rows: Record<string, unknown>[], pkPrefix: string, skPrefix: string, field: string) =>
-  rows.filter((r) => String(r.pk).startsWith(pkPrefix) && String(r.sk).startsWith(skPrefix)).reduce((n, r) => n + ((r[field] as number | undefined) ?? 0), 0);
+  rows
+    .filter((r) => String(r.pk).startsWith(pkPrefix) && String(r.sk).startsWith(skPrefix))
+    .reduce((n, r) => n + ((r[field] as number | undefined) ?? 0), 0);
 
 const { events, expected } = scenario();
 let ordered: Awaited<ReturnType<typeof snapshot>>;

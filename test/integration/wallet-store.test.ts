@@ -105,7 +105,12 @@ describe('WalletStore', () => {
     expect((await wallets.get('w5'))?.balance).toBe(600);
     const provider = walletProvider(wallets);
     const refund = { orderId: order.orderId, customerId: 'w5', paymentId: walletPaymentId(order.orderId), amount: 400, currency: 'CNY' };
-    await Promise.all([wallets.creditOrder(order.orderId, NOW), wallets.creditOrder(order.orderId, NOW), provider.refund(refund), provider.refund(refund)]);
+    await Promise.all([
+      wallets.creditOrder(order.orderId, NOW),
+      wallets.creditOrder(order.orderId, NOW),
+      provider.refund(refund),
+      provider.refund(refund),
+    ]);
     expect((await wallets.get('w5'))?.balance).toBe(1000);
     expect((await orders.get(order.orderId))?.walletDebit).toBe('CREDITED');
   });

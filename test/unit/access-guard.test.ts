@@ -6,13 +6,23 @@ import { describe, expect, it } from 'vitest';
 import { accessPolicy, deniedReason } from '../../local/access-guard.ts';
 import { functions } from '../../lib/wiring.ts';
 
-const tableNames = { orders: 't-orders', idempotency: 't-idem', inventory: 't-inv', coupons: 't-coupons', stores: 't-stores', catalog: 't-catalog', rateLimits: 't-rl', audit: 't-audit' } as const;
+const tableNames = {
+  orders: 't-orders',
+  idempotency: 't-idem',
+  inventory: 't-inv',
+  coupons: 't-coupons',
+  stores: 't-stores',
+  catalog: 't-catalog',
+  rateLimits: 't-rl',
+  audit: 't-audit',
+} as const;
 const stateMachineArns = {
   orderSaga: 'arn:aws:states:us-east-1:000000000000:stateMachine:wandian-local-orderSaga',
   refundSaga: 'arn:aws:states:us-east-1:000000000000:stateMachine:wandian-local-refundSaga',
   recoverOrder: 'arn:aws:states:us-east-1:000000000000:stateMachine:wandian-local-recoverOrder',
 };
-const policy = (id: keyof typeof functions) => accessPolicy(id, functions[id], { tableNames, stateMachineArns, account: '000000000000', region: 'us-east-1' });
+const policy = (id: keyof typeof functions) =>
+  accessPolicy(id, functions[id], { tableNames, stateMachineArns, account: '000000000000', region: 'us-east-1' });
 
 describe('local access guard', () => {
   const create = policy('createOrder');
@@ -28,27 +38,47 @@ describe('local access guard', () => {
   });
 
   it('checks every item of a transaction', () => {
-    const ok = { TransactItems: [{ Put: { TableName: 't-orders' } }, { Update: { TableName: 't-inv' } }, { ConditionCheck: { TableName: 't-catalog' } }] };
+    const ok = {
+      TransactItems: [
+        { Put: { TableName: 't-orders' } },
+        { Update: { TableName: 't-inv' } },
+        { ConditionCheck: { TableName: 't-catalog' } },
+      ],
+    };
     expect(deniedReason(create, 'DynamoDB', 'TransactWriteItems', { TransactItems: ok.TransactItems.slice(0, 2) })).toBeUndefined();
     expect(deniedReason(create, 'DynamoDB', 'TransactWriteItems', ok)).toContain('dynamodb:ConditionCheckItem'); // catalog: read
-    expect(deniedReason(create, 'DynamoDB', 'TransactGetItems', { TransactItems: [{ Get: { TableName: 't-audit' } }] })).toContain('dynamodb:GetItem');
+    expect(deniedReason(create, 'DynamoDB', 'TransactGetItems', { TransactItems: [{ Get: { TableName: 't-audit' } }] })).toContain(
+      'dynamodb:GetItem',
+    );
   });
 
   it('allows index queries only for declared indexes', () => {
     const audit = policy('getAudit');
     expect(deniedReason(audit, 'DynamoDB', 'Query', { TableName: 't-audit', IndexName: 'byActor' })).toBeUndefined();
     expect(deniedReason(audit, 'DynamoDB', 'Query', { TableName: 't-audit' })).toBeUndefined();
-    expect(deniedReason(policy('getOrder'), 'DynamoDB', 'Query', { TableName: 't-orders', IndexName: 'openOrders' })).toContain('dynamodb:Query');
+    expect(deniedReason(policy('getOrder'), 'DynamoDB', 'Query', { TableName: 't-orders', IndexName: 'openOrders' })).toContain(
+      'dynamodb:Query',
+    );
   });
 
   it('allows StartExecution / DescribeExecution only on the declared state machines, events only with publishesEvents', () => {
     expect(deniedReason(create, 'SFN', 'StartExecution', { stateMachineArn: stateMachineArns.orderSaga })).toBeUndefined();
-    expect(deniedReason(create, 'SFN', 'StartExecution', { stateMachineArn: stateMachineArns.refundSaga })).toContain('states:StartExecution');
+    expect(deniedReason(create, 'SFN', 'StartExecution', { stateMachineArn: stateMachineArns.refundSaga })).toContain(
+      'states:StartExecution',
+    );
     expect(deniedReason(create, 'SFN', 'SendTaskSuccess', {})).toContain('states:SendTaskSuccess');
     expect(deniedReason(policy('cancelOrder'), 'SFN', 'SendTaskFailure', {})).toBeUndefined();
     const reconcile = policy('reconcile');
-    expect(deniedReason(reconcile, 'SFN', 'DescribeExecution', { executionArn: `${stateMachineArns.recoverOrder.replace('stateMachine', 'execution')}:o-1` })).toBeUndefined();
-    expect(deniedReason(create, 'SFN', 'DescribeExecution', { executionArn: `${stateMachineArns.orderSaga.replace('stateMachine', 'execution')}:o-1` })).toContain('states:DescribeExecution');
+    expect(
+      deniedReason(reconcile, 'SFN', 'DescribeExecution', {
+        executionArn: `${stateMachineArns.recoverOrder.replace('stateMachine', 'execution')}:o-1`,
+      }),
+    ).toBeUndefined();
+    expect(
+      deniedReason(create, 'SFN', 'DescribeExecution', {
+        executionArn: `${stateMachineArns.orderSaga.replace('stateMachine', 'execution')}:o-1`,
+      }),
+    ).toContain('states:DescribeExecution');
     expect(deniedReason(create, 'EventBridge', 'PutEvents', {})).toBeUndefined();
     expect(deniedReason(policy('getOrder'), 'EventBridge', 'PutEvents', {})).toContain('events:PutEvents');
   });

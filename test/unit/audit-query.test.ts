@@ -24,9 +24,16 @@ describe('parseAuditQuery', () => {
 
   it('takes filters, a lone from (until now) and a lone to (24 h before it), normalized', () => {
     expect(parseAuditQuery({ actor: 'u-1', storeId: 'S1', from: '2026-11-20T00:00Z', limit: '3' }, NOW)).toEqual({
-      from: '2026-11-20T00:00:00.000Z', to: '2026-11-23T10:00:00.000Z', actor: 'u-1', storeId: 'S1', limit: 3,
+      from: '2026-11-20T00:00:00.000Z',
+      to: '2026-11-23T10:00:00.000Z',
+      actor: 'u-1',
+      storeId: 'S1',
+      limit: 3,
     });
-    expect(parseAuditQuery({ to: '2026-11-21T00:00:00Z' }, NOW)).toMatchObject({ from: '2026-11-20T00:00:00.000Z', to: '2026-11-21T00:00:00.000Z' });
+    expect(parseAuditQuery({ to: '2026-11-21T00:00:00Z' }, NOW)).toMatchObject({
+      from: '2026-11-20T00:00:00.000Z',
+      to: '2026-11-21T00:00:00.000Z',
+    });
   });
 
   it.each([
@@ -44,24 +51,33 @@ describe('parseAuditQuery', () => {
     expect(parseAuditQuery({ from: '2026-10-01T00:00:00Z', to: '2026-11-01T00:00:00Z' }, NOW).to).toBe('2026-11-01T00:00:00.000Z');
   });
 
-  it.each([[{ limit: '0' }], [{ limit: '101' }], [{ limit: '2.5' }], [{ limit: 'x' }], [{ actor: 'a b' }], [{ storeId: '../x' }], [{ region: 'east' }]])(
-    'refuses %j with VALIDATION_FAILED',
-    (params) => {
-      expect(code(() => parseAuditQuery(params, NOW))).toBe('VALIDATION_FAILED');
-    },
-  );
+  it.each([
+    [{ limit: '0' }],
+    [{ limit: '101' }],
+    [{ limit: '2.5' }],
+    [{ limit: 'x' }],
+    [{ actor: 'a b' }],
+    [{ storeId: '../x' }],
+    [{ region: 'east' }],
+  ])('refuses %j with VALIDATION_FAILED', (params) => {
+    expect(code(() => parseAuditQuery(params, NOW))).toBe('VALIDATION_FAILED');
+  });
 });
 
 describe('nextToken', () => {
   const q = { from: '2026-11-22T10:00:00.000Z', to: '2026-11-23T10:00:00.000Z', actor: 'u-1' };
   const before = '2026-11-23T09:00:00.000Z#req-1#store.put';
 
-  it('round-trips the query and cursor, and a later page keeps the first page\'s range', () => {
+  it("round-trips the query and cursor, and a later page keeps the first page's range", () => {
     const token = encodeNextToken(q, before);
     expect(token).toMatch(/^[A-Za-z0-9_-]+$/);
     expect(decodeNextToken(token)).toEqual({ q, before });
     // An hour later, the default range would have moved: the token's range holds.
-    expect(parseAuditQuery({ actor: 'u-1', nextToken: token, limit: '10' }, new Date('2026-11-23T11:00:00Z'))).toEqual({ ...q, limit: 10, before });
+    expect(parseAuditQuery({ actor: 'u-1', nextToken: token, limit: '10' }, new Date('2026-11-23T11:00:00Z'))).toEqual({
+      ...q,
+      limit: 10,
+      before,
+    });
     expect(parseAuditQuery({ actor: 'u-1', from: '2026-11-22T10:00:00Z', nextToken: token }, NOW)).toMatchObject({ before });
   });
 
@@ -81,13 +97,22 @@ describe('nextToken', () => {
 
 describe('auditDays', () => {
   it('lists the UTC days of [from, upper) newest first', () => {
-    expect(auditDays('2026-11-20T23:59:59.999Z', '2026-11-23T00:00:00.001Z')).toEqual(['2026-11-23', '2026-11-22', '2026-11-21', '2026-11-20']);
+    expect(auditDays('2026-11-20T23:59:59.999Z', '2026-11-23T00:00:00.001Z')).toEqual([
+      '2026-11-23',
+      '2026-11-22',
+      '2026-11-21',
+      '2026-11-20',
+    ]);
     expect(auditDays('2026-11-22T10:00:00.000Z', '2026-11-23T10:00:00.000Z')).toEqual(['2026-11-23', '2026-11-22']);
   });
 
-  it('leaves out the day `to` starts when it is exactly midnight, but keeps a cursor\'s day', () => {
+  it("leaves out the day `to` starts when it is exactly midnight, but keeps a cursor's day", () => {
     expect(auditDays('2026-11-21T00:00:00.000Z', '2026-11-23T00:00:00.000Z')).toEqual(['2026-11-22', '2026-11-21']);
-    expect(auditDays('2026-11-21T00:00:00.000Z', '2026-11-23T00:00:00.000Z#r#store.put')).toEqual(['2026-11-23', '2026-11-22', '2026-11-21']);
+    expect(auditDays('2026-11-21T00:00:00.000Z', '2026-11-23T00:00:00.000Z#r#store.put')).toEqual([
+      '2026-11-23',
+      '2026-11-22',
+      '2026-11-21',
+    ]);
   });
 
   it('covers a month across a month boundary', () => {
@@ -99,7 +124,11 @@ describe('auditDays', () => {
 
 describe('unchangedCondition', () => {
   it('requires a new item to be absent', () => {
-    expect(unchangedCondition(undefined, ['storeId'])).toEqual({ expression: 'attribute_not_exists(#u0)', names: { '#u0': 'storeId' }, values: {} });
+    expect(unchangedCondition(undefined, ['storeId'])).toEqual({
+      expression: 'attribute_not_exists(#u0)',
+      names: { '#u0': 'storeId' },
+      values: {},
+    });
   });
 
   it('requires every read attribute unchanged and optional ones still absent', () => {

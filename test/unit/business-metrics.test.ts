@@ -32,7 +32,11 @@ async function emitted(fn: () => void): Promise<{ emf: any[]; stderr: string }> 
   const handler = middy(async () => fn()).use(m.flushMetrics());
   await handler({}, { functionName: 'test' } as never);
   vi.restoreAllMocks();
-  const emf = out.join('').split('\n').filter((l) => l.includes('_aws')).map((l) => JSON.parse(l));
+  const emf = out
+    .join('')
+    .split('\n')
+    .filter((l) => l.includes('_aws'))
+    .map((l) => JSON.parse(l));
   return { emf, stderr: err.join('') };
 }
 
@@ -41,11 +45,16 @@ const directive = (emf: any[], name: string) => emf.find((d) => name in d)?._aws
 
 describe('business metrics', () => {
   it('counts a paid order and adds its total to Revenue per currency, in namespace Wandian', async () => {
-    const { emf } = await emitted(() => m.recordOrderStatus({ status: 'PAID', pricing: { subtotal: 3750, discount: 500, total: 3250, currency: 'CNY' } }));
+    const { emf } = await emitted(() =>
+      m.recordOrderStatus({ status: 'PAID', pricing: { subtotal: 3750, discount: 500, total: 3250, currency: 'CNY' } }),
+    );
     expect(metricValue(emf, orderStatusMetric.PAID)).toBe(1);
     expect(directive(emf, orderStatusMetric.PAID)).toMatchObject({ Namespace: 'Wandian', Dimensions: [['service']] });
     expect(metricValue(emf, businessMetrics.revenue)).toBe(3250);
-    expect(directive(emf, businessMetrics.revenue)).toMatchObject({ Namespace: 'Wandian', Dimensions: [expect.arrayContaining(['service', 'currency'])] });
+    expect(directive(emf, businessMetrics.revenue)).toMatchObject({
+      Namespace: 'Wandian',
+      Dimensions: [expect.arrayContaining(['service', 'currency'])],
+    });
     expect(emf.find((d) => businessMetrics.revenue in d)).toMatchObject({ service: 'wandian', currency: 'CNY' });
   });
 

@@ -60,7 +60,13 @@ describe('correlation id', () => {
     const task = taskHandler('CommitReservation', async ({ orderId }: { orderId: string }) => ({ orderId }));
     await task({ orderId: 'ord_task' }, context('commitReservation'));
     const done = lines.find((l) => l.message === 'task done');
-    expect(done).toMatchObject({ level: 'INFO', correlation_id: 'ord_task', orderId: 'ord_task', task: 'CommitReservation', function_name: 'commitReservation' });
+    expect(done).toMatchObject({
+      level: 'INFO',
+      correlation_id: 'ord_task',
+      orderId: 'ord_task',
+      task: 'CommitReservation',
+      function_name: 'commitReservation',
+    });
     expect(logger.getCorrelationId()).toBeUndefined();
   });
 

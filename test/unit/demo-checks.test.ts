@@ -14,10 +14,24 @@ const chain = planChain(new Rng(1), { stores: 4, skus: 3, flashUnits: 1 });
 const store = chain.stores[0]!;
 
 /** A final order as GET /v1/orders/{id} returns it (fen). */
-function order(id: string, o: { status: string; customerId?: string; total?: number; discount?: number; paymentMethod?: string; applied?: { code: string; type: string; amountOff: number }[] }) {
+function order(
+  id: string,
+  o: {
+    status: string;
+    customerId?: string;
+    total?: number;
+    discount?: number;
+    paymentMethod?: string;
+    applied?: { code: string; type: string; amountOff: number }[];
+  },
+) {
   const discount = o.discount ?? 0;
   const total = o.total ?? 1000;
-  const history = [{ status: 'PENDING_PAYMENT' }, ...(['PAID', 'FULFILLED', 'REFUNDED'].includes(o.status) ? [{ status: 'PAID' }] : []), ...(o.status === 'PAID' ? [] : [{ status: o.status }])];
+  const history = [
+    { status: 'PENDING_PAYMENT' },
+    ...(['PAID', 'FULFILLED', 'REFUNDED'].includes(o.status) ? [{ status: 'PAID' }] : []),
+    ...(o.status === 'PAID' ? [] : [{ status: o.status }]),
+  ];
   return {
     orderId: id,
     storeId: store.storeId,
@@ -36,9 +50,18 @@ function order(id: string, o: { status: string; customerId?: string; total?: num
 
 function run(orders: ReturnType<typeof order>[], wallets: WalletPlan[], balances: Map<string, number>) {
   const stats = new TrafficStats();
-  for (const o of orders) stats.placed.set(o.orderId, { orderId: o.orderId, scenario: 'PAY' as Scenario, storeId: o.storeId, created: o, dispositions: [] });
+  for (const o of orders)
+    stats.placed.set(o.orderId, { orderId: o.orderId, scenario: 'PAY' as Scenario, storeId: o.storeId, created: o, dispositions: [] });
   const settled = { orders: new Map(orders.map((o) => [o.orderId, o])), pending: [], ms: 0 };
-  const verdict = verify({ chain, stats, settled, inventory: [], wallets, balances, readSide: { differences: [], ms: 0, rounds: 1, summary: '' } });
+  const verdict = verify({
+    chain,
+    stats,
+    settled,
+    inventory: [],
+    wallets,
+    balances,
+    readSide: { differences: [], ms: 0, rounds: 1, summary: '' },
+  });
   return (prefix: string) => verdict.checks.find((c) => c.name.startsWith(prefix))!;
 }
 
@@ -85,11 +108,21 @@ describe('demo report check', () => {
   const read = (paidOrders: number, alerted: boolean): ReadSide => ({
     from: '',
     to: '',
-    sales: [{ scope: scopes.sales[0]!, rows: [{ hour: 'h', orders: paidOrders, units: paidOrders, revenue: 1000 * paidOrders, discount: 0, cancelled: 1, refunded: 0 }] }],
+    sales: [
+      {
+        scope: scopes.sales[0]!,
+        rows: [{ hour: 'h', orders: paidOrders, units: paidOrders, revenue: 1000 * paidOrders, discount: 0, cancelled: 1, refunded: 0 }],
+      },
+    ],
     funnels: [{ scope: scopes.funnels[0]!, placed: 2, paid: 1, conversion: 0.5, p50: 1, p95: 1 }],
     skuUnits: new Map([[chain.skus[0]!.sku, 1]]),
     coupons: new Map(),
-    alerts: { count: alerted ? 1 : 0, storesAtLimit: 0, keys: new Set(alerted ? [`${store.storeId}|${chain.skus[0]!.sku}`] : []), newest: [] },
+    alerts: {
+      count: alerted ? 1 : 0,
+      storesAtLimit: 0,
+      keys: new Set(alerted ? [`${store.storeId}|${chain.skus[0]!.sku}`] : []),
+      newest: [],
+    },
   });
 
   it('finds no difference when the reports count each event once and every low stock has its alert', () => {

@@ -7,11 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import {
-  InvalidEventPatternError,
-  matchesEventPattern,
-  parseEventPattern,
-} from '../../local/event-pattern.ts';
+import { InvalidEventPatternError, matchesEventPattern, parseEventPattern } from '../../local/event-pattern.ts';
 
 interface Case {
   name: string;
@@ -34,7 +30,8 @@ const mainRoot = (): string | undefined => {
   }
 };
 const corpusPath =
-  [repoRoot, mainRoot()].map((root) => root && resolve(root, '..', ...CORPUS)).find((p) => p && existsSync(p)) ?? resolve(repoRoot, '..', ...CORPUS);
+  [repoRoot, mainRoot()].map((root) => root && resolve(root, '..', ...CORPUS)).find((p) => p && existsSync(p)) ??
+  resolve(repoRoot, '..', ...CORPUS);
 const corpus: Case[] = existsSync(corpusPath) ? (JSON.parse(readFileSync(corpusPath, 'utf8')) as Case[]) : [];
 
 describe('EventBridge pattern conformance corpus', () => {
@@ -147,14 +144,44 @@ describe('array consistency (event-ruler)', () => {
 
   it('matches several fields of an array of objects within one element only', () => {
     const pattern = { detail: { items: { sku: ['a'], qty: [1] } } };
-    expect(matches(pattern, { detail: { items: [{ sku: 'a', qty: 2 }, { sku: 'b', qty: 1 }] } })).toBe(false);
-    expect(matches(pattern, { detail: { items: [{ sku: 'b', qty: 2 }, { sku: 'a', qty: 1 }] } })).toBe(true);
+    expect(
+      matches(pattern, {
+        detail: {
+          items: [
+            { sku: 'a', qty: 2 },
+            { sku: 'b', qty: 1 },
+          ],
+        },
+      }),
+    ).toBe(false);
+    expect(
+      matches(pattern, {
+        detail: {
+          items: [
+            { sku: 'b', qty: 2 },
+            { sku: 'a', qty: 1 },
+          ],
+        },
+      }),
+    ).toBe(true);
   });
 
   it('keeps nested arrays consistent at every level', () => {
     const pattern = { detail: { orders: { lines: { sku: ['a'], qty: [2] } } } };
     const split = { detail: { orders: [{ lines: [{ sku: 'a', qty: 1 }] }, { lines: [{ sku: 'b', qty: 2 }] }] } };
-    const together = { detail: { orders: [{ lines: [{ sku: 'b', qty: 1 }] }, { lines: [{ sku: 'x', qty: 9 }, { sku: 'a', qty: 2 }] }] } };
+    const together = {
+      detail: {
+        orders: [
+          { lines: [{ sku: 'b', qty: 1 }] },
+          {
+            lines: [
+              { sku: 'x', qty: 9 },
+              { sku: 'a', qty: 2 },
+            ],
+          },
+        ],
+      },
+    };
     expect(matches(pattern, split)).toBe(false);
     expect(matches(pattern, together)).toBe(true);
   });
@@ -186,9 +213,13 @@ describe('array consistency (event-ruler)', () => {
       ],
     });
     // event1: the ACTIVE task has no interfaceName; only the other task has one.
-    const event1 = { requestContext: { taskInstances: [task('ACTIVE', 'XXXXXXXXXXXX'), task('InACTIVE', 'SomeRandom', 'Dummy.DummyDumDum')] } };
+    const event1 = {
+      requestContext: { taskInstances: [task('ACTIVE', 'XXXXXXXXXXXX'), task('InACTIVE', 'SomeRandom', 'Dummy.DummyDumDum')] },
+    };
     // event2: both tasks have one.
-    const event2 = { requestContext: { taskInstances: [task('ACTIVE', 'XXXXXXXXXXXX', 'XXXX.X'), task('InACTIVE', 'SomeRandom', 'XXXX.X')] } };
+    const event2 = {
+      requestContext: { taskInstances: [task('ACTIVE', 'XXXXXXXXXXXX', 'XXXX.X'), task('InACTIVE', 'SomeRandom', 'XXXX.X')] },
+    };
     expect(matches(rule('interfaceName'), event1)).toBe(true);
     expect(matches(rule('abc'), event1)).toBe(true);
     expect(matches(rule('interfaceName'), event2)).toBe(false);
@@ -214,7 +245,16 @@ describe('array consistency (event-ruler)', () => {
 
   it('exists: false or a value, per element', () => {
     const pattern = { detail: { lines: { sku: ['a'], tag: [{ exists: false }, 'x'] } } };
-    expect(matches(pattern, { detail: { lines: [{ sku: 'b', tag: 'y' }, { sku: 'a', tag: 'x' }] } })).toBe(true);
+    expect(
+      matches(pattern, {
+        detail: {
+          lines: [
+            { sku: 'b', tag: 'y' },
+            { sku: 'a', tag: 'x' },
+          ],
+        },
+      }),
+    ).toBe(true);
     expect(matches(pattern, { detail: { lines: [{ sku: 'a', tag: 'y' }, { sku: 'b' }] } })).toBe(false);
     expect(matches(pattern, { detail: { lines: [{ sku: 'b', tag: 'y' }, { sku: 'a' }] } })).toBe(true);
   });

@@ -60,7 +60,14 @@ const order: Order = {
   couponRedemptions: [],
   stockState: 'COMMITTED',
   couponsState: 'REDEEMED',
-  payment: { paymentId: 'pay_1', status: 'SUCCEEDED', amount: 1500, currency: 'CNY', occurredAt: '2026-11-23T08:00:29.000Z', receivedAt: '2026-11-23T08:00:30.000Z' },
+  payment: {
+    paymentId: 'pay_1',
+    status: 'SUCCEEDED',
+    amount: 1500,
+    currency: 'CNY',
+    occurredAt: '2026-11-23T08:00:29.000Z',
+    receivedAt: '2026-11-23T08:00:30.000Z',
+  },
   updatedAt: '2026-11-23T08:00:30.000Z',
 };
 
@@ -68,7 +75,14 @@ describe('event builders', () => {
   it('emits one CouponRedeemed per applied coupon with a deterministic id and the discount it gave', () => {
     const events = couponsRedeemed(order);
     expect(events.map((e) => e.detail)).toEqual([
-      expect.objectContaining({ eventId: 'ord_1:CouponRedeemed:OFF3', code: 'OFF3', couponType: 'AMOUNT_OFF', discount: 300, currency: 'CNY', occurredAt: order.createdAt }),
+      expect.objectContaining({
+        eventId: 'ord_1:CouponRedeemed:OFF3',
+        code: 'OFF3',
+        couponType: 'AMOUNT_OFF',
+        discount: 300,
+        currency: 'CNY',
+        occurredAt: order.createdAt,
+      }),
       expect.objectContaining({ eventId: 'ord_1:CouponRedeemed:GIFT', code: 'GIFT', couponType: 'FREE_ITEM', discount: 0 }),
     ]);
     expect(couponsRedeemed(order)).toEqual(events);
@@ -77,20 +91,45 @@ describe('event builders', () => {
   it.each([
     ['OrderPlaced', orderPlaced(order)],
     ['OrderPaid', orderPaid(order)],
-    ['OrderCancelled', orderCancelled({ ...order, history: [...order.history, { status: 'EXPIRED', at: '2026-11-23T08:15:00.000Z' }] }, 'EXPIRED')],
+    [
+      'OrderCancelled',
+      orderCancelled({ ...order, history: [...order.history, { status: 'EXPIRED', at: '2026-11-23T08:15:00.000Z' }] }, 'EXPIRED'),
+    ],
     ['OrderRefunded', orderRefunded({ ...order, refundId: 'rf_1' })],
     ['CouponRedeemed', couponsRedeemed(order)[0]!],
   ] as const)('builds %s details that their schema accepts without dropping a field', (type, event) => {
     expect(event.type).toBe(type);
     expect(eventDetailSchemas[type].parse(event.detail)).toEqual(event.detail);
-    const envelope = { version: '0', id: 'x', 'detail-type': type, source: eventSource[type], account: '1', time: '2026-11-23T08:00:00Z', region: 'ap-east-1', resources: [], detail: event.detail };
+    const envelope = {
+      version: '0',
+      id: 'x',
+      'detail-type': type,
+      source: eventSource[type],
+      account: '1',
+      time: '2026-11-23T08:00:00Z',
+      region: 'ap-east-1',
+      resources: [],
+      detail: event.detail,
+    };
     expect(eventEnvelopeSchema(type).safeParse(envelope).success).toBe(true);
   });
 
   it('rejects an envelope whose detail breaks the schema', () => {
     const detail = { ...orderPaid(order).detail, total: -1 };
-    const envelope = { version: '0', id: 'x', 'detail-type': 'OrderPaid', source: 'wandian.orders', account: '1', time: '2026-11-23T08:00:00Z', region: 'r', resources: [], detail };
+    const envelope = {
+      version: '0',
+      id: 'x',
+      'detail-type': 'OrderPaid',
+      source: 'wandian.orders',
+      account: '1',
+      time: '2026-11-23T08:00:00Z',
+      region: 'r',
+      resources: [],
+      detail,
+    };
     expect(eventEnvelopeSchema('OrderPaid').safeParse(envelope).success).toBe(false);
-    expect(eventEnvelopeSchema('OrderPaid').safeParse({ ...envelope, source: 'wandian.inventory', detail: orderPaid(order).detail }).success).toBe(false);
+    expect(
+      eventEnvelopeSchema('OrderPaid').safeParse({ ...envelope, source: 'wandian.inventory', detail: orderPaid(order).detail }).success,
+    ).toBe(false);
   });
 });

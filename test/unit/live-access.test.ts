@@ -87,7 +87,9 @@ describe('liveAccess: ?storeId=', () => {
 
 describe('authorizer context', () => {
   it('is {sub, groups, scope} as strings, space-separated, from verified claims', () => {
-    expect(authorizerContext({ sub: 'alice', 'cognito:groups': ['customer', 'storeStaff'], scope: 'aws.cognito.signin.user.admin', iss: 'x' })).toEqual({
+    expect(
+      authorizerContext({ sub: 'alice', 'cognito:groups': ['customer', 'storeStaff'], scope: 'aws.cognito.signin.user.admin', iss: 'x' }),
+    ).toEqual({
       sub: 'alice',
       groups: 'customer storeStaff',
       scope: 'aws.cognito.signin.user.admin',
@@ -113,7 +115,9 @@ describe('authorizer context', () => {
 
   it('rides on every route event of the connection locally, as API Gateway passes a REQUEST authorizer’s context', () => {
     const authorizer = { principalId: 'alice', ...authorizerContext({ sub: 'alice', 'cognito:groups': ['customer'] }) };
-    const disconnect = toWebSocketEvent('$disconnect', 'conn=', 0, undefined, { statusCode: 1000, reason: '' }, authorizer) as { requestContext: { authorizer?: unknown } };
+    const disconnect = toWebSocketEvent('$disconnect', 'conn=', 0, undefined, { statusCode: 1000, reason: '' }, authorizer) as {
+      requestContext: { authorizer?: unknown };
+    };
     expect(disconnect.requestContext.authorizer).toEqual({ principalId: 'alice', sub: 'alice', groups: 'customer', scope: '' });
     expect(livePrincipal(disconnect.requestContext.authorizer)).toEqual({ sub: 'alice', roles: ['customer'], scopes: [] });
   });

@@ -36,17 +36,14 @@ describe('subscriptionFrom', () => {
     [{ orderId: 'bad id!' }],
     [{ storeId: 'bad id!' }],
     [{ orderId: 'ord_1', extra: 'x' }],
-  ])(
-    'refuses %j with VALIDATION_FAILED',
-    (query) => {
-      expect(() => subscriptionFrom(query as Record<string, string>)).toThrowError(DomainError);
-      try {
-        subscriptionFrom(query as Record<string, string>);
-      } catch (e) {
-        expect((e as DomainError).code).toBe('VALIDATION_FAILED');
-      }
-    },
-  );
+  ])('refuses %j with VALIDATION_FAILED', (query) => {
+    expect(() => subscriptionFrom(query as Record<string, string>)).toThrowError(DomainError);
+    try {
+      subscriptionFrom(query as Record<string, string>);
+    } catch (e) {
+      expect((e as DomainError).code).toBe('VALIDATION_FAILED');
+    }
+  });
 });
 
 describe('currentStatus', () => {
@@ -58,7 +55,11 @@ describe('currentStatus', () => {
   });
 
   it('grows its version with every status change', () => {
-    const refunded = { ...order, status: 'REFUNDED' as const, history: [...order.history, { status: 'REFUNDED' as const, at: '2026-11-23T10:05:00.000Z' }] };
+    const refunded = {
+      ...order,
+      status: 'REFUNDED' as const,
+      history: [...order.history, { status: 'REFUNDED' as const, at: '2026-11-23T10:05:00.000Z' }],
+    };
     expect(currentStatus(refunded).version).toBeGreaterThan(currentStatus(order).version);
   });
 });

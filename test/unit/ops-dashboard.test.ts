@@ -16,7 +16,15 @@ const event = (type: string, detail: Record<string, unknown>): EventBridgeEvent 
   detail,
 });
 const paid = (orderId: string, total: number, at: string) =>
-  event('OrderPaid', { eventId: `${orderId}:OrderPaid`, orderId, occurredAt: at, total, discount: 100, currency: 'CNY', items: [{ sku: 'a', quantity: 2 }] });
+  event('OrderPaid', {
+    eventId: `${orderId}:OrderPaid`,
+    orderId,
+    occurredAt: at,
+    total,
+    discount: 100,
+    currency: 'CNY',
+    items: [{ sku: 'a', quantity: 2 }],
+  });
 
 describe('OpsDashboard', () => {
   it('counts each fact once although the bus publishes it twice (same eventId, new envelope id)', () => {
@@ -31,13 +39,17 @@ describe('OpsDashboard', () => {
     expect(s.totals.revenue).toEqual({ CNY: 2500 });
     expect(s.ordersByStatus.PAID.at(-1)).toBe(1);
     expect(s.revenue.CNY!.at(-1)).toBe(2500);
-    expect(s.hourlySales).toEqual([{ hour: '2026-11-23T10:00Z', orders: 1, units: 2, revenue: { CNY: 2500 }, discount: 100, cancelled: 0, refunded: 0 }]);
+    expect(s.hourlySales).toEqual([
+      { hour: '2026-11-23T10:00Z', orders: 1, units: 2, revenue: { CNY: 2500 }, discount: 100, cancelled: 0, refunded: 0 },
+    ]);
   });
 
   it('puts each fact in the minute it happened and sorts saga outcomes by final status', () => {
     const d = new OpsDashboard({ now: () => T0, windowMinutes: 3 });
     d.observe(paid('o1', 1000, '2026-11-23T09:58:10.000Z'));
-    d.observe(event('OrderCancelled', { eventId: 'o2:OrderCancelled', orderId: 'o2', occurredAt: '2026-11-23T09:59:10.000Z', status: 'EXPIRED' }));
+    d.observe(
+      event('OrderCancelled', { eventId: 'o2:OrderCancelled', orderId: 'o2', occurredAt: '2026-11-23T09:59:10.000Z', status: 'EXPIRED' }),
+    );
     d.observe(event('OrderRefunded', { eventId: 'o3:OrderRefunded', orderId: 'o3', occurredAt: '2026-11-23T10:00:10.000Z' }));
     d.observe(event('OrderNeedsAttention', { eventId: 'o4:OrderNeedsAttention', orderId: 'o4', occurredAt: '2026-11-23T10:00:11.000Z' }));
     const s = d.snapshot();
@@ -49,7 +61,14 @@ describe('OpsDashboard', () => {
   it('counts low-stock alerts and keeps the latest one per store and SKU', () => {
     const d = new OpsDashboard({ now: () => T0 });
     const low = (available: number, at: string) =>
-      event('InventoryLow', { eventId: `InventoryLow:s1:a:${at}`, storeId: 's1', sku: 'a', available, lowStockThreshold: 5, occurredAt: at });
+      event('InventoryLow', {
+        eventId: `InventoryLow:s1:a:${at}`,
+        storeId: 's1',
+        sku: 'a',
+        available,
+        lowStockThreshold: 5,
+        occurredAt: at,
+      });
     d.observe(low(5, '2026-11-23T10:00:01.000Z'));
     d.observe(low(2, '2026-11-23T10:00:09.000Z'));
     const s = d.snapshot();

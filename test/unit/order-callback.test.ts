@@ -13,7 +13,14 @@ import pending from '../fixtures/orders/pending-card.json' with { type: 'json' }
 
 const NOW = '2026-12-01T10:05:00.000Z';
 const cb = (c: Partial<OrderCallback> = {}): OrderCallback => ({
-  provider: 'card', paymentId: 'pay_1', orderId: 'ord_1', status: 'SUCCEEDED', amount: 1000, currency: 'CNY', occurredAt: NOW, ...c,
+  provider: 'card',
+  paymentId: 'pay_1',
+  orderId: 'ord_1',
+  status: 'SUCCEEDED',
+  amount: 1000,
+  currency: 'CNY',
+  occurredAt: NOW,
+  ...c,
 });
 
 /** Fakes with the stores' conditions: a payment is recorded on an order once, unless closed; a payments record once per id. */
@@ -56,7 +63,14 @@ describe('settleOrderCallback', () => {
   it('records the first callback on the order, resumes the saga and keeps a payments record (APPLIED)', async () => {
     const w = world();
     expect(await settleOrderCallback(w.deps, cb(), NOW)).toEqual({ disposition: 'APPLIED' });
-    expect(w.orders.get('ord_1')!.payment).toEqual({ paymentId: 'pay_1', status: 'SUCCEEDED', amount: 1000, currency: 'CNY', occurredAt: NOW, receivedAt: NOW });
+    expect(w.orders.get('ord_1')!.payment).toEqual({
+      paymentId: 'pay_1',
+      status: 'SUCCEEDED',
+      amount: 1000,
+      currency: 'CNY',
+      occurredAt: NOW,
+      receivedAt: NOW,
+    });
     expect(w.resumed.map((o) => o.payment?.paymentId)).toEqual(['pay_1']);
     expect(w.payments.get('pay_1')).toMatchObject({ disposition: 'APPLIED', provider: 'card', orderId: 'ord_1', receivedAt: NOW });
     expect(w.refunds).toEqual([]);
@@ -74,7 +88,10 @@ describe('settleOrderCallback', () => {
   it('refunds a second successful payment once per paymentId, however often it is delivered (REFUNDED)', async () => {
     const w = world();
     await settleOrderCallback(w.deps, cb(), NOW);
-    expect(await settleOrderCallback(w.deps, cb({ paymentId: 'pay_2' }), NOW)).toEqual({ disposition: 'REFUNDED', refundedFor: 'PENDING_PAYMENT' });
+    expect(await settleOrderCallback(w.deps, cb({ paymentId: 'pay_2' }), NOW)).toEqual({
+      disposition: 'REFUNDED',
+      refundedFor: 'PENDING_PAYMENT',
+    });
     expect(await settleOrderCallback(w.deps, cb({ paymentId: 'pay_2' }), NOW)).toEqual({ disposition: 'REFUNDED' });
     expect(w.refunds).toEqual([{ orderId: 'ord_1', customerId: 'c1', paymentId: 'pay_2', amount: 1000, currency: 'CNY' }]);
     expect(w.orders.get('ord_1')!.payment?.paymentId).toBe('pay_1');
@@ -111,7 +128,14 @@ describe('settleOrderCallback', () => {
 
 describe('payment callback rules', () => {
   const order = pending as Order;
-  const payment: PaymentRecord = { paymentId: 'pay_1', status: 'SUCCEEDED', amount: 1000, currency: 'CNY', occurredAt: NOW, receivedAt: NOW };
+  const payment: PaymentRecord = {
+    paymentId: 'pay_1',
+    status: 'SUCCEEDED',
+    amount: 1000,
+    currency: 'CNY',
+    occurredAt: NOW,
+    receivedAt: NOW,
+  };
 
   it('takes provider payments for every method but BALANCE', () => {
     expect(acceptsProviderPayment(order)).toBe(true);

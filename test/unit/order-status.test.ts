@@ -93,9 +93,12 @@ describe('cancellationKind', () => {
     expect(cancellationKind('PENDING_PAYMENT')).toBe('CANCEL');
     expect(cancellationKind('PAID')).toBe('REFUND');
   });
-  it.each(['CANCELLED', 'EXPIRED', 'PAYMENT_FAILED', 'REFUNDED', 'FULFILLED', 'NEEDS_ATTENTION'] as OrderStatus[])('is null for %s', (s) => {
-    expect(cancellationKind(s)).toBeNull();
-  });
+  it.each(['CANCELLED', 'EXPIRED', 'PAYMENT_FAILED', 'REFUNDED', 'FULFILLED', 'NEEDS_ATTENTION'] as OrderStatus[])(
+    'is null for %s',
+    (s) => {
+      expect(cancellationKind(s)).toBeNull();
+    },
+  );
   it('only names a kind whose target status is reachable', () => {
     for (const s of ORDER_STATUSES) {
       const kind = cancellationKind(s);
@@ -120,7 +123,10 @@ describe('finalStatusForReason', () => {
 
 describe('statusCondition', () => {
   it('admits exactly the predecessors the table allows, as a DynamoDB IN condition', () => {
-    expect(statusCondition('CANCELLED')).toEqual({ expression: '#status IN (:s0, :s1)', values: { ':s0': 'PENDING_PAYMENT', ':s1': 'NEEDS_ATTENTION' } });
+    expect(statusCondition('CANCELLED')).toEqual({
+      expression: '#status IN (:s0, :s1)',
+      values: { ':s0': 'PENDING_PAYMENT', ':s1': 'NEEDS_ATTENTION' },
+    });
     expect(statusCondition('FULFILLED', ':f')).toEqual({ expression: '#status IN (:f0)', values: { ':f0': 'PAID' } });
     for (const to of ORDER_STATUSES.filter((s) => s !== 'PENDING_PAYMENT')) {
       expect(Object.values(statusCondition(to).values)).toEqual(allowedPredecessors(to));
@@ -145,7 +151,8 @@ describe('cancel or refund', () => {
     expect(isRefundable({ status: 'PENDING_PAYMENT', payment: succeeded })).toBe(true);
     expect(isRefundable({ status: 'PENDING_PAYMENT', payment: { ...succeeded, status: 'FAILED' } })).toBe(false);
     expect(isRefundable({ status: 'PENDING_PAYMENT' })).toBe(false);
-    for (const s of ['FULFILLED', 'REFUNDED', 'CANCELLED', 'NEEDS_ATTENTION'] as const) expect(isRefundable({ status: s, payment: succeeded })).toBe(false);
+    for (const s of ['FULFILLED', 'REFUNDED', 'CANCELLED', 'NEEDS_ATTENTION'] as const)
+      expect(isRefundable({ status: s, payment: succeeded })).toBe(false);
   });
 
   it('records the reason each compensated final status stands for (inverse of finalStatusForReason)', () => {

@@ -47,7 +47,11 @@ const statusSet = (u: Update): OrderStatus | undefined => {
 /** The statuses an update's condition admits: `#status IN (...)` or `#status = :x` (first match). */
 const statusesAdmitted = (u: Update): OrderStatus[] => {
   const c = u.ConditionExpression ?? '';
-  const names = /#status IN \(([^)]*)\)/.exec(c)?.[1]?.split(',').map((s) => s.trim()) ?? [/(?<!\.)#status = (:\w+)/.exec(c)?.[1]].filter((n) => n !== undefined);
+  const names =
+    /#status IN \(([^)]*)\)/
+      .exec(c)?.[1]
+      ?.split(',')
+      .map((s) => s.trim()) ?? [/(?<!\.)#status = (:\w+)/.exec(c)?.[1]].filter((n) => n !== undefined);
   return names.map((n) => u.ExpressionAttributeValues?.[n!] as OrderStatus);
 };
 
@@ -58,7 +62,10 @@ const WRITES: Record<string, { state: Partial<Order>; call: (s: OrderStore) => P
   releaseStock: { state: {}, call: (s) => s.releaseStock('ord_1', NOW) },
   restock: { state: { status: 'PAID', stockState: 'COMMITTED' }, call: (s) => s.restock('ord_1', NOW) },
   releaseCoupons: { state: { couponsState: 'REDEEMED' }, call: (s) => s.releaseCoupons('ord_1', NOW) },
-  close: { state: {}, call: async (s) => Promise.all((['CANCELLED', 'EXPIRED', 'PAYMENT_FAILED'] as const).map((f) => s.close('ord_1', f, NOW))) },
+  close: {
+    state: {},
+    call: async (s) => Promise.all((['CANCELLED', 'EXPIRED', 'PAYMENT_FAILED'] as const).map((f) => s.close('ord_1', f, NOW))),
+  },
   markNeedsAttention: { state: {}, call: (s) => s.markNeedsAttention('ord_1', NOW, 'ReleaseStock failed') },
   markRefunded: { state: { status: 'PAID' }, call: (s) => s.markRefunded('ord_1', NOW) },
   fulfil: { state: { status: 'PAID' }, call: (s) => s.fulfil('ord_1', NOW) },
@@ -71,7 +78,8 @@ const WRITES: Record<string, { state: Partial<Order>; call: (s: OrderStore) => P
   requestRefund: { state: { status: 'PAID' }, call: (s) => s.requestRefund('ord_1', NOW) },
   recordPayment: {
     state: {},
-    call: (s) => s.recordPayment('ord_1', { paymentId: 'p', status: 'SUCCEEDED', amount: 1000, currency: 'CNY', occurredAt: NOW, receivedAt: NOW }),
+    call: (s) =>
+      s.recordPayment('ord_1', { paymentId: 'p', status: 'SUCCEEDED', amount: 1000, currency: 'CNY', occurredAt: NOW, receivedAt: NOW }),
   },
 };
 
@@ -89,17 +97,20 @@ describe('OrderStore status changes', () => {
     expect(methods.sort()).toEqual(Object.keys(WRITES).sort());
   });
 
-  it.each(Object.entries(WRITES))('%s changes the status only along ORDER_TRANSITIONS, conditioned on exactly its predecessors', async (_, { state, call }) => {
-    const { doc, updates } = fakeDoc({ ...(pending as Order), ...state });
-    await call(new OrderStore(doc));
-    for (const u of updates.filter((x) => x.TableName === process.env[tables.orders.envVar])) {
-      const to = statusSet(u);
-      if (!to) continue;
-      const from = statusesAdmitted(u);
-      expect(from.sort(), `condition of → ${to}: ${u.ConditionExpression}`).toEqual(allowedPredecessors(to).sort());
-      for (const f of from) expect(canTransition(f, to), `${f} → ${to}`).toBe(true);
-    }
-  });
+  it.each(Object.entries(WRITES))(
+    '%s changes the status only along ORDER_TRANSITIONS, conditioned on exactly its predecessors',
+    async (_, { state, call }) => {
+      const { doc, updates } = fakeDoc({ ...(pending as Order), ...state });
+      await call(new OrderStore(doc));
+      for (const u of updates.filter((x) => x.TableName === process.env[tables.orders.envVar])) {
+        const to = statusSet(u);
+        if (!to) continue;
+        const from = statusesAdmitted(u);
+        expect(from.sort(), `condition of → ${to}: ${u.ConditionExpression}`).toEqual(allowedPredecessors(to).sort());
+        for (const f of from) expect(canTransition(f, to), `${f} → ${to}`).toBe(true);
+      }
+    },
+  );
 
   it('makes every status but PENDING_PAYMENT reachable through some store method', async () => {
     const reached = new Set<OrderStatus>();

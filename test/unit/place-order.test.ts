@@ -43,7 +43,9 @@ describe('placeWithPromotionFallback', () => {
 
   it('fails the order with COUPON_EXHAUSTED when a code the customer entered is refused', async () => {
     const { store, attempts } = fakeStore([['CODE']]);
-    await expect(placeWithPromotionFallback(store, builder(['AUTO1', 'CODE']), new Map(), ['CODE'])).rejects.toMatchObject({ code: 'COUPON_EXHAUSTED' });
+    await expect(placeWithPromotionFallback(store, builder(['AUTO1', 'CODE']), new Map(), ['CODE'])).rejects.toMatchObject({
+      code: 'COUPON_EXHAUSTED',
+    });
     expect(attempts).toHaveLength(1);
   });
 

@@ -82,7 +82,12 @@ const expected: Record<Role, Record<TargetName, Decision>> = {
   chainAdmin: Object.fromEntries(Object.keys(targets).map((t) => [t, 'ALLOW'])) as Record<TargetName, Decision>,
 };
 
-const assignmentFor: Record<Role, Assignment> = { customer: { stores: [] }, storeStaff: staffA, regionManager: managerEast, chainAdmin: { stores: [] } };
+const assignmentFor: Record<Role, Assignment> = {
+  customer: { stores: [] },
+  storeStaff: staffA,
+  regionManager: managerEast,
+  chainAdmin: { stores: [] },
+};
 
 describe('decide', () => {
   for (const role of roles) {
@@ -94,7 +99,8 @@ describe('decide', () => {
   }
 
   it('grants nothing without a role the route admits', () => {
-    for (const target of Object.values(targets)) expect(decide([], principal('c1', 'chainAdmin'), { stores: [] }, target)).toBe('FORBIDDEN');
+    for (const target of Object.values(targets))
+      expect(decide([], principal('c1', 'chainAdmin'), { stores: [] }, target)).toBe('FORBIDDEN');
   });
 
   it('takes the most permissive of several admitted roles (ALLOW over NOT_FOUND over FORBIDDEN)', () => {
@@ -145,7 +151,10 @@ describe('routeRoles', () => {
 describe('principalFromClaims', () => {
   it('reads groups as a token array or as the HTTP API authorizer string "[a b]"', () => {
     expect(principalFromClaims({ sub: 'u1', 'cognito:groups': ['customer', 'chainAdmin'] })?.roles).toEqual(['customer', 'chainAdmin']);
-    expect(principalFromClaims({ sub: 'u1', 'cognito:groups': '[storeStaff regionManager]' })?.roles).toEqual(['storeStaff', 'regionManager']);
+    expect(principalFromClaims({ sub: 'u1', 'cognito:groups': '[storeStaff regionManager]' })?.roles).toEqual([
+      'storeStaff',
+      'regionManager',
+    ]);
     expect(principalFromClaims({ sub: 'u1', scope: 'wandian/inventory.read wandian/inventory.write' })?.scopes).toEqual([
       'wandian/inventory.read',
       'wandian/inventory.write',

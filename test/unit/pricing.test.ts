@@ -22,7 +22,8 @@ const catalog = new Map<string, CatalogItem>(
 type CouponInput = Partial<Coupon> & Pick<Coupon, 'code' | 'type'>;
 const coupon = (c: CouponInput): Coupon => ({ stackable: true, redemptions: 0, updatedAt: T, ...c });
 const amount = (code: string, amountOff: number, extra: Partial<Coupon> = {}) => coupon({ code, type: 'AMOUNT_OFF', amountOff, ...extra });
-const percent = (code: string, percentOff: number, extra: Partial<Coupon> = {}) => coupon({ code, type: 'PERCENT_OFF', percentOff, ...extra });
+const percent = (code: string, percentOff: number, extra: Partial<Coupon> = {}) =>
+  coupon({ code, type: 'PERCENT_OFF', percentOff, ...extra });
 const free = (code: string, giftSku: string, quantity: number, extra: Partial<Coupon> = {}) =>
   coupon({ code, type: 'FREE_ITEM', sku: giftSku, quantity, ...extra });
 
@@ -64,7 +65,12 @@ describe('priceOrder: lines', () => {
   });
 
   it('throws CURRENCY_MISMATCH when items are priced in different currencies', () => {
-    const e = caught(() => price([{ sku: 'BURGER', quantity: 1 }, { sku: 'USD_ONLY', quantity: 1 }]));
+    const e = caught(() =>
+      price([
+        { sku: 'BURGER', quantity: 1 },
+        { sku: 'USD_ONLY', quantity: 1 },
+      ]),
+    );
     expect(e.code).toBe('CURRENCY_MISMATCH');
     expect(e.extra).toEqual({ currencies: ['CNY', 'USD'] });
   });
@@ -73,7 +79,9 @@ describe('priceOrder: lines', () => {
     expect(caught(() => price([])).code).toBe('VALIDATION_FAILED');
     const huge = new Map([['GOLD', sku('GOLD', 1e12)]]);
     const lines = Array.from({ length: 25 }, () => ({ sku: 'GOLD', quantity: 999 }));
-    expect(caught(() => priceOrder({ lines, catalog: huge, couponCodes: [], coupons: new Map(), now: NOW })).code).toBe('VALIDATION_FAILED');
+    expect(caught(() => priceOrder({ lines, catalog: huge, couponCodes: [], coupons: new Map(), now: NOW })).code).toBe(
+      'VALIDATION_FAILED',
+    );
   });
 });
 
@@ -146,7 +154,9 @@ describe('priceOrder: coupon rejections', () => {
   });
 
   it('accepts a coupon at validFrom exactly and a subtotal equal to minSubtotal', () => {
-    const r = price(LINES, [amount('EDGE', 100, { validFrom: NOW, validTo: '2025-03-01T12:00:00.001Z', minSubtotal: 6200, currency: 'CNY' })]);
+    const r = price(LINES, [
+      amount('EDGE', 100, { validFrom: NOW, validTo: '2025-03-01T12:00:00.001Z', minSubtotal: 6200, currency: 'CNY' }),
+    ]);
     expect(r.pricing.discount).toBe(100);
   });
 
@@ -159,7 +169,10 @@ describe('priceOrder: coupon rejections', () => {
 
   it('reports the first bad code in code order, whatever order they were entered in', () => {
     const coupons = [amount('A_OK', 100), amount('B_OLD', 100, { validTo: T })];
-    for (const codes of [['Z_NOPE', 'B_OLD', 'A_OK'], ['A_OK', 'Z_NOPE', 'B_OLD']]) {
+    for (const codes of [
+      ['Z_NOPE', 'B_OLD', 'A_OK'],
+      ['A_OK', 'Z_NOPE', 'B_OLD'],
+    ]) {
       expect(caught(() => price(LINES, coupons, codes)).extra).toEqual({ couponCode: 'B_OLD', reason: 'EXPIRED' });
     }
   });
@@ -209,7 +222,11 @@ describe('priceOrder: stacking', () => {
   });
 
   it('picks the best of several non-stackable coupons', () => {
-    const r = price(LINES, [amount('N1', 300, { stackable: false }), amount('N2', 700, { stackable: false }), percent('N3', 5, { stackable: false })]);
+    const r = price(LINES, [
+      amount('N1', 300, { stackable: false }),
+      amount('N2', 700, { stackable: false }),
+      percent('N3', 5, { stackable: false }),
+    ]);
     expect(r.appliedCoupons.map((c) => c.code)).toEqual(['N2']);
     expect(r.rejectedCoupons).toEqual([
       { code: 'N1', reason: 'NOT_STACKABLE' },
@@ -260,14 +277,18 @@ const SKUS = ['BURGER', 'FRIES', 'COLA', 'PIE'];
 const linesArb = fc
   .uniqueArray(fc.constantFrom(...SKUS), { minLength: 1, maxLength: 4 })
   .chain((skus) => fc.tuple(...skus.map((s) => fc.integer({ min: 1, max: 999 }).map((quantity) => ({ sku: s, quantity })))));
-const priceCatalogArb = fc.tuple(...SKUS.map(() => fc.integer({ min: 0, max: 100_000 }))).map(
-  (prices) => new Map(SKUS.map((s, i) => [s, sku(s, prices[i]!)])),
-);
+const priceCatalogArb = fc
+  .tuple(...SKUS.map(() => fc.integer({ min: 0, max: 100_000 })))
+  .map((prices) => new Map(SKUS.map((s, i) => [s, sku(s, prices[i]!)])));
 /** Always-valid coupons (no dates, limits or minimum), codes C0..Cn. */
 const validCouponArb = fc.oneof(
   fc.record({ type: fc.constant('AMOUNT_OFF' as const), amountOff: fc.integer({ min: 1, max: 2_000_000 }) }),
   fc.record(
-    { type: fc.constant('PERCENT_OFF' as const), percentOff: fc.integer({ min: 1, max: 100 }), maxDiscount: fc.integer({ min: 0, max: 500_000 }) },
+    {
+      type: fc.constant('PERCENT_OFF' as const),
+      percentOff: fc.integer({ min: 1, max: 100 }),
+      maxDiscount: fc.integer({ min: 0, max: 500_000 }),
+    },
     { requiredKeys: ['type', 'percentOff'] },
   ),
   fc.record({ type: fc.constant('FREE_ITEM' as const), sku: fc.constantFrom(...SKUS), quantity: fc.integer({ min: 1, max: 3 }) }),
@@ -276,7 +297,12 @@ const couponsArb = fc
   .array(fc.tuple(validCouponArb, fc.boolean()), { maxLength: 5 })
   .map((list) => list.map(([c, stackable], i) => coupon({ ...c, code: `C${i}`, stackable })));
 
-const request = (lines: PriceOrderRequest['lines'], cat: ReadonlyMap<string, CatalogItem>, coupons: Coupon[], codes: string[]): PriceOrderRequest => ({
+const request = (
+  lines: PriceOrderRequest['lines'],
+  cat: ReadonlyMap<string, CatalogItem>,
+  coupons: Coupon[],
+  codes: string[],
+): PriceOrderRequest => ({
   lines,
   catalog: cat,
   couponCodes: codes,
@@ -298,7 +324,14 @@ describe('priceOrder properties', () => {
   it('keeps 0 ≤ discount ≤ subtotal, total = subtotal − discount ≥ 0, and sums what the coupons took', () => {
     fc.assert(
       fc.property(linesArb, priceCatalogArb, couponsArb, (lines, cat, coupons) => {
-        const r = priceOrder(request(lines, cat, coupons, coupons.map((c) => c.code)));
+        const r = priceOrder(
+          request(
+            lines,
+            cat,
+            coupons,
+            coupons.map((c) => c.code),
+          ),
+        );
         const { subtotal, discount, total } = r.pricing;
         expect(subtotal).toBe(lines.reduce((s, l) => s + l.quantity * cat.get(l.sku)!.unitPrice, 0));
         expect(discount).toBeGreaterThanOrEqual(0);
@@ -320,24 +353,26 @@ describe('priceOrder properties', () => {
   it('never depends on the order of couponCodes (results and errors alike)', () => {
     const anyCouponArb = fc
       .array(
-        fc.tuple(validCouponArb, fc.boolean(), fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined }), fc.option(fc.integer({ min: 0, max: 500_000 }), { nil: undefined })),
+        fc.tuple(
+          validCouponArb,
+          fc.boolean(),
+          fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined }),
+          fc.option(fc.integer({ min: 0, max: 500_000 }), { nil: undefined }),
+        ),
         { maxLength: 5 },
       )
-      .map((list) => list.map(([c, stackable, maxRedemptions, minSubtotal], i) => coupon({ ...c, code: `C${i}`, stackable, maxRedemptions, redemptions: 1, minSubtotal })));
+      .map((list) =>
+        list.map(([c, stackable, maxRedemptions, minSubtotal], i) =>
+          coupon({ ...c, code: `C${i}`, stackable, maxRedemptions, redemptions: 1, minSubtotal }),
+        ),
+      );
     fc.assert(
-      fc.property(
-        linesArb,
-        priceCatalogArb,
-        anyCouponArb,
-        fc.boolean(),
-        fc.func(fc.integer()),
-        (lines, cat, coupons, withUnknown, key) => {
-          const codes = [...coupons.map((c) => c.code), ...(withUnknown ? ['UNKNOWN'] : [])];
-          const shuffled = [...codes].sort((a, b) => key(a) - key(b) || (a < b ? -1 : 1));
-          expect(outcome(request(lines, cat, coupons, shuffled))).toEqual(outcome(request(lines, cat, coupons, codes)));
-          expect(outcome(request(lines, cat, coupons, [...codes].reverse()))).toEqual(outcome(request(lines, cat, coupons, codes)));
-        },
-      ),
+      fc.property(linesArb, priceCatalogArb, anyCouponArb, fc.boolean(), fc.func(fc.integer()), (lines, cat, coupons, withUnknown, key) => {
+        const codes = [...coupons.map((c) => c.code), ...(withUnknown ? ['UNKNOWN'] : [])];
+        const shuffled = [...codes].sort((a, b) => key(a) - key(b) || (a < b ? -1 : 1));
+        expect(outcome(request(lines, cat, coupons, shuffled))).toEqual(outcome(request(lines, cat, coupons, codes)));
+        expect(outcome(request(lines, cat, coupons, [...codes].reverse()))).toEqual(outcome(request(lines, cat, coupons, codes)));
+      }),
       { numRuns: 500 },
     );
   });
@@ -359,8 +394,16 @@ describe('priceOrder properties', () => {
   it('picks a combination at least as good as any single coupon alone', () => {
     fc.assert(
       fc.property(linesArb, priceCatalogArb, couponsArb, (lines, cat, coupons) => {
-        const all = priceOrder(request(lines, cat, coupons, coupons.map((c) => c.code)));
-        for (const c of coupons) expect(all.pricing.discount).toBeGreaterThanOrEqual(priceOrder(request(lines, cat, coupons, [c.code])).pricing.discount);
+        const all = priceOrder(
+          request(
+            lines,
+            cat,
+            coupons,
+            coupons.map((c) => c.code),
+          ),
+        );
+        for (const c of coupons)
+          expect(all.pricing.discount).toBeGreaterThanOrEqual(priceOrder(request(lines, cat, coupons, [c.code])).pricing.discount);
       }),
       { numRuns: 300 },
     );
@@ -371,7 +414,12 @@ describe('priceOrder properties', () => {
 
 const STORE = { storeId: 'S-EAST-1', region: 'east' };
 const auto = (c: Coupon): Coupon => ({ ...c, automatic: true });
-function priceAt(lines: { sku: string; quantity: number }[], entered: Coupon[], automatic: Coupon[], extra: Partial<PriceOrderRequest> = {}) {
+function priceAt(
+  lines: { sku: string; quantity: number }[],
+  entered: Coupon[],
+  automatic: Coupon[],
+  extra: Partial<PriceOrderRequest> = {},
+) {
   return priceOrder({
     lines,
     catalog,
@@ -399,22 +447,31 @@ describe('priceOrder: automatic promotions', () => {
   });
 
   it('ignores, silently, automatic promotions of other stores or regions, outside their dates or in another currency', () => {
-    const r = priceAt(LINES, [], [
-      auto(amount('WEST', 100, { region: 'west' })),
-      auto(amount('OTHERSTORE', 100, { storeIds: ['S-EAST-2'] })),
-      auto(amount('LATER', 100, { validFrom: '2025-03-02T00:00:00Z' })),
-      auto(amount('OLD', 100, { validTo: '2025-03-01T00:00:00Z' })),
-      auto(amount('USD', 100, { currency: 'USD' })),
-    ]);
+    const r = priceAt(
+      LINES,
+      [],
+      [
+        auto(amount('WEST', 100, { region: 'west' })),
+        auto(amount('OTHERSTORE', 100, { storeIds: ['S-EAST-2'] })),
+        auto(amount('LATER', 100, { validFrom: '2025-03-02T00:00:00Z' })),
+        auto(amount('OLD', 100, { validTo: '2025-03-01T00:00:00Z' })),
+        auto(amount('USD', 100, { currency: 'USD' })),
+      ],
+    );
     expect(r).toMatchObject({ pricing: { discount: 0 }, appliedCoupons: [], rejectedCoupons: [] });
   });
 
   it('lists an automatic promotion the order just missed, or that is used up, with the reason, and never fails the order', () => {
-    const r = priceAt(LINES, [], [
-      auto(amount('SPEND100', 2000, { minSubtotal: 10_000 })),
-      auto(amount('GONE', 100, { maxRedemptions: 5, redemptions: 5 })),
-      auto(amount('REFUSED', 100)),
-    ], { exhausted: new Set(['REFUSED']) });
+    const r = priceAt(
+      LINES,
+      [],
+      [
+        auto(amount('SPEND100', 2000, { minSubtotal: 10_000 })),
+        auto(amount('GONE', 100, { maxRedemptions: 5, redemptions: 5 })),
+        auto(amount('REFUSED', 100)),
+      ],
+      { exhausted: new Set(['REFUSED']) },
+    );
     expect(r.pricing.discount).toBe(0);
     expect(r.rejectedCoupons).toEqual([
       { code: 'GONE', reason: 'EXHAUSTED', automatic: true },
@@ -440,7 +497,11 @@ describe('priceOrder: automatic promotions', () => {
 
 describe('priceOrder: exclusive groups, priority and maxOrderDiscount', () => {
   it('applies at most one coupon per exclusive group: the best one, the others EXCLUSIVE_GROUP', () => {
-    const r = price(LINES, [amount('G_SMALL', 300, { exclusiveGroup: 'WELCOME' }), percent('G_BIG', 10, { exclusiveGroup: 'WELCOME' }), amount('FREE', 200)]);
+    const r = price(LINES, [
+      amount('G_SMALL', 300, { exclusiveGroup: 'WELCOME' }),
+      percent('G_BIG', 10, { exclusiveGroup: 'WELCOME' }),
+      amount('FREE', 200),
+    ]);
     expect(r.appliedCoupons.map((c) => c.code)).toEqual(['G_BIG', 'FREE']);
     expect(r.pricing.discount).toBe(620 + 200);
     expect(r.rejectedCoupons).toEqual([{ code: 'G_SMALL', reason: 'EXCLUSIVE_GROUP' }]);
@@ -512,7 +573,10 @@ describe('RuleCache', () => {
   });
 
   it('gives the same result as compiling afresh', () => {
-    const coupons = [{ ...percent('P', 15, { maxOrderDiscount: 800 }), version: 7 }, { ...amount('A', 300, { exclusiveGroup: 'G' }), version: 1 }];
+    const coupons = [
+      { ...percent('P', 15, { maxOrderDiscount: 800 }), version: 7 },
+      { ...amount('A', 300, { exclusiveGroup: 'G' }), version: 1 },
+    ];
     expect(priceAt(LINES, coupons, [], { rules: new RuleCache() })).toEqual(priceAt(LINES, coupons, []));
   });
 });
@@ -539,7 +603,12 @@ const ruleCouponsArb = fc
   );
 
 /** The request for `coupons`: automatic ones through `automatic`, the others entered as `codes`. */
-const ruleRequest = (lines: PriceOrderRequest['lines'], cat: ReadonlyMap<string, CatalogItem>, coupons: Coupon[], codes = coupons.filter((c) => !c.automatic).map((c) => c.code)): PriceOrderRequest => ({
+const ruleRequest = (
+  lines: PriceOrderRequest['lines'],
+  cat: ReadonlyMap<string, CatalogItem>,
+  coupons: Coupon[],
+  codes = coupons.filter((c) => !c.automatic).map((c) => c.code),
+): PriceOrderRequest => ({
   lines,
   catalog: cat,
   couponCodes: codes,
@@ -557,7 +626,16 @@ function bestDiscount(subtotal: number, coupons: Coupon[]): number {
     if (set.length > 1 && set.some((c) => !c.stackable)) continue;
     const groups = set.flatMap((c) => (c.exclusiveGroup ? [c.exclusiveGroup] : []));
     if (new Set(groups).size !== groups.length) continue;
-    const raw = set.reduce((s, c) => s + (c.type === 'AMOUNT_OFF' ? c.amountOff! : c.type === 'PERCENT_OFF' ? Math.min(Math.floor((subtotal * c.percentOff!) / 100), c.maxDiscount ?? Infinity) : 0), 0);
+    const raw = set.reduce(
+      (s, c) =>
+        s +
+        (c.type === 'AMOUNT_OFF'
+          ? c.amountOff!
+          : c.type === 'PERCENT_OFF'
+            ? Math.min(Math.floor((subtotal * c.percentOff!) / 100), c.maxDiscount ?? Infinity)
+            : 0),
+      0,
+    );
     best = Math.max(best, Math.min(subtotal, raw, ...set.map((c) => c.maxOrderDiscount ?? Infinity)));
   }
   return best;

@@ -16,7 +16,10 @@ function fakeClient(failOnCall?: number) {
       calls.push(command.input);
       const n = command.input.Entries!.length;
       if (calls.length === failOnCall) {
-        return { FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'try again' }, ...Array(n - 1).fill({ EventId: 'e' })] };
+        return {
+          FailedEntryCount: 1,
+          Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'try again' }, ...Array(n - 1).fill({ EventId: 'e' })],
+        };
       }
       return { FailedEntryCount: 0, Entries: Array(n).fill({ EventId: 'e' }) };
     },
@@ -24,7 +27,11 @@ function fakeClient(failOnCall?: number) {
   return { client, calls };
 }
 
-const placed = (i: number) => ({ type: 'OrderPlaced', detail: { eventId: `evt-${i}`, occurredAt: '2026-12-02T10:00:00.000Z', orderId: `ord_${i}` } }) as unknown as DomainEvent;
+const placed = (i: number) =>
+  ({
+    type: 'OrderPlaced',
+    detail: { eventId: `evt-${i}`, occurredAt: '2026-12-02T10:00:00.000Z', orderId: `ord_${i}` },
+  }) as unknown as DomainEvent;
 
 describe('publishEvents', () => {
   const bus = process.env.EVENT_BUS_NAME;
@@ -38,7 +45,10 @@ describe('publishEvents', () => {
 
   it('sends 23 events as PutEvents calls of 10, 10 and 3 entries, each with the bus, source, type, detail and time', async () => {
     const { client, calls } = fakeClient();
-    await publishEvents(client, Array.from({ length: 23 }, (_, i) => placed(i)));
+    await publishEvents(
+      client,
+      Array.from({ length: 23 }, (_, i) => placed(i)),
+    );
     expect(calls.map((c) => c.Entries!.length)).toEqual([10, 10, 3]);
     expect(calls[0]!.Entries![0]).toEqual({
       EventBusName: 'test-bus',
@@ -51,7 +61,12 @@ describe('publishEvents', () => {
 
   it('throws naming the failed entries when PutEvents reports a failure, after sending the earlier chunks', async () => {
     const { client, calls } = fakeClient(2);
-    await expect(publishEvents(client, Array.from({ length: 15 }, (_, i) => placed(i)))).rejects.toThrow(/PutEvents failed for 1 entries: InternalFailure: try again/);
+    await expect(
+      publishEvents(
+        client,
+        Array.from({ length: 15 }, (_, i) => placed(i)),
+      ),
+    ).rejects.toThrow(/PutEvents failed for 1 entries: InternalFailure: try again/);
     expect(calls).toHaveLength(2);
   });
 

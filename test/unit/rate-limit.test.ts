@@ -15,7 +15,12 @@ const at = (secondsIntoMinute: number) => (MINUTE * 60 + secondsIntoMinute) * 10
 
 describe('rateWindow', () => {
   it('is the epoch minute, ending at the next minute, kept 60 s longer', () => {
-    expect(rateWindow(at(0))).toEqual({ minute: MINUTE, endsAtSeconds: (MINUTE + 1) * 60, retryAfterSeconds: 60, expiresAt: (MINUTE + 1) * 60 + 60 });
+    expect(rateWindow(at(0))).toEqual({
+      minute: MINUTE,
+      endsAtSeconds: (MINUTE + 1) * 60,
+      retryAfterSeconds: 60,
+      expiresAt: (MINUTE + 1) * 60 + 60,
+    });
     expect(rateWindow(at(59.999)).minute).toBe(MINUTE);
     expect(rateWindow(at(60)).minute).toBe(MINUTE + 1);
   });
@@ -49,7 +54,11 @@ function fakeCounter() {
 }
 
 const event = (routeKey: string, sub?: string): HttpEvent =>
-  ({ routeKey, headers: {}, requestContext: { routeKey, ...(sub ? { authorizer: { jwt: { claims: { sub } } } } : {}) } }) as unknown as HttpEvent;
+  ({
+    routeKey,
+    headers: {},
+    requestContext: { routeKey, ...(sub ? { authorizer: { jwt: { claims: { sub } } } } : {}) },
+  }) as unknown as HttpEvent;
 
 async function run(mw: ReturnType<typeof principalRateLimit>, e: HttpEvent): Promise<DomainError | undefined> {
   try {
@@ -69,7 +78,12 @@ describe('principalRateLimit', () => {
     for (let i = 0; i < 3; i++) expect(await run(mw, e)).toBeUndefined();
     const refused = await run(mw, e);
     expect(refused).toBeInstanceOf(DomainError);
-    expect(refused).toMatchObject({ code: 'RATE_LIMITED', status: 429, headers: { 'retry-after': '15' }, extra: { retryAfterSeconds: 15, limitPerMinute: 3 } });
+    expect(refused).toMatchObject({
+      code: 'RATE_LIMITED',
+      status: 429,
+      headers: { 'retry-after': '15' },
+      extra: { retryAfterSeconds: 15, limitPerMinute: 3 },
+    });
     const response = problem(refused!);
     expect(response.statusCode).toBe(429);
     expect(response.headers).toMatchObject({ 'content-type': 'application/problem+json', 'retry-after': '15' });

@@ -5,7 +5,13 @@
  * inventoryCycleRuns. The DynamoDB side of the paging is tested in test/e2e/reconciler.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { emptySummary, inventoryCycleRuns, inventoryItemsPerRun, itemsWithinStoreLimit, type ReconcileSettings } from '../../src/domain/reconcile.ts';
+import {
+  emptySummary,
+  inventoryCycleRuns,
+  inventoryItemsPerRun,
+  itemsWithinStoreLimit,
+  type ReconcileSettings,
+} from '../../src/domain/reconcile.ts';
 import type { InventoryLevel } from '../../src/domain/types.ts';
 import { reconcile, type ReconcilerDeps } from '../../src/saga/reconciler.ts';
 import type { InventoryCursor, InventoryKey, OpenOrderQuery } from '../../src/store/reconcile-store.ts';

@@ -62,7 +62,9 @@ describe('open-orders index', () => {
   });
 
   it('keeps only PENDING_PAYMENT and NEEDS_ATTENTION orders', () => {
-    const open = (['PENDING_PAYMENT', 'PAID', 'CANCELLED', 'EXPIRED', 'PAYMENT_FAILED', 'REFUNDED', 'NEEDS_ATTENTION', 'FULFILLED'] as OrderStatus[]).filter(staysOpen);
+    const open = (
+      ['PENDING_PAYMENT', 'PAID', 'CANCELLED', 'EXPIRED', 'PAYMENT_FAILED', 'REFUNDED', 'NEEDS_ATTENTION', 'FULFILLED'] as OrderStatus[]
+    ).filter(staysOpen);
     expect(open).toEqual(['PENDING_PAYMENT', 'NEEDS_ATTENTION']);
   });
 });
@@ -126,11 +128,24 @@ describe('(b) stuck past the deadline', () => {
 });
 
 describe('(c) reservations without a live order', () => {
-  const level = (reserved: number, quietFor = 600) => ({ available: 10 - reserved, reserved, sold: 0, stocked: 10, updatedAt: ago(quietFor) });
+  const level = (reserved: number, quietFor = 600) => ({
+    available: 10 - reserved,
+    reserved,
+    sold: 0,
+    stocked: 10,
+    updatedAt: ago(quietFor),
+  });
 
-  it('counts the RESERVED stock of the store\'s open orders, however recent', () => {
+  it("counts the RESERVED stock of the store's open orders, however recent", () => {
     const orders = [
-      order({ orderId: 'o1', reservation: [{ sku: 'a', quantity: 2 }, { sku: 'b', quantity: 1 }], createdAt: ago(900) }),
+      order({
+        orderId: 'o1',
+        reservation: [
+          { sku: 'a', quantity: 2 },
+          { sku: 'b', quantity: 1 },
+        ],
+        createdAt: ago(900),
+      }),
       order({ orderId: 'o2', reservation: [{ sku: 'a', quantity: 3 }], stockState: 'RELEASED', createdAt: ago(900) }),
       order({ orderId: 'o3', storeId: 's2', reservation: [{ sku: 'a', quantity: 4 }], createdAt: ago(900) }),
       order({ orderId: 'o4', reservation: [{ sku: 'a', quantity: 5 }], createdAt: ago(1) }),
@@ -158,7 +173,10 @@ describe('(c) reservations without a live order', () => {
   });
 
   it('reports counters that break invariant 1', () => {
-    expect(checkReservation({ ...level(2), stocked: 11 }, 2, NOW, 300)).toMatchObject({ kind: 'MISMATCH', detail: expect.stringContaining('stocked') });
+    expect(checkReservation({ ...level(2), stocked: 11 }, 2, NOW, 300)).toMatchObject({
+      kind: 'MISMATCH',
+      detail: expect.stringContaining('stocked'),
+    });
   });
 
   it('walks every inventory segment in turn, one per run', () => {

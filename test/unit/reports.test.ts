@@ -98,7 +98,10 @@ describe('sales rows', () => {
 
 describe('funnel', () => {
   it('counts placed and paid in the hour the order was placed, with the time to pay bucketed', () => {
-    expect(funnelUpdates('OrderPlaced', { ...paid, occurredAt: '2026-11-23T15:59:59Z' })[0]).toMatchObject({ sk: 'UTC#2026-11-23T15', add: { placed: 1 } });
+    expect(funnelUpdates('OrderPlaced', { ...paid, occurredAt: '2026-11-23T15:59:59Z' })[0]).toMatchObject({
+      sk: 'UTC#2026-11-23T15',
+      add: { placed: 1 },
+    });
     const late = funnelUpdates('OrderPaid', { ...paid, occurredAt: '2026-11-23T16:00:04Z', placedAt: '2026-11-23T15:59:59Z' });
     expect(late).toHaveLength(2);
     expect(late[0]).toMatchObject({ sk: 'UTC#2026-11-23T15', add: { paid: 1, ttp2: 1 } });
@@ -134,19 +137,43 @@ describe('funnel', () => {
 describe('coupons, sums and top SKUs', () => {
   it('counts a redemption and its discount on the code shard of the store', () => {
     expect(couponUpdates({ occurredAt: paid.occurredAt, storeId: 's1', code: 'OFF3', discount: 300 })).toEqual([
-      { pk: `COUPON#OFF3#${shardOf('s1')}`, sk: 'UTC#2026-11-23T15', add: { redemptions: 1, discount: 300 }, set: { hour: '2026-11-23T15' } },
+      {
+        pk: `COUPON#OFF3#${shardOf('s1')}`,
+        sk: 'UTC#2026-11-23T15',
+        add: { redemptions: 1, discount: 300 },
+        set: { hour: '2026-11-23T15' },
+      },
     ]);
   });
 
   it('adds rows up per key in key order, missing counters as 0', () => {
-    expect(sumBy([{ h: 'b', n: 1 }, { h: 'a', n: 2, m: 1 }, { h: 'b', n: 3 }], (r) => r.h as string, ['n', 'm'])).toEqual([
+    expect(
+      sumBy(
+        [
+          { h: 'b', n: 1 },
+          { h: 'a', n: 2, m: 1 },
+          { h: 'b', n: 3 },
+        ],
+        (r) => r.h as string,
+        ['n', 'm'],
+      ),
+    ).toEqual([
       { key: 'a', n: 2, m: 1 },
       { key: 'b', n: 4, m: 0 },
     ]);
   });
 
   it('ranks SKUs by units, ties by SKU', () => {
-    expect(topSkus([{ sku: 'b', units: 2 }, { sku: 'a', units: 2 }, { sku: 'c', units: 5 }], 2)).toEqual([
+    expect(
+      topSkus(
+        [
+          { sku: 'b', units: 2 },
+          { sku: 'a', units: 2 },
+          { sku: 'c', units: 5 },
+        ],
+        2,
+      ),
+    ).toEqual([
       { sku: 'c', units: 5 },
       { sku: 'a', units: 2 },
     ]);
@@ -162,8 +189,14 @@ describe('report queries', () => {
   });
 
   it('covers the hours whose start lies in [from, to)', () => {
-    expect(hourRange('2026-11-23T08:00:00Z', '2026-11-23T10:00:00Z', 'utc')).toEqual({ fromHour: '2026-11-23T08', toHour: '2026-11-23T10' });
-    expect(hourRange('2026-11-23T08:30:00Z', '2026-11-23T10:30:00.5Z', 'utc')).toEqual({ fromHour: '2026-11-23T09', toHour: '2026-11-23T11' });
+    expect(hourRange('2026-11-23T08:00:00Z', '2026-11-23T10:00:00Z', 'utc')).toEqual({
+      fromHour: '2026-11-23T08',
+      toHour: '2026-11-23T10',
+    });
+    expect(hourRange('2026-11-23T08:30:00Z', '2026-11-23T10:30:00.5Z', 'utc')).toEqual({
+      fromHour: '2026-11-23T09',
+      toHour: '2026-11-23T11',
+    });
     expect(hourRange('2026-11-23T08:00', '2026-11-24T08:00:00', 'local')).toEqual({ fromHour: '2026-11-23T08', toHour: '2026-11-24T08' });
   });
 
@@ -189,15 +222,20 @@ describe('report queries', () => {
   it('never includes an hour outside [from, to) (property)', () => {
     const t0 = Date.parse('2026-01-01T00:00:00Z');
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 1e10 }), fc.integer({ min: 1, max: 31 * 24 * 3_600_000 }), fc.integer({ min: -2e7, max: 2e7 }), (a, len, d) => {
-        const from = t0 + a;
-        const to = from + len;
-        const { fromHour, toHour } = hourRange(new Date(from).toISOString(), new Date(to).toISOString(), 'utc');
-        const hourMs = Math.floor((from + d) / 3_600_000) * 3_600_000;
-        const key = new Date(hourMs).toISOString().slice(0, 13);
-        const included = key >= fromHour && key < toHour;
-        return included === (hourMs >= from && hourMs < to);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 1e10 }),
+        fc.integer({ min: 1, max: 31 * 24 * 3_600_000 }),
+        fc.integer({ min: -2e7, max: 2e7 }),
+        (a, len, d) => {
+          const from = t0 + a;
+          const to = from + len;
+          const { fromHour, toHour } = hourRange(new Date(from).toISOString(), new Date(to).toISOString(), 'utc');
+          const hourMs = Math.floor((from + d) / 3_600_000) * 3_600_000;
+          const key = new Date(hourMs).toISOString().slice(0, 13);
+          const included = key >= fromHour && key < toHour;
+          return included === (hourMs >= from && hourMs < to);
+        },
+      ),
     );
   });
 });

@@ -6,7 +6,14 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { IllegalOrderStateError, OrderNotFoundError, SAGA_ERROR_NAMES, SAGA_ERRORS, SagaError, WalletDeclinedError } from '../../src/saga/errors.ts';
+import {
+  IllegalOrderStateError,
+  OrderNotFoundError,
+  SAGA_ERROR_NAMES,
+  SAGA_ERRORS,
+  SagaError,
+  WalletDeclinedError,
+} from '../../src/saga/errors.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -41,7 +48,8 @@ function sources(): { path: string; text: string }[] {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
       const p = join(dir, e.name);
       if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.ts') && !p.endsWith(join('src', 'saga', 'errors.ts'))) out.push({ path: p, text: readFileSync(p, 'utf8') });
+      else if (e.name.endsWith('.ts') && !p.endsWith(join('src', 'saga', 'errors.ts')))
+        out.push({ path: p, text: readFileSync(p, 'utf8') });
     }
   };
   walk(join(ROOT, 'functions'));
@@ -65,9 +73,15 @@ describe('saga error names', () => {
   it('uses every catalog name: matched by a state machine, or raised through the catalog by a handler or service', () => {
     const matched = new Set([...asl.values()].flatMap((s) => [...s]));
     const code = sources();
-    const errorClass = { orderNotFound: 'OrderNotFoundError', illegalOrderState: 'IllegalOrderStateError', walletDeclined: 'WalletDeclinedError' } as Record<string, string>;
+    const errorClass = {
+      orderNotFound: 'OrderNotFoundError',
+      illegalOrderState: 'IllegalOrderStateError',
+      walletDeclined: 'WalletDeclinedError',
+    } as Record<string, string>;
     for (const [key, name] of Object.entries(SAGA_ERRORS)) {
-      const raised = code.some(({ text }) => text.includes(`SAGA_ERRORS.${key}`) || (errorClass[key] !== undefined && text.includes(`new ${errorClass[key]}(`)));
+      const raised = code.some(
+        ({ text }) => text.includes(`SAGA_ERRORS.${key}`) || (errorClass[key] !== undefined && text.includes(`new ${errorClass[key]}(`)),
+      );
       expect(matched.has(name) || raised, `${name} is neither in an ASL file nor raised anywhere`).toBe(true);
       // Whatever the ASL matches, some code must also raise, or the Catch/Retry is dead.
       expect(raised, `${name} is never raised through src/saga/errors.ts`).toBe(true);

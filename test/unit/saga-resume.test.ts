@@ -7,7 +7,15 @@ import pending from '../fixtures/orders/pending-card.json' with { type: 'json' }
 
 const AT = '2026-12-01T10:05:00.000Z';
 const order = (o: Partial<Order> = {}): Order => ({ ...(pending as Order), ...o });
-const paid = (p: Partial<PaymentRecord> = {}): PaymentRecord => ({ paymentId: 'pay_1', status: 'SUCCEEDED', amount: 1000, currency: 'CNY', occurredAt: AT, receivedAt: AT, ...p });
+const paid = (p: Partial<PaymentRecord> = {}): PaymentRecord => ({
+  paymentId: 'pay_1',
+  status: 'SUCCEEDED',
+  amount: 1000,
+  currency: 'CNY',
+  occurredAt: AT,
+  receivedAt: AT,
+  ...p,
+});
 
 describe('resumeDecision', () => {
   it('has nothing to decide before a payment or a cancel', () => {

@@ -143,7 +143,17 @@ describe('createOrderBodySchema', () => {
     ['no items', order({ items: [] }), ['items']],
     ['26 items', order({ items: Array.from({ length: 26 }, (_, i) => ({ sku: `S${i}`, quantity: 1 })) }), ['items']],
     ['items not an array', order({ items: { sku: 'A', quantity: 1 } }), ['items']],
-    ['a duplicate sku', order({ items: [{ sku: 'A', quantity: 1 }, { sku: 'B', quantity: 1 }, { sku: 'A', quantity: 2 }] }), ['items.2.sku']],
+    [
+      'a duplicate sku',
+      order({
+        items: [
+          { sku: 'A', quantity: 1 },
+          { sku: 'B', quantity: 1 },
+          { sku: 'A', quantity: 2 },
+        ],
+      }),
+      ['items.2.sku'],
+    ],
     ['a bad sku charset', item({ sku: 'bad sku' }), ['items.0.sku']],
     ['a 65-char storeId', order({ storeId: 's'.repeat(65) }), ['storeId']],
     ['a storeId with a slash', order({ storeId: 'a/b' }), ['storeId']],
@@ -164,7 +174,16 @@ describe('createOrderBodySchema', () => {
 
   it('lists every issue, not just the first', () => {
     const e = caught(() =>
-      parseWith(createOrderBodySchema, { storeId: '', customerId: 'c', items: [{ sku: 'A', quantity: 0 }, { sku: 'A', quantity: 1.5 }], paymentMethod: 'X', x: 1 }),
+      parseWith(createOrderBodySchema, {
+        storeId: '',
+        customerId: 'c',
+        items: [
+          { sku: 'A', quantity: 0 },
+          { sku: 'A', quantity: 1.5 },
+        ],
+        paymentMethod: 'X',
+        x: 1,
+      }),
     );
     expect(paths(e).sort()).toEqual(['items.0.quantity', 'items.1.quantity', 'paymentMethod', 'storeId', 'x'].sort());
     expect(e.detail).toMatch(/and 4 more/);
@@ -225,7 +244,10 @@ describe('catalogItemBodySchema', () => {
 
 describe('inventoryBodySchema', () => {
   it('accepts stock 0..10^7', () => {
-    expect(parseWith(inventoryBodySchema, { available: 0, lowStockThreshold: 10_000_000 })).toEqual({ available: 0, lowStockThreshold: 10_000_000 });
+    expect(parseWith(inventoryBodySchema, { available: 0, lowStockThreshold: 10_000_000 })).toEqual({
+      available: 0,
+      lowStockThreshold: 10_000_000,
+    });
   });
   it.each([
     [{ available: -1, lowStockThreshold: 1 }, ['available']],
@@ -246,7 +268,9 @@ describe('couponBodySchema', () => {
       currency: 'CNY',
       stackable: true,
     });
-    expect(parseWith(couponBodySchema, { type: 'PERCENT_OFF', percentOff: 100, maxDiscount: 1000, stackable: false }).stackable).toBe(false);
+    expect(parseWith(couponBodySchema, { type: 'PERCENT_OFF', percentOff: 100, maxDiscount: 1000, stackable: false }).stackable).toBe(
+      false,
+    );
     const free = parseWith(couponBodySchema, {
       type: 'FREE_ITEM',
       sku: 'FRIES',
@@ -260,7 +284,16 @@ describe('couponBodySchema', () => {
     expect(free).toMatchObject({ type: 'FREE_ITEM', sku: 'FRIES', quantity: 1, stackable: true });
   });
   it('parses the promotions-engine fields of an automatic, scoped promotion', () => {
-    const promo = { type: 'PERCENT_OFF', percentOff: 10, automatic: true, storeIds: ['S1', 'S2'], region: 'east', exclusiveGroup: 'WELCOME', priority: -5, maxOrderDiscount: 0 };
+    const promo = {
+      type: 'PERCENT_OFF',
+      percentOff: 10,
+      automatic: true,
+      storeIds: ['S1', 'S2'],
+      region: 'east',
+      exclusiveGroup: 'WELCOME',
+      priority: -5,
+      maxOrderDiscount: 0,
+    };
     expect(parseWith(couponBodySchema, promo)).toEqual({ ...promo, stackable: true });
   });
   it.each([
@@ -280,8 +313,16 @@ describe('couponBodySchema', () => {
     ['a local validFrom', { type: 'AMOUNT_OFF', amountOff: 1, validFrom: '2025-01-01T00:00:00' }, ['validFrom']],
     ['an offset validTo', { type: 'AMOUNT_OFF', amountOff: 1, validTo: '2025-01-01T08:00:00+08:00' }, ['validTo']],
     ['a date-only validTo', { type: 'AMOUNT_OFF', amountOff: 1, validTo: '2025-01-01' }, ['validTo']],
-    ['validFrom after validTo', { type: 'AMOUNT_OFF', amountOff: 1, validFrom: '2025-02-01T00:00:00Z', validTo: '2025-01-01T00:00:00Z' }, ['validTo']],
-    ['validFrom equal to validTo', { type: 'AMOUNT_OFF', amountOff: 1, validFrom: '2025-02-01T00:00:00Z', validTo: '2025-02-01T00:00:00.000Z' }, ['validTo']],
+    [
+      'validFrom after validTo',
+      { type: 'AMOUNT_OFF', amountOff: 1, validFrom: '2025-02-01T00:00:00Z', validTo: '2025-01-01T00:00:00Z' },
+      ['validTo'],
+    ],
+    [
+      'validFrom equal to validTo',
+      { type: 'AMOUNT_OFF', amountOff: 1, validFrom: '2025-02-01T00:00:00Z', validTo: '2025-02-01T00:00:00.000Z' },
+      ['validTo'],
+    ],
     ['a bad currency', { type: 'AMOUNT_OFF', amountOff: 1, currency: 'yuan' }, ['currency']],
     ['a string automatic', { type: 'AMOUNT_OFF', amountOff: 1, automatic: 'true' }, ['automatic']],
     ['an empty storeIds', { type: 'AMOUNT_OFF', amountOff: 1, storeIds: [] }, ['storeIds']],
@@ -300,7 +341,14 @@ describe('couponBodySchema', () => {
 });
 
 describe('paymentWebhookBodySchema', () => {
-  const good = { paymentId: 'wx_123', orderId: '01J0ORDER', status: 'SUCCEEDED', amount: 4500, currency: 'CNY', occurredAt: '2025-01-01T08:00:00.123Z' };
+  const good = {
+    paymentId: 'wx_123',
+    orderId: '01J0ORDER',
+    status: 'SUCCEEDED',
+    amount: 4500,
+    currency: 'CNY',
+    occurredAt: '2025-01-01T08:00:00.123Z',
+  };
   it('accepts a good callback', () => {
     expect(parseWith(paymentWebhookBodySchema, good)).toEqual(good);
   });
@@ -316,7 +364,14 @@ describe('paymentWebhookBodySchema', () => {
 });
 
 describe('paymentWebhookBodySchema with a top-up (v1.1)', () => {
-  const good = { paymentId: 'wx_124', topupId: 'top_1', status: 'SUCCEEDED', amount: 4500, currency: 'CNY', occurredAt: '2025-01-01T08:00:00Z' };
+  const good = {
+    paymentId: 'wx_124',
+    topupId: 'top_1',
+    status: 'SUCCEEDED',
+    amount: 4500,
+    currency: 'CNY',
+    occurredAt: '2025-01-01T08:00:00Z',
+  };
   it('accepts a callback naming topupId instead of orderId', () => {
     expect(parseWith(paymentWebhookBodySchema, good)).toEqual(good);
   });
@@ -330,8 +385,14 @@ describe('paymentWebhookBodySchema with a top-up (v1.1)', () => {
 describe('walletTopupBodySchema', () => {
   // Contract v1.1: a top-up is a provider payment, so paymentMethod (not BALANCE) is required.
   it('accepts a positive amount with a provider payment method and rejects 0', () => {
-    expect(parseWith(walletTopupBodySchema, { amount: 100, currency: 'CNY', paymentMethod: 'ALIPAY' })).toEqual({ amount: 100, currency: 'CNY', paymentMethod: 'ALIPAY' });
-    expect(paths(caught(() => parseWith(walletTopupBodySchema, { amount: 0, currency: 'CNY', paymentMethod: 'CARD' })))).toEqual(['amount']);
+    expect(parseWith(walletTopupBodySchema, { amount: 100, currency: 'CNY', paymentMethod: 'ALIPAY' })).toEqual({
+      amount: 100,
+      currency: 'CNY',
+      paymentMethod: 'ALIPAY',
+    });
+    expect(paths(caught(() => parseWith(walletTopupBodySchema, { amount: 0, currency: 'CNY', paymentMethod: 'CARD' })))).toEqual([
+      'amount',
+    ]);
   });
   it.each([
     ['no paymentMethod', { amount: 100, currency: 'CNY' }, ['paymentMethod']],
@@ -343,7 +404,11 @@ describe('walletTopupBodySchema', () => {
 
 describe('walletAdjustmentBodySchema', () => {
   it('accepts a signed non-zero amount with a reason', () => {
-    expect(parseWith(walletAdjustmentBodySchema, { amount: -250, currency: 'CNY', reason: 'goodwill reversal' })).toEqual({ amount: -250, currency: 'CNY', reason: 'goodwill reversal' });
+    expect(parseWith(walletAdjustmentBodySchema, { amount: -250, currency: 'CNY', reason: 'goodwill reversal' })).toEqual({
+      amount: -250,
+      currency: 'CNY',
+      reason: 'goodwill reversal',
+    });
     expect(parseWith(walletAdjustmentBodySchema, { amount: 1, currency: 'CNY', reason: 'x' }).amount).toBe(1);
   });
   it.each([

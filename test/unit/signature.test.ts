@@ -8,7 +8,14 @@ import { parseSignatureHeader, sign, SIGNATURE_TOLERANCE_SECONDS, verify } from 
 
 const SECRET = 'current-secret';
 const PREVIOUS = 'previous-secret';
-const BODY = JSON.stringify({ paymentId: 'pay_1', orderId: 'ord_1', status: 'SUCCEEDED', amount: 4500, currency: 'CNY', occurredAt: '2026-11-23T08:00:00Z' });
+const BODY = JSON.stringify({
+  paymentId: 'pay_1',
+  orderId: 'ord_1',
+  status: 'SUCCEEDED',
+  amount: 4500,
+  currency: 'CNY',
+  occurredAt: '2026-11-23T08:00:00Z',
+});
 const NOW = 1_795_000_000;
 
 describe('sign', () => {

@@ -8,7 +8,11 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { transactWrite, isTransientCancellation } from '../../src/store/transact.ts';
 
 const cancelled = (...codes: string[]) =>
-  new TransactionCanceledException({ message: 'Transaction cancelled', $metadata: {}, CancellationReasons: codes.map((Code) => ({ Code })) });
+  new TransactionCanceledException({
+    message: 'Transaction cancelled',
+    $metadata: {},
+    CancellationReasons: codes.map((Code) => ({ Code })),
+  });
 
 /** A client whose send() fails with the given errors in turn, then succeeds; counts the calls. */
 function flakyClient(...errors: Error[]) {

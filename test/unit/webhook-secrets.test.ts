@@ -4,7 +4,12 @@
  * by the per-provider ARN variable inside Lambda; a deployed function without an ARN fails fast.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { assertWebhookSecretsConfigured, localWebhookSecretEnv, webhookSecrets, type SecretFetcher } from '../../functions/commons/secrets.ts';
+import {
+  assertWebhookSecretsConfigured,
+  localWebhookSecretEnv,
+  webhookSecrets,
+  type SecretFetcher,
+} from '../../functions/commons/secrets.ts';
 import { webhookSecretEnv } from '../../src/payments/webhook-secret-env.ts';
 
 const noFetch: SecretFetcher = async () => {
@@ -42,7 +47,7 @@ describe('local webhook secrets', () => {
 describe('deployed webhook secrets (AWS_EXECUTION_ENV set)', () => {
   const lambda: Record<string, string | undefined> = { AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x', ...ARNS };
 
-  it('ignores the local variables and reads AWSCURRENT and AWSPREVIOUS of the provider\'s ARN', async () => {
+  it("ignores the local variables and reads AWSCURRENT and AWSPREVIOUS of the provider's ARN", async () => {
     const fetch = vi.fn<SecretFetcher>(async (arn, stage) => `${arn}:${stage}`);
     const env = { ...lambda, WANDIAN_PAYMENT_WEBHOOK_SECRET: 'injected', WANDIAN_PAYMENT_WEBHOOK_SECRET_CARD: 'injected' };
     expect(await webhookSecrets('card', env, fetch)).toEqual(['arn:card:AWSCURRENT', 'arn:card:AWSPREVIOUS']);
