@@ -10,23 +10,18 @@
  * CURRENCY_MISMATCH, WALLET_LIMIT_EXCEEDED. A refused adjustment writes nothing, no audit record either.
  * Header `Idempotency-Key` required (400 IDEMPOTENCY_KEY_REQUIRED): a retried adjustment is applied once.
  */
-import { auditActor, authorize } from '../commons/auth.ts';
+import { auditActor, authorize, walletNotFound } from '../commons/auth.ts';
 import { idempotentByHeader } from '../commons/idempotency.ts';
 import { httpHandler, json, jsonBody, pathId } from '../commons/http.ts';
 import { wallets } from '../commons/stores.ts';
 import { walletView } from '../commons/views.ts';
 import { auditRecord } from '../../src/domain/audit.ts';
-import { DomainError } from '../../src/domain/errors.ts';
 import { walletAdjustmentBodySchema } from '../../src/domain/schemas.ts';
 
 export const handler = httpHandler(
   async (event) => {
     const customerId = pathId(event, 'customerId');
-    const caller = await authorize(
-      event,
-      { kind: 'customer', customerId },
-      () => new DomainError('WALLET_NOT_FOUND', `Customer ${customerId} has no wallet`, { customerId }),
-    );
+    const caller = await authorize(event, { kind: 'customer', customerId }, walletNotFound(customerId));
     const body = jsonBody(event, walletAdjustmentBodySchema);
     const actor = auditActor(event, caller);
     const wallet = await wallets.adjust(customerId, body.amount, body.currency, (before, after, now) =>

@@ -10,7 +10,7 @@
  * holds another currency), WALLET_LIMIT_EXCEEDED (it could never be credited), IDEMPOTENCY_KEY_REUSED. Both
  * wallet checks are re-checked when the payment arrives (a top-up the wallet cannot take then is refunded).
  */
-import { authorize } from '../commons/auth.ts';
+import { authorize, walletNotFound } from '../commons/auth.ts';
 import { httpHandler, json, jsonBody, pathId } from '../commons/http.ts';
 import { idempotentByHeader } from '../commons/idempotency.ts';
 import { principalRateLimit } from '../commons/rate-limit.ts';
@@ -25,11 +25,7 @@ import { TopupConflictError } from '../../src/store/topup-store.ts';
 export const handler = httpHandler(
   async (event) => {
     const customerId = pathId(event, 'customerId');
-    const caller = await authorize(
-      event,
-      { kind: 'customer', customerId },
-      () => new DomainError('WALLET_NOT_FOUND', `Customer ${customerId} has no wallet`, { customerId }),
-    );
+    const caller = await authorize(event, { kind: 'customer', customerId }, walletNotFound(customerId));
     const body = jsonBody(event, walletTopupBodySchema);
     const wallet = await wallets.get(customerId);
     if (wallet && wallet.currency !== body.currency) {

@@ -112,3 +112,7 @@ export function auditActor(event: Pick<APIGatewayProxyEventV2, 'requestContext'>
   const role = order.find((r) => caller.principal.roles.includes(r) && caller.roles.includes(r)) ?? 'machine';
   return { actor: caller.principal.sub, role, requestId: event.requestContext.requestId };
 }
+
+/** The 404 of a customer's wallet routes: an unknown wallet and someone else's look the same (contract v1.1). */
+export const walletNotFound = (customerId: string) => (): DomainError =>
+  new DomainError('WALLET_NOT_FOUND', `Customer ${customerId} has no wallet`, { customerId });

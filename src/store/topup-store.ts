@@ -17,6 +17,7 @@
  *   once per paymentId; a new FAILED one is IGNORED.
  */
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PaymentStore, type PaymentItem } from './payment-store.ts';
 import { tableName } from '../config.ts';
 import type { Topup, TopupFailureReason } from '../domain/topup.ts';
 import { providerOfMethod } from '../domain/topup.ts';
@@ -53,7 +54,11 @@ export class TopupConflictError extends Error {
 const SETTLE_ATTEMPTS = 4;
 
 export class TopupStore {
-  constructor(private readonly doc: DynamoDBDocumentClient) {}
+  private readonly payments: PaymentStore;
+
+  constructor(private readonly doc: DynamoDBDocumentClient) {
+    this.payments = new PaymentStore(doc);
+  }
 
   /** The top-up, or undefined (strongly consistent). */
   async get(topupId: string): Promise<Topup | undefined> {
@@ -131,7 +136,7 @@ export class TopupStore {
       if (seen) return { disposition: seen.disposition === 'APPLIED' ? 'DUPLICATE' : seen.disposition, refund: false, topup: current };
       if (cb.status !== 'SUCCEEDED') return { disposition: 'IGNORED', refund: false, topup: current };
       // Money for a top-up that is already final (double or late payment): give it back, once per paymentId.
-      const written = await this.putPayment({ ...record, disposition: 'REFUNDED' });
+      const written = await this.payments.recordOnce({ ...record, disposition: 'REFUNDED' } as PaymentItem);
       if (written) return { disposition: 'REFUNDED', refund: true, topup: current };
       // Recorded by a concurrent delivery of the same paymentId in the meantime: its answer stands.
     }
@@ -142,19 +147,6 @@ export class TopupStore {
   private async payment(paymentId: string): Promise<{ disposition: TopupSettlement['disposition'] } | undefined> {
     const out = await this.doc.send(new GetCommand({ TableName: tableName('payments'), Key: { paymentId }, ConsistentRead: true }));
     return out.Item as { disposition: TopupSettlement['disposition'] } | undefined;
-  }
-
-  /** Records a payment once; false when this paymentId is recorded already. */
-  private async putPayment(item: Record<string, unknown>): Promise<boolean> {
-    try {
-      await this.doc.send(
-        new PutCommand({ TableName: tableName('payments'), Item: item, ConditionExpression: 'attribute_not_exists(paymentId)' }),
-      );
-      return true;
-    } catch (e) {
-      if (isConditionalCheckFailed(e)) return false;
-      throw e;
-    }
   }
 
   /** The top-up's condition to leave PENDING: still PENDING and still the same money. */
