@@ -91,13 +91,17 @@ async function ensureTable(client: DynamoDBClient, id: TableId, name: string): P
   );
 }
 
-/** Polls DescribeTable until every index of table `name` is ACTIVE (an added index backfills first); throws after 60 s. */
+/**
+ * Polls DescribeTable until every index of table `name` is ACTIVE (an added index backfills first); throws after
+ * 150 s. DynamoDB Local backfills in a background thread that a busy server (a whole test run on 2 cores) can starve
+ * for over a minute, while alone it takes under a second.
+ */
 async function waitForIndexes(client: DynamoDBClient, name: string): Promise<void> {
-  for (const deadline = Date.now() + 60_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
+  for (const deadline = Date.now() + 150_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
     if ((Table?.GlobalSecondaryIndexes ?? []).every((i) => i.IndexStatus === 'ACTIVE')) return;
   }
-  throw new Error(`Indexes of table ${name} not ACTIVE after 60 s`);
+  throw new Error(`Indexes of table ${name} not ACTIVE after 150 s`);
 }
 
 /**
