@@ -7,9 +7,8 @@ import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk
 import { tableName } from '../config.ts';
 import type { AuditOf } from '../domain/audit.ts';
 import type { InventoryLevel } from '../domain/types.ts';
-import { auditPut } from './audit-store.ts';
 import { isConditionalCheckFailed } from './dynamo-errors.ts';
-import { CHANGED, unchangedCondition, untilUnchanged, valuesOf, writeUnlessChanged, type TransactItem } from './optimistic.ts';
+import { putUnlessChanged, untilUnchanged } from './optimistic.ts';
 
 /**
  * The level after an operator sets `available` and `lowStockThreshold` on `current` (undefined: a new item,
@@ -65,21 +64,8 @@ export class InventoryStore {
     return untilUnchanged(`Inventory ${storeId}/${sku}`, async () => {
       const current = await this.get(storeId, sku, true);
       const after = nextLevel(current, { storeId, sku, available, lowStockThreshold, now });
-      const unchanged = unchangedCondition(current, ['storeId', 'sku'], ['lowStockSince']);
-      const items: TransactItem[] = [
-        {
-          // Condition: nobody (an order transaction included) moved this item since we read it; a racing creator makes us retry.
-          Put: {
-            TableName: tableName('inventory'),
-            Item: after,
-            ConditionExpression: unchanged.expression,
-            ExpressionAttributeNames: unchanged.names,
-            ...valuesOf(unchanged.values),
-          },
-        },
-      ];
-      if (audit) items.push(auditPut(audit(current, after)));
-      return (await writeUnlessChanged(this.doc, items)) ? after : CHANGED;
+      // Also conditioned on lowStockSince still absent if it was: the low-stock detector may set it meanwhile.
+      return putUnlessChanged(this.doc, tableName('inventory'), current, after, ['storeId', 'sku'], audit, ['lowStockSince']);
     });
   }
 

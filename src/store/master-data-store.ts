@@ -7,8 +7,7 @@ import { BatchGetCommand, GetCommand, type DynamoDBDocumentClient } from '@aws-s
 import { tableName } from '../config.ts';
 import type { AuditOf } from '../domain/audit.ts';
 import type { CatalogItem, Store } from '../domain/types.ts';
-import { auditPut } from './audit-store.ts';
-import { CHANGED, unchangedCondition, untilUnchanged, valuesOf, writeUnlessChanged, type TransactItem } from './optimistic.ts';
+import { putUnlessChanged, untilUnchanged } from './optimistic.ts';
 
 /** Options of an operator replacement: `audit` records the exact before/after; `check` may refuse (throw) given the current item. */
 export interface ReplaceOptions<T> {
@@ -72,21 +71,7 @@ export class MasterDataStore {
     return untilUnchanged(what, async () => {
       const current = await read();
       await opts.check?.(current);
-      const unchanged = unchangedCondition(current, keys);
-      const items: TransactItem[] = [
-        {
-          // Condition: the item is still exactly what we read (or still absent), so the audit's `before` is exact.
-          Put: {
-            TableName: tableName(table),
-            Item: item,
-            ConditionExpression: unchanged.expression,
-            ExpressionAttributeNames: unchanged.names,
-            ...valuesOf(unchanged.values),
-          },
-        },
-      ];
-      if (opts.audit) items.push(auditPut(opts.audit(current, item)));
-      return (await writeUnlessChanged(this.doc, items)) ? item : CHANGED;
+      return putUnlessChanged(this.doc, tableName(table), current, item, keys, opts.audit);
     });
   }
 }

@@ -8,6 +8,8 @@ import type { DynamoDBDocumentClient, TransactWriteCommandInput } from '@aws-sdk
 import { DomainError } from '../domain/errors.ts';
 import { cancellationReasons, cancelledByConditionsOnly } from './dynamo-errors.ts';
 import { transactWrite } from './transact.ts';
+import type { AuditOf } from '../domain/audit.ts';
+import { auditPut } from './audit-store.ts';
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -96,3 +98,34 @@ export async function untilUnchanged<T>(
 
 /** `{ExpressionAttributeValues}` only when there are any (DynamoDB refuses an empty map). */
 export const valuesOf = (v: Record<string, unknown>) => (Object.keys(v).length ? { ExpressionAttributeValues: v } : {});
+
+/**
+ * One round of an audited replace: Put `after` into `table` conditioned on the item being exactly `seen`
+ * ({@link unchangedCondition} over `keys` and `optional`; `seen` undefined = still absent), with `audit`'s record
+ * of seen → after in the same transaction. Returns `after`, or {@link CHANGED} when another writer got in between.
+ */
+export async function putUnlessChanged<T extends object>(
+  doc: Pick<DynamoDBDocumentClient, 'send'>,
+  table: string,
+  seen: T | undefined,
+  after: T,
+  keys: readonly string[],
+  audit?: AuditOf<T>,
+  optional: readonly string[] = [],
+): Promise<T | typeof CHANGED> {
+  const unchanged = unchangedCondition(seen, keys, optional);
+  const items: TransactItem[] = [
+    {
+      // Condition: the item is still exactly what was read (or still absent), so the audit's `before` is exact.
+      Put: {
+        TableName: table,
+        Item: after,
+        ConditionExpression: unchanged.expression,
+        ExpressionAttributeNames: unchanged.names,
+        ...valuesOf(unchanged.values),
+      },
+    },
+  ];
+  if (audit) items.push(auditPut(audit(seen, after)));
+  return (await writeUnlessChanged(doc, items)) ? after : CHANGED;
+}

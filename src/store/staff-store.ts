@@ -6,8 +6,7 @@ import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { tableName } from '../config.ts';
 import type { Assignment } from '../auth/policy.ts';
 import type { AuditOf } from '../domain/audit.ts';
-import { auditPut } from './audit-store.ts';
-import { CHANGED, unchangedCondition, untilUnchanged, valuesOf, writeUnlessChanged, type TransactItem } from './optimistic.ts';
+import { putUnlessChanged, untilUnchanged } from './optimistic.ts';
 
 /** A stored assignment: the principal's `sub` with its stores and/or region, and when it last changed (ISO-8601 UTC). */
 export interface StaffAssignment extends Assignment {
@@ -34,21 +33,7 @@ export class StaffStore {
   put(assignment: StaffAssignment, audit?: AuditOf<StaffAssignment>): Promise<StaffAssignment> {
     return untilUnchanged(`Staff assignment ${assignment.sub}`, async () => {
       const current = await this.get(assignment.sub, true);
-      const unchanged = unchangedCondition(current, ['sub']);
-      const items: TransactItem[] = [
-        {
-          // Condition: the assignment is still exactly what we read (or still absent), so the audit's `before` is exact.
-          Put: {
-            TableName: tableName('staff'),
-            Item: assignment,
-            ConditionExpression: unchanged.expression,
-            ExpressionAttributeNames: unchanged.names,
-            ...valuesOf(unchanged.values),
-          },
-        },
-      ];
-      if (audit) items.push(auditPut(audit(current, assignment)));
-      return (await writeUnlessChanged(this.doc, items)) ? assignment : CHANGED;
+      return putUnlessChanged(this.doc, tableName('staff'), current, assignment, ['sub'], audit);
     });
   }
 }

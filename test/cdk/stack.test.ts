@@ -44,6 +44,7 @@ import { ROTATION_ENTRY } from '../../lib/constructs/security-construct.ts';
 import { sharedParameters } from '../../lib/constructs/shared-parameters-construct.ts';
 import { LIVE_THROTTLE } from '../../lib/constructs/live-status-construct.ts';
 import { APP_CLIENT_COUNT } from '../../lib/identity-stack.ts';
+import { WILDCARD_ONLY_ACTIONS } from '../../lib/constructs/nag.ts';
 
 type Json = any; // CloudFormation fragments are untyped JSON.
 interface CfnResource {
@@ -64,21 +65,6 @@ const stateMachineEntries = Object.entries(stateMachines) as [StateMachineId, St
 const ruleEntries = Object.entries(rules) as [RuleId, RuleSpec][];
 const scheduleEntries = Object.entries(schedules) as [ScheduleId, ScheduleSpec][];
 
-/** Actions that only exist on Resource "*" (X-Ray; CloudWatch Logs vended delivery used by Step Functions logging). */
-const WILDCARD_ONLY_ACTIONS = new Set([
-  'xray:PutTraceSegments',
-  'xray:PutTelemetryRecords',
-  'xray:GetSamplingRules',
-  'xray:GetSamplingTargets',
-  'logs:CreateLogDelivery',
-  'logs:GetLogDelivery',
-  'logs:UpdateLogDelivery',
-  'logs:DeleteLogDelivery',
-  'logs:ListLogDeliveries',
-  'logs:PutResourcePolicy',
-  'logs:DescribeResourcePolicies',
-  'logs:DescribeLogGroups',
-]);
 const TASK_RESULT_ACTIONS = ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'];
 const PSEUDO = { 'AWS::Partition': 'aws', 'AWS::AccountId': '123456789012', 'AWS::URLSuffix': 'amazonaws.com' } as Record<string, string>;
 
