@@ -4,7 +4,7 @@
  * Audited ('inventory.put', the exact level before/after) in the same transaction as the write.
  * Errors: 400 VALIDATION_FAILED; 403 FORBIDDEN; 404 STORE_NOT_FOUND, SKU_NOT_FOUND; 409 CONCURRENT_UPDATE.
  */
-import { authorize, storeTarget } from '../commons/auth.ts';
+import { authorize } from '../commons/auth.ts';
 import { httpHandler, json, jsonBody, pathId } from '../commons/http.ts';
 import { inventory, masterData } from '../commons/stores.ts';
 import { inventoryViolations } from '../../src/domain/inventory.ts';
@@ -17,13 +17,14 @@ import type { InventoryLevel } from '../../src/domain/types.ts';
 export const handler = httpHandler(async (event) => {
   const storeId = pathId(event, 'storeId');
   const sku = pathId(event, 'sku');
+  // One read of the store serves both the policy (its sales region) and the existence check below.
+  const [store, catalog] = await Promise.all([masterData.getStore(storeId), masterData.getCatalogItems([sku])]);
   const caller = await authorize(
     event,
-    await storeTarget(storeId),
+    { kind: 'store', storeId, region: store?.region },
     () => new DomainError('STORE_NOT_FOUND', `Store ${storeId} does not exist`, { storeId }),
   );
   const body = jsonBody(event, inventoryBodySchema);
-  const [store, catalog] = await Promise.all([masterData.getStore(storeId), masterData.getCatalogItems([sku])]);
   if (!store) throw new DomainError('STORE_NOT_FOUND', `Store ${storeId} does not exist`, { storeId });
   if (!catalog.has(sku)) throw new DomainError('SKU_NOT_FOUND', `SKU ${sku} is not in the catalog`, { sku });
   const now = new Date().toISOString();
