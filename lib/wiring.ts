@@ -629,6 +629,11 @@ export const routeByKey = (routeKey: string): RouteSpec | undefined => routes.fi
 export interface StateMachineSpec {
   /** ASL in JSONPath (aws-local-stepfunctions ignores JSONata). */
   file: string;
+  /**
+   * STANDARD (billed per state transition, may wait up to a year, execution names dedupe starts) or EXPRESS
+   * (billed per request + duration, at most 5 minutes, no task-token waits, no name dedupe). The cost model reads it.
+   */
+  type: 'STANDARD' | 'EXPRESS';
   /** `${Name}` in the ASL → the ARN of this function. */
   functionSubstitutions: Record<string, FunctionId>;
   /** Environment variable through which functions learn the state machine ARN. */
@@ -638,6 +643,7 @@ export interface StateMachineSpec {
 export const stateMachines = {
   orderSaga: {
     file: 'statemachines/order-saga.asl.json',
+    type: 'STANDARD',
     envVar: 'ORDER_SAGA_ARN',
     functionSubstitutions: {
       CreatePaymentIntentFunctionArn: 'createPaymentIntent',
@@ -653,6 +659,7 @@ export const stateMachines = {
   },
   refundSaga: {
     file: 'statemachines/refund-saga.asl.json',
+    type: 'STANDARD',
     envVar: 'REFUND_SAGA_ARN',
     functionSubstitutions: {
       BeginRefundFunctionArn: 'beginRefund',
@@ -665,6 +672,7 @@ export const stateMachines = {
   /** Started by the reconciler for a stuck order whose order saga is gone: commit or compensate. */
   recoverOrder: {
     file: 'statemachines/recover-order.asl.json',
+    type: 'STANDARD',
     envVar: 'RECOVER_ORDER_ARN',
     functionSubstitutions: {
       CommitReservationFunctionArn: 'commitReservation',

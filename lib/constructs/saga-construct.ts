@@ -43,7 +43,7 @@ export interface SagaConstructProps {
 }
 
 /**
- * One STANDARD Step Functions state machine per `stateMachines` entry of lib/wiring.ts, defined by
+ * One Step Functions state machine (STANDARD or EXPRESS, as the wiring says) per `stateMachines` entry of lib/wiring.ts, defined by
  * its ASL file with `${Name}` substituted by function ARNs. Errors are logged (without execution
  * data, which holds order details), executions are traced, and each state machine may invoke
  * exactly the functions its ASL names. Execution data and logs are encrypted with the stack key.
@@ -58,7 +58,7 @@ export class SagaConstruct extends Construct {
       const tasks = Object.entries(spec.functionSubstitutions).map(([placeholder, fnId]) => [placeholder, props.functions[fnId]] as const);
       const stateMachine = new StateMachine(this, smId, {
         stateMachineName: stateMachineName(this, smId),
-        stateMachineType: StateMachineType.STANDARD,
+        stateMachineType: spec.type === 'EXPRESS' ? StateMachineType.EXPRESS : StateMachineType.STANDARD,
         definitionBody: DefinitionBody.fromFile(fromRepoRoot(spec.file)),
         definitionSubstitutions: Object.fromEntries(tasks.map(([placeholder, fn]) => [placeholder, fn.functionArn])),
         logs: {
