@@ -53,6 +53,21 @@ export const DEFAULT_MEMORY_MB = 512;
 /** Timeout of a function without `timeoutSeconds`, in seconds: the same deployed and locally. */
 export const DEFAULT_TIMEOUT_SECONDS = 10;
 
+/**
+ * API Gateway HTTP API's integration timeout, in seconds (its maximum and default: 30 s, "Amazon API Gateway
+ * quotas", HTTP APIs). A Lambda behind a route must time out well before it, or the gateway answers the client
+ * 503/504 while the function may still commit: every API function's timeout stays below this (stack test).
+ */
+export const HTTP_API_INTEGRATION_TIMEOUT_SECONDS = 30;
+
+/**
+ * THE timeout of a function, in seconds: its spec's `timeoutSeconds`, else DEFAULT_TIMEOUT_SECONDS. The CDK
+ * construct (lib/constructs/lambda.ts) deploys it and the local runtime (local/lambda-runtime.ts) enforces it,
+ * so a handler times out locally exactly when it would in AWS.
+ */
+export const functionTimeoutSeconds = (spec: object): number =>
+  'timeoutSeconds' in spec && typeof spec.timeoutSeconds === 'number' ? spec.timeoutSeconds : DEFAULT_TIMEOUT_SECONDS;
+
 /** What the environment is built from: physical names and ARNs (or CDK tokens), by logical id. */
 export interface ResolvedResources {
   /** Physical table name by table id. */

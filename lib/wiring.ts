@@ -483,10 +483,13 @@ export interface Throttle {
  * Per-route throttles by kind of traffic. Sized from the brief's 1,000 orders/s per region (create + pay):
  * order creation and webhooks get 2x headroom, reads more; operator writes (consoles, POS stock pushes of up to 10,000
  * stores) 500/s, far below what a flood would need to hurt the order path.
+ * A route whose function has a `reservedConcurrency` bursts at most that many requests (wiring test): deployed, a
+ * throttled Lambda reaches the client as API Gateway's bare 500, so the gateway must shed a burst first, with 429
+ * (README "Overload and retries"). Steady state, rate x duration stays within it (2,000/s x 0.1 s = 200).
  */
 export const throttles = {
-  orderWrite: { rateLimit: 2_000, burstLimit: 4_000 },
-  webhook: { rateLimit: 2_000, burstLimit: 4_000 },
+  orderWrite: { rateLimit: 2_000, burstLimit: 200 },
+  webhook: { rateLimit: 2_000, burstLimit: 100 },
   customerRead: { rateLimit: 3_000, burstLimit: 5_000 },
   customerWrite: { rateLimit: 500, burstLimit: 1_000 },
   operatorWrite: { rateLimit: 500, burstLimit: 1_000 },

@@ -143,17 +143,19 @@ export class ApiClient {
   }
 
   /**
-   * POST /v1/orders as a well-behaved client: an in-doubt answer (5xx, or 409
-   * IDEMPOTENCY_KEY_IN_PROGRESS) is retried with the SAME Idempotency-Key (at most `attempts` times,
-   * 200 ms × attempt apart), so the caller gets the one definitive answer for its order.
+   * POST /v1/orders as a well-behaved client (README "Overload and retries"): an answer that is not final — 503
+   * SERVICE_OVERLOADED (shed, nothing written), 429 (throttled), any other 5xx (in doubt), or 409
+   * IDEMPOTENCY_KEY_IN_PROGRESS — is retried with the SAME Idempotency-Key (`key`, fresh unless given) after its
+   * Retry-After (at most 1 s here; 200 ms × attempt without one), jittered ±50 % so a shed burst does not come
+   * back as one burst; at most `attempts` tries. The caller gets the one definitive answer for its order.
    */
-  async createOrderUntilAnswered(body: unknown, attempts = 10): Promise<ApiResponse> {
-    const key = randomUUID();
+  async createOrderUntilAnswered(body: unknown, attempts = 10, key: string = randomUUID()): Promise<ApiResponse> {
     for (let attempt = 1; ; attempt++) {
       const res = await this.createOrder(body, key);
-      const inDoubt = res.status >= 500 || res.body?.code === 'IDEMPOTENCY_KEY_IN_PROGRESS';
-      if (!inDoubt || attempt >= attempts) return res;
-      await new Promise((r) => setTimeout(r, 200 * attempt));
+      const notFinal = res.status >= 500 || res.status === 429 || res.body?.code === 'IDEMPOTENCY_KEY_IN_PROGRESS';
+      if (!notFinal || attempt >= attempts) return res;
+      const retryAfterMs = Number(res.headers.get('retry-after')) * 1000 || 200 * attempt;
+      await new Promise((r) => setTimeout(r, Math.min(1_000, retryAfterMs) * (0.5 + Math.random())));
     }
   }
 

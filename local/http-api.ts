@@ -3,6 +3,11 @@
  * Matches method + path against `routes` (lib/wiring.ts), builds an `APIGatewayProxyEventV2`, invokes the
  * route's function through the local Lambda runtime and writes its `{statusCode, headers, body, cookies}`.
  * Unknown routes answer 404 and handler crashes 500, both as application/problem+json; `GET /health` 200.
+ * An invocation the Lambda runtime throttles (the function at its concurrency limit: no handler code ran, so
+ * nothing was written) is answered 503 SERVICE_OVERLOADED with Retry-After, as the contract wants. Deployed,
+ * API Gateway answers a throttled Lambda 500 `{"message":"Internal Server Error"}` (HTTP APIs cannot remap it):
+ * the wiring sizes each such route's gateway burst within the function's reserved concurrency, so the gateway
+ * sheds first, with 429 (README "Overload and retries").
  * Local-only pages (the ops dashboard) are served by `localHandler` before any route is matched.
  */
 import { randomUUID } from 'node:crypto';
@@ -288,6 +293,13 @@ export async function startHttpApi(opts: {
       const result = await opts.runtime.invoke(match.route.function, event);
       writeResult(res, result, event.requestContext.requestId);
     } catch (error) {
+      if ((error as Error).name === 'TooManyRequestsException') {
+        const retryAfter = String(Math.max(1, Number((error as { retryAfterSeconds?: unknown }).retryAfterSeconds) || 1));
+        problem(res, 503, 'SERVICE_OVERLOADED', 'Service overloaded', 'Too many requests are in progress; nothing was done. Retry later.', {
+          'retry-after': retryAfter,
+        });
+        return;
+      }
       opts.log?.(`${event.routeKey} (${match.route.function}) failed`, error);
       if (!res.headersSent) problem(res, 500, 'INTERNAL_ERROR', 'Internal error', 'Unexpected error; it was logged.');
       else res.destroy();

@@ -13,6 +13,14 @@
  *
  * In both modes, a function whose spec declares `tables` gets the IAM-like guard of local/access-guard.ts:
  * an SDK call its deployed role would not allow fails with AccessDeniedException (after `configure()`).
+ *
+ * Also in both modes, Lambda's concurrency limits: a function with `reservedConcurrency` runs at most that many
+ * invocations at once, the others share the account's unreserved pool (`accountConcurrency` minus every
+ * reservation, as in AWS); an invocation beyond its limit is refused at once with LambdaThrottledError
+ * (`TooManyRequestsException`, as the Lambda Invoke API names it) before any handler code runs. The timeout is
+ * the deployed one (lib/function-environment.ts functionTimeoutSeconds) and counts from when the handler
+ * starts: waiting for a free local isolate (worker mode) or for the cold start does not count, as in AWS where
+ * the invocation's clock starts when its sandbox runs it.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Worker } from 'node:worker_threads';
@@ -22,8 +30,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import {
   DEFAULT_MEMORY_MB,
-  DEFAULT_TIMEOUT_SECONDS,
   functionEnvironment,
+  functionTimeoutSeconds,
   resourceEnvironmentNames,
   type ResolvedResources,
 } from '../lib/function-environment.ts';
@@ -68,6 +76,38 @@ export class LambdaTimeoutError extends Error {
   override name = 'Sandbox.Timedout';
 }
 
+/**
+ * Error an invocation rejects with, before any handler code ran, when the function is at its concurrency limit:
+ * what Lambda's Invoke API answers (HTTP 429 TooManyRequestsException with `Reason` and `retryAfterSeconds`).
+ */
+export class LambdaThrottledError extends Error {
+  override name = 'TooManyRequestsException';
+  readonly statusCode = 429;
+  constructor(
+    message: string,
+    readonly Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded' | 'ConcurrentInvocationLimitExceeded',
+    readonly retryAfterSeconds = 1,
+  ) {
+    super(message);
+  }
+}
+
+/** Lambda's default account concurrency quota per region (Lambda quotas: "Concurrent executions", 1,000). */
+export const DEFAULT_ACCOUNT_CONCURRENCY = 1_000;
+
+/**
+ * `reservedConcurrency` overrides from `WANDIAN_LOCAL_RESERVED_CONCURRENCY` (`id=n,id=n`, e.g. `createOrder=4`):
+ * to see shedding on a laptop without editing the wiring. Ignores malformed entries.
+ */
+export function reservedConcurrencyFromEnv(value = process.env.WANDIAN_LOCAL_RESERVED_CONCURRENCY): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const part of (value ?? '').split(',')) {
+    const [id, n] = part.split('=').map((x) => x.trim());
+    if (id && n && /^\d+$/.test(n)) out[id] = Number(n);
+  }
+  return out;
+}
+
 export interface InvokeOptions {
   /** Overrides the spec's timeout for this call (seconds). */
   timeoutSeconds?: number;
@@ -76,6 +116,8 @@ export interface InvokeOptions {
 export interface FunctionStats {
   invocations: number;
   errors: number;
+  /** Invocations refused by a concurrency limit (counted in neither `invocations` nor `errors`, as in CloudWatch). */
+  throttles?: number;
 }
 
 export interface LambdaRuntime {
@@ -87,7 +129,7 @@ export interface LambdaRuntime {
   invoke(id: string, event: unknown, opts?: InvokeOptions): Promise<unknown>;
   /** Whether `id` is a known function. */
   has(id: string): boolean;
-  /** Invocations and errors (throws and timeouts) per function id, since start. */
+  /** Invocations and errors (throws, timeouts and throttles) per function id, since start. */
   stats(): Record<string, FunctionStats>;
 }
 
@@ -104,6 +146,10 @@ export interface LocalLambdaRuntime extends LambdaRuntime {
   isolates(): Record<string, { busy: number; idle: number }>;
   /** Terminates every isolate (they are started again on demand); idempotent. */
   close(): Promise<void>;
+  /** The timeout `id` runs with, in seconds: its deployed timeout (functionTimeoutSeconds). */
+  timeoutSecondsOf(id: string): number;
+  /** The concurrency limit `id` runs under: its reserved concurrency, else the unreserved pool's size. */
+  concurrencyLimitOf(id: string): number;
 }
 
 export interface LambdaRuntimeOptions {
@@ -121,6 +167,13 @@ export interface LambdaRuntimeOptions {
    * trades that fidelity for fewer cold starts and more throughput on a small machine (handlers are async).
    */
   invocationsPerIsolate?: number;
+  /**
+   * Reserved concurrency per function id, over the specs' `reservedConcurrency` (default: the specs', then
+   * WANDIAN_LOCAL_RESERVED_CONCURRENCY, see reservedConcurrencyFromEnv).
+   */
+  reservedConcurrency?: Record<string, number>;
+  /** The account's concurrency quota (default WANDIAN_LOCAL_ACCOUNT_CONCURRENCY or 1,000, Lambda's default). */
+  accountConcurrency?: number;
 }
 
 /** Which calls run for which function (`process` mode): the guard reads the policy of the current invocation. */
@@ -164,6 +217,42 @@ export function createLambdaRuntime(opts: LambdaRuntimeOptions = {}): LocalLambd
   const pools = new Map<string, Pool>();
   let resources: LocalResources | undefined;
   const policies = new Map<string, AccessPolicy | undefined>();
+
+  // Lambda's concurrency model: reserved functions have their own limit; the rest share what is left of the account's.
+  const reservedOverrides = { ...reservedConcurrencyFromEnv(), ...opts.reservedConcurrency };
+  const reservedOf = (id: string): number | undefined => reservedOverrides[id] ?? specs[id]?.reservedConcurrency;
+  const accountConcurrency =
+    opts.accountConcurrency ?? (Number(process.env.WANDIAN_LOCAL_ACCOUNT_CONCURRENCY) || DEFAULT_ACCOUNT_CONCURRENCY);
+  const unreservedPool = Math.max(1, accountConcurrency - Object.keys(specs).reduce((sum, id) => sum + (reservedOf(id) ?? 0), 0));
+  const running = new Map<string, number>();
+  let runningUnreserved = 0;
+  /** Takes a concurrency slot for `id`, or throws LambdaThrottledError; returns the function that gives it back. */
+  const admit = (id: string): (() => void) => {
+    const reserved = reservedOf(id);
+    const now = running.get(id) ?? 0;
+    if (reserved !== undefined) {
+      if (now >= reserved) {
+        throw new LambdaThrottledError(
+          `Rate Exceeded: ${localFunctionName(id)} is at its reserved concurrency (${reserved})`,
+          'ReservedFunctionConcurrentInvocationLimitExceeded',
+        );
+      }
+    } else if (runningUnreserved >= unreservedPool) {
+      throw new LambdaThrottledError(
+        `Rate Exceeded: the account's unreserved concurrency (${unreservedPool}) is in use`,
+        'ConcurrentInvocationLimitExceeded',
+      );
+    }
+    running.set(id, now + 1);
+    if (reserved === undefined) runningUnreserved++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      running.set(id, (running.get(id) ?? 1) - 1);
+      if (reserved === undefined) runningUnreserved--;
+    };
+  };
 
   const policyOf = (id: string): AccessPolicy | undefined => {
     if (policies.has(id)) return policies.get(id);
@@ -217,7 +306,7 @@ export function createLambdaRuntime(opts: LambdaRuntimeOptions = {}): LocalLambd
       1,
       Math.min(
         opts.maxIsolatesPerFunction ?? (Number(process.env.WANDIAN_LOCAL_MAX_ISOLATES) || DEFAULT_MAX_ISOLATES_PER_FUNCTION),
-        specs[id]?.reservedConcurrency ?? Infinity,
+        reservedOf(id) ?? Infinity,
       ),
     );
 
@@ -342,15 +431,25 @@ export function createLambdaRuntime(opts: LambdaRuntimeOptions = {}): LocalLambd
     const spec = specs[id];
     if (!spec) throw new Error(`Unknown function ${id}`);
     const stats = (counters[id] ??= { invocations: 0, errors: 0 });
+    let release: () => void;
+    try {
+      release = admit(id);
+    } catch (error) {
+      stats.throttles = (stats.throttles ?? 0) + 1;
+      throw error;
+    }
     stats.invocations++;
-    const timeoutMs = (invokeOpts.timeoutSeconds ?? spec.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000;
+    const timeoutMs = (invokeOpts.timeoutSeconds ?? functionTimeoutSeconds(spec)) * 1000;
     const requestId = randomUUID();
     try {
       if (isolation === 'worker') return await invokeInWorker(id, event, requestId, timeoutMs);
-      return await invokeInProcess(id, spec, event, requestId, Date.now() + timeoutMs, timeoutMs);
+      return await invokeInProcess(id, spec, event, requestId, timeoutMs);
     } catch (error) {
       stats.errors++;
       throw error;
+    } finally {
+      // A timed-out handler may still run on in `process` mode, but Lambda has discarded its sandbox: the slot is free.
+      release();
     }
   };
 
@@ -359,10 +458,12 @@ export function createLambdaRuntime(opts: LambdaRuntimeOptions = {}): LocalLambd
     spec: LocalFunctionSpec,
     event: unknown,
     requestId: string,
-    deadline: number,
     timeoutMs: number,
   ): Promise<unknown> => {
     const name = localFunctionName(id);
+    // The first call imports the module (Lambda's init phase, not counted against the invocation's timeout).
+    const handler = await load(id);
+    const deadline = Date.now() + timeoutMs;
     const fail = () => {
       throw new Error('context.done/fail/succeed are not supported; return a value or a Promise');
     };
@@ -382,7 +483,6 @@ export function createLambdaRuntime(opts: LambdaRuntimeOptions = {}): LocalLambd
     };
     let timer: NodeJS.Timeout | undefined;
     try {
-      const handler = await load(id);
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(
           () => reject(new LambdaTimeoutError(`${requestId} Task timed out after ${timeoutMs / 1000} seconds`)),
@@ -420,6 +520,12 @@ export function createLambdaRuntime(opts: LambdaRuntimeOptions = {}): LocalLambd
         ]),
       ),
     close,
+    timeoutSecondsOf: (id) => {
+      const spec = specs[id];
+      if (!spec) throw new Error(`Unknown function ${id}`);
+      return functionTimeoutSeconds(spec);
+    },
+    concurrencyLimitOf: (id) => reservedOf(id) ?? unreservedPool,
   };
 }
 

@@ -69,6 +69,13 @@ export interface LocalSystemOptions {
   maxIsolatesPerFunction?: number;
   /** `worker` mode: invocations one isolate runs at once (default 1, like Lambda). */
   invocationsPerIsolate?: number;
+  /**
+   * Reserved concurrency per function id over the wiring's (e.g. `{ createOrder: 4 }` to see load shedding):
+   * invocations beyond it are throttled before any handler code runs (local/lambda-runtime.ts).
+   */
+  reservedConcurrency?: Record<string, number>;
+  /** The account's Lambda concurrency quota (default 1,000, Lambda's default). */
+  accountConcurrency?: number;
   /** Test fixtures in place of lib/wiring.ts parts (tables always come from the wiring). */
   wiring?: {
     functions?: Record<string, LocalFunctionSpec>;
@@ -161,13 +168,21 @@ export async function startLocalSystem(opts: LocalSystemOptions = {}): Promise<L
     const w = opts.wiring ?? {};
     const stateMachineSpecs: Record<string, LocalStateMachineSpec> = w.stateMachines ?? wiredStateMachines;
     const runtime =
-      w.functions || w.root || opts.isolation || opts.maxIsolatesPerFunction || opts.invocationsPerIsolate
+      w.functions ||
+      w.root ||
+      opts.isolation ||
+      opts.maxIsolatesPerFunction ||
+      opts.invocationsPerIsolate ||
+      opts.reservedConcurrency ||
+      opts.accountConcurrency
         ? createLambdaRuntime({
             functions: w.functions ?? wiredFunctions,
             root: w.root,
             isolation: opts.isolation,
             maxIsolatesPerFunction: opts.maxIsolatesPerFunction,
             invocationsPerIsolate: opts.invocationsPerIsolate,
+            reservedConcurrency: opts.reservedConcurrency,
+            accountConcurrency: opts.accountConcurrency,
           })
         : wiredRuntime();
     // Built first: invalid ASL or rule patterns fail before DynamoDB Local starts.

@@ -45,6 +45,15 @@ export const paymentTimeoutSeconds = (): number => positiveInt('WANDIAN_PAYMENT_
 
 /** Idempotency records live this long (seconds); 24 h like common payment APIs. */
 export const idempotencyTtlSeconds = (): number => positiveInt('WANDIAN_IDEMPOTENCY_TTL_SECONDS', 86_400);
+/**
+ * Seconds the order path caches stores, catalog items and automatic promotions per container
+ * (src/store/master-data-cache.ts): WANDIAN_MASTER_DATA_CACHE_SECONDS, default 5; 0 = no caching.
+ */
+export function masterDataCacheSeconds(): number {
+  const raw = process.env.WANDIAN_MASTER_DATA_CACHE_SECONDS;
+  const n = raw === undefined || raw === '' ? 5 : Number(raw);
+  return Number.isFinite(n) && n >= 0 ? n : 5;
+}
 
 /**
  * Requests a principal (token `sub`) may make per minute under a per-principal limit: the variable the
@@ -97,3 +106,5 @@ export function reconcileSettings(): ReconcileSettings {
  * the Lambda bundles do not even contain it (src/faults.ts: compiled out by esbuild `define`).
  */
 export const faultCrashPoint = (): string | undefined => (inAwsLambda() ? undefined : process.env.WANDIAN_FAULT_CRASH_AT || undefined);
+/** Local testing only: the crash point (src/faults.ts) at which to THROW instead (read at each pass, so a test can set it); never in AWS Lambda. */
+export const faultThrowPoint = (): string | undefined => (inAwsLambda() ? undefined : process.env.WANDIAN_FAULT_THROW_AT || undefined);

@@ -13,7 +13,7 @@
  * dead code that esbuild drops, together with faultCrashPoint and the variable's name
  * (test/cdk/bundle-faults.test.ts checks the bundle). Under tsx/vitest nothing is defined, so it stays armed.
  */
-import { faultCrashPoint } from './config.ts';
+import { faultCrashPoint, faultThrowPoint } from './config.ts';
 
 /** The named points of the order path, in the order an order passes them. */
 export const CRASH_POINTS = {
@@ -36,8 +36,18 @@ export type CrashPoint = keyof typeof CRASH_POINTS;
 // to `true` where it stands (esbuild does not inline module constants), turning what follows into dead code.
 const armed = process.env.WANDIAN_FAULTS === 'off' ? undefined : faultCrashPoint();
 
-/** Kills this process (SIGKILL) if WANDIAN_FAULT_CRASH_AT names `point`; otherwise does nothing (always, in a Lambda bundle). */
+/** The error a crash point throws when WANDIAN_FAULT_THROW_AT names it. */
+export class InjectedFault extends Error {
+  override name = 'InjectedFault';
+}
+
+/**
+ * Kills this process (SIGKILL) if WANDIAN_FAULT_CRASH_AT names `point`; throws InjectedFault if
+ * WANDIAN_FAULT_THROW_AT names it (read at each pass: a failure, not a crash, e.g. a dependency's error after a
+ * commit); otherwise does nothing (always, in a Lambda bundle).
+ */
 export function crashPoint(point: CrashPoint): void {
+  if (process.env.WANDIAN_FAULTS !== 'off' && faultThrowPoint() === point) throw new InjectedFault(`injected failure at ${point}`);
   if (process.env.WANDIAN_FAULTS === 'off' || armed !== point) return;
   console.error(`wandian fault: crashing at ${point} (WANDIAN_FAULT_CRASH_AT)`);
   process.kill(process.pid, 'SIGKILL');

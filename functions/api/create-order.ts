@@ -10,7 +10,10 @@
  * Errors (problem+json): 400 VALIDATION_FAILED, IDEMPOTENCY_KEY_REQUIRED; 404 STORE_NOT_FOUND,
  * SKU_NOT_FOUND; 409 INVENTORY_SHORTAGE `{shortages:[{sku, requested, available}]}`,
  * IDEMPOTENCY_KEY_IN_PROGRESS; 422 COUPON_NOT_APPLICABLE, COUPON_EXHAUSTED, CURRENCY_MISMATCH,
- * IDEMPOTENCY_KEY_REUSED. Same key + same body → the same response.
+ * IDEMPOTENCY_KEY_REUSED; 503 SERVICE_OVERLOADED (shed before the write: nothing written) and ORDER_IN_DOUBT
+ * (the write did not answer in time), both with Retry-After and never stored for replay. Same key + same body →
+ * the same response. Once the order transaction has committed the answer is 201, whatever fails after it
+ * (functions/commons/deadline.ts; README "Overload and retries").
  */
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { callerOf } from '../commons/auth.ts';
@@ -18,13 +21,14 @@ import { httpHandler, json, jsonBody } from '../commons/http.ts';
 import { idempotentByHeader } from '../commons/idempotency.ts';
 import { principalRateLimit } from '../commons/rate-limit.ts';
 import { eventBridge, sfn } from '../commons/clients.ts';
-import { coupons, masterData, orders } from '../commons/stores.ts';
+import { cachedMasterData, coupons, orders } from '../commons/stores.ts';
 import { correlateWith } from '../commons/powertools.ts';
 import { flushMetrics, recordOrderStatus } from '../commons/metrics.ts';
 import { orderView } from '../commons/views.ts';
 import { createOrderBodySchema } from '../../src/domain/schemas.ts';
 import { priceOrder, RuleCache } from '../../src/domain/pricing.ts';
 import { DomainError } from '../../src/domain/errors.ts';
+import type { Order } from '../../src/domain/types.ts';
 import { buildOrder, orderIdFor } from '../../src/domain/order-factory.ts';
 import { placeWithPromotionFallback } from '../../src/orders/place-order.ts';
 import { OrderAlreadyExistsError } from '../../src/store/order-store.ts';
@@ -32,12 +36,13 @@ import { paymentTimeoutSeconds, stateMachineArn } from '../../src/config.ts';
 import { publishEvents } from '../../src/events/publisher.ts';
 import { couponsRedeemed, orderPlaced } from '../../src/events/order-events.ts';
 import { crashPoint } from '../../src/faults.ts';
+import { afterCommit, within, writeAllowanceMs } from '../commons/deadline.ts';
 
 /** Compiled promotion rules, kept across invocations of this container (recompiled per coupon version). */
 const rules = new RuleCache();
 
 export const handler = httpHandler(
-  async (event) => {
+  async (event, context) => {
     const parsed = jsonBody(event, createOrderBodySchema);
     // The customer is the token's sub; a body customerId is only a consistency check (contract v1.1).
     const { sub } = callerOf(event).principal;
@@ -46,16 +51,18 @@ export const handler = httpHandler(
     }
     const body = { ...parsed, customerId: sub };
     const codes = body.couponCodes ?? [];
+    // Store, catalog and automatic promotions from the per-container cache (a few seconds: what staleness can
+    // and cannot cause is in src/store/master-data-cache.ts); entered codes are read fresh.
     const [store, entered, automatic, catalog] = await Promise.all([
-      masterData.getStore(body.storeId),
+      cachedMasterData.store(body.storeId),
       coupons.getMany(codes),
-      coupons.automatic(),
-      masterData.getCatalogItems(body.items.map((i) => i.sku)),
+      cachedMasterData.automatic(),
+      cachedMasterData.catalogItems(body.items.map((i) => i.sku)),
     ]);
     if (!store) throw new DomainError('STORE_NOT_FOUND', `Store ${body.storeId} does not exist`, { storeId: body.storeId });
     const couponMap = new Map([...automatic.map((c) => [c.code, c] as const), ...entered]);
     const giftSkus = [...couponMap.values()].flatMap((c) => (c.type === 'FREE_ITEM' && c.sku && !catalog.has(c.sku) ? [c.sku] : []));
-    if (giftSkus.length > 0) for (const [sku, item] of await masterData.getCatalogItems(giftSkus)) catalog.set(sku, item);
+    if (giftSkus.length > 0) for (const [sku, item] of await cachedMasterData.catalogItems(giftSkus)) catalog.set(sku, item);
 
     const now = new Date();
     const timeout = paymentTimeoutSeconds();
@@ -63,8 +70,11 @@ export const handler = httpHandler(
     const orderId = orderIdFor(body.customerId, event.headers['idempotency-key']!);
     // From here on this request's log lines and trace carry the order's correlation id (the saga and the events take it on).
     correlateWith(orderId);
+    // Load shedding: too little time left for the write and its completion → 503 before writing anything.
+    const allowanceMs = writeAllowanceMs(context);
     const order = await placeWithPromotionFallback(
-      orders,
+      // Bounded: an answer (201, 4xx or 503 ORDER_IN_DOUBT) always goes out before the Lambda timeout.
+      { place: (o, limits, attempt) => within(orders.place(o, limits, attempt), allowanceMs) },
       (exhausted) => {
         const priced = priceOrder({
           lines: body.items,
@@ -89,27 +99,35 @@ export const handler = httpHandler(
     });
     recordOrderStatus(order);
 
-    // The reservation is durable now; a failure below leaves a PENDING order that the reconciler drives on.
-    crashPoint('after-order-transaction');
-    await Promise.all([
-      sfn
-        .send(
-          new StartExecutionCommand({
-            stateMachineArn: stateMachineArn('orderSaga'),
-            name: order.orderId,
-            input: JSON.stringify({ orderId: order.orderId, paymentTimeoutSeconds: timeout }),
-          }),
-        )
-        // Execution name = orderId: a saga that already ran for this order is not started twice.
-        .catch((e) => {
-          if ((e as Error).name !== 'ExecutionAlreadyExists') throw e;
-        }),
-      publishEvents(eventBridge, [orderPlaced(order), ...couponsRedeemed(order)]),
-    ]);
-    crashPoint('after-saga-start');
+    // The reservation is durable now: whatever fails below is logged and the answer stays 201; a PENDING order
+    // whose saga did not start is driven on by the reconciler.
+    await afterCommit(context, async () => {
+      crashPoint('after-order-transaction');
+      await postCommit(order, timeout);
+      crashPoint('after-saga-start');
+    });
     return json(201, orderView(order), { location: `/v1/orders/${order.orderId}` });
   },
   flushMetrics(),
   principalRateLimit(),
   ...idempotentByHeader('createOrder'),
 );
+
+/** After the commit: start the order saga and publish OrderPlaced + CouponRedeemed (both safe to repeat). */
+async function postCommit(order: Order, timeout: number): Promise<void> {
+  await Promise.all([
+    sfn
+      .send(
+        new StartExecutionCommand({
+          stateMachineArn: stateMachineArn('orderSaga'),
+          name: order.orderId,
+          input: JSON.stringify({ orderId: order.orderId, paymentTimeoutSeconds: timeout }),
+        }),
+      )
+      // Execution name = orderId: a saga that already ran for this order is not started twice.
+      .catch((e) => {
+        if ((e as Error).name !== 'ExecutionAlreadyExists') throw e;
+      }),
+    publishEvents(eventBridge, [orderPlaced(order), ...couponsRedeemed(order)]),
+  ]);
+}

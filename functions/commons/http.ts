@@ -6,7 +6,11 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
-import { IdempotencyAlreadyInProgressError, IdempotencyValidationError } from '@aws-lambda-powertools/idempotency';
+import {
+  IdempotencyAlreadyInProgressError,
+  IdempotencyPersistenceLayerError,
+  IdempotencyValidationError,
+} from '@aws-lambda-powertools/idempotency';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { DomainError, errorCatalog, isDomainError } from '../../src/domain/errors.ts';
 import { idSchema, parseJsonBody, parseWith } from '../../src/domain/schemas.ts';
@@ -75,11 +79,31 @@ export function toResponse(error: unknown): HttpResponse {
  * middleware, so that line (and an unexpected error's) still carries the correlation id the handler set:
  * the line that ties a request to an order's flow in the logs.
  */
+/** The handler's own answer per request, kept for problemOnErrorAndLog (middy clears `response` on an error in `after`). */
+const handlerAnswers = new WeakMap<object, HttpResponse>();
+
+/** Innermost middleware: its `after` runs first, before the idempotency layer stores the answer. */
+const rememberAnswer: MiddlewareObj<HttpEvent, HttpResponse> = {
+  after: async (request) => {
+    if (request.response) handlerAnswers.set(request, request.response);
+  },
+};
+
 const problemOnErrorAndLog: MiddlewareObj<HttpEvent, HttpResponse> = {
   after: async (request) => {
     logger.info('request handled', { route: request.event.routeKey, statusCode: request.response?.statusCode });
   },
   onError: async (request) => {
+    const answered = handlerAnswers.get(request);
+    if (answered && answered.statusCode < 300 && request.error instanceof IdempotencyPersistenceLayerError) {
+      // The handler succeeded (e.g. an order was committed) and only storing its answer for replays failed:
+      // answering 500 would tell the client "error" about an order that exists. Powertools has deleted (or left
+      // to expire) the record, so a retry with the same key runs again and finds the order.
+      logger.error('Idempotency record not completed after success; answering the success', { error: request.error });
+      request.response = answered;
+      logger.info('request handled', { route: request.event.routeKey, statusCode: answered.statusCode });
+      return;
+    }
     request.response = toResponse(request.error);
     logger.info('request handled', { route: request.event.routeKey, statusCode: request.response.statusCode });
   },
@@ -88,7 +112,9 @@ const problemOnErrorAndLog: MiddlewareObj<HttpEvent, HttpResponse> = {
 /**
  * Wraps a thin handler `(event, context) => HttpResponse`. The route's owner (lib/wiring.ts `auth`) is checked
  * first: 401 UNAUTHENTICATED / 403 FORBIDDEN before anything else runs. DomainErrors thrown inside become
- * problem responses *returned* by the handler, so the idempotency layer stores them like any result.
+ * problem responses *returned* by the handler, so the idempotency layer stores them like any result — except
+ * transient ones (5xx, e.g. 503 SERVICE_OVERLOADED when shedding): those are thrown on, so Powertools deletes
+ * the record and a retry with the same key runs the request again instead of replaying the refusal.
  * `extra` middlewares (e.g. idempotency) run inside logging and error mapping.
  */
 export function httpHandler(
@@ -104,11 +130,12 @@ export function httpHandler(
     // Who may call: checked before any other middleware (rate limits, idempotency) does work or writes.
     .use(routeGuard as unknown as MiddlewareObj<HttpEvent, HttpResponse>);
   for (const m of extra) handler.use(m);
+  handler.use(rememberAnswer);
   return handler.handler(async (event, context) => {
     try {
       return await fn(event, context);
     } catch (error) {
-      if (isDomainError(error)) return problem(error);
+      if (isDomainError(error) && error.status < 500) return problem(error);
       throw error;
     }
   });

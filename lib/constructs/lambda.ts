@@ -5,7 +5,7 @@ import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECONDS } from '../function-environment.ts';
+import { DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECONDS, functionTimeoutSeconds } from '../function-environment.ts';
 import { acknowledge } from './nag.ts';
 import { fromRepoRoot, repoRoot } from '../paths.ts';
 import { ENTRY_METADATA, LOG_RETENTION } from './conventions.ts';
@@ -72,7 +72,8 @@ export function createLambda(scope: Construct, id: string, props: LambdaProps): 
     entry: fromRepoRoot(props.entry),
     description: props.description,
     memorySize: props.memoryMb ?? functionSettings.memorySize,
-    timeout: props.timeoutSeconds ? Duration.seconds(props.timeoutSeconds) : functionSettings.timeout,
+    // The same figure the local runtime enforces (functionTimeoutSeconds).
+    timeout: Duration.seconds(functionTimeoutSeconds(props)),
     reservedConcurrentExecutions: props.reservedConcurrency,
     logGroup,
     role,

@@ -28,6 +28,10 @@ export const errorCatalog = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Content-Type must be application/json' },
   RATE_LIMITED: { status: 429, title: 'Too many requests' },
   HEADERS_TOO_LARGE: { status: 431, title: 'Request header fields too large' },
+  // Load shedding (README "Overload and retries"): nothing was written; retry with the same Idempotency-Key after Retry-After.
+  SERVICE_OVERLOADED: { status: 503, title: 'Service overloaded' },
+  // The order write did not answer in time and may have committed: the same Idempotency-Key's retry answers which.
+  ORDER_IN_DOUBT: { status: 503, title: 'Order outcome not known yet' },
   INSUFFICIENT_FUNDS: { status: 422, title: 'The wallet cannot go below zero' },
   COUPON_NOT_APPLICABLE: { status: 422, title: 'Coupon not applicable' },
   COUPON_EXHAUSTED: { status: 422, title: 'Coupon redemption limit reached' },

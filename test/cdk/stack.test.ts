@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { addRegionalStacks, PAYMENT_TIMEOUT_CONTEXT, PRINCIPAL_LIMITS_CONTEXT, SALES_REGIONS_CONTEXT } from '../../lib/app.ts';
 import { ENTRY_METADATA, WIRING_METADATA } from '../../lib/constructs/conventions.ts';
 import { fromRepoRoot } from '../../lib/paths.ts';
-import { functionEnvironment } from '../../lib/function-environment.ts';
+import { functionEnvironment, functionTimeoutSeconds, HTTP_API_INTEGRATION_TIMEOUT_SECONDS } from '../../lib/function-environment.ts';
 import {
   ALERT_TOPIC_ENV,
   EVENT_BUS_ENV,
@@ -217,9 +217,18 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
         Architectures: ['arm64'],
         Handler: 'index.handler',
         MemorySize: spec.memoryMb ?? 512,
-        Timeout: spec.timeoutSeconds ?? 10,
+        // The one figure the local runtime enforces too (test/integration/local-concurrency.test.ts).
+        Timeout: functionTimeoutSeconds(spec),
       });
     });
+
+    it.each(routes.map((r) => [`${r.method} ${r.path}`, r] as const))(
+      'lets the function behind "%s" time out well before the HTTP API integration timeout',
+      (_key, route) => {
+        const [, fn] = wired(`functions.${route.function}`);
+        expect(fn.Properties.Timeout).toBeLessThanOrEqual(HTTP_API_INTEGRATION_TIMEOUT_SECONDS / 2);
+      },
+    );
 
     it('runs every Lambda function of the stack on nodejs22.x', () => {
       for (const [id, fn] of ofType('AWS::Lambda::Function')) expect(fn.Properties.Runtime, id).toBe('nodejs22.x');
@@ -710,6 +719,13 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
       const dependsOn = new Set(asArray((resources[stageId] as Json).DependsOn));
       for (const [routeId] of ofApi('AWS::ApiGatewayV2::Route', 'HTTP')) expect(dependsOn.has(routeId), routeId).toBe(true);
       expect(stage.Properties.DefaultRouteSettings.ThrottlingRateLimit).toBeGreaterThan(0);
+    });
+
+    it('bursts a route at most as far as its function has reserved concurrency: the gateway sheds with 429 before Lambda throttles', () => {
+      for (const route of routes) {
+        const reserved = (functions[route.function] as { reservedConcurrency?: number }).reservedConcurrency;
+        if (reserved !== undefined) expect(route.throttle.burstLimit, `${route.method} ${route.path}`).toBeLessThanOrEqual(reserved);
+      }
     });
 
     it.each(functionEntries)('gives %s the reserved concurrency its spec asks for (none otherwise)', (fnId, spec) => {

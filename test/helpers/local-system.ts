@@ -18,9 +18,12 @@ export interface TestSystem {
  */
 export async function startTestSystem(
   secret: string,
-  opts: LocalSystemOptions & { paymentTimeoutSeconds?: number; customerLimitPerMinute?: number } = {},
+  opts: LocalSystemOptions & { paymentTimeoutSeconds?: number; customerLimitPerMinute?: number; masterDataCacheSeconds?: number } = {},
 ): Promise<TestSystem> {
-  const { paymentTimeoutSeconds, customerLimitPerMinute, ...systemOptions } = opts;
+  const { paymentTimeoutSeconds, customerLimitPerMinute, masterDataCacheSeconds, ...systemOptions } = opts;
+  // Tests change prices and promotions and order a moment later: no master-data cache unless a test asks for one
+  // (the cache has its own tests; `npm run bench` and the demo run with the default 5 s).
+  process.env.WANDIAN_MASTER_DATA_CACHE_SECONDS = String(masterDataCacheSeconds ?? 0);
   if (paymentTimeoutSeconds === undefined) delete process.env.WANDIAN_PAYMENT_TIMEOUT_SECONDS;
   else process.env.WANDIAN_PAYMENT_TIMEOUT_SECONDS = String(paymentTimeoutSeconds);
   process.env.WANDIAN_PAYMENT_WEBHOOK_SECRET = secret;
