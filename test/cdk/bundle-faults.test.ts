@@ -40,16 +40,19 @@ const entries = [...new Set(Object.values(CRASH_POINTS).filter((f) => f.startsWi
 
 describe('Lambda bundles', () => {
   it.each(entries)(
-    '%s ships without fault injection (no WANDIAN_FAULT_CRASH_AT, no SIGKILL)',
+    '%s ships without fault injection (no WANDIAN_FAULT_CRASH_AT / _THROW_AT, no SIGKILL)',
     async (entry) => {
       const text = await bundleText(entry);
       expect(text).not.toContain('WANDIAN_FAULT_CRASH_AT');
+      expect(text).not.toContain('WANDIAN_FAULT_THROW_AT');
       expect(text).not.toContain('SIGKILL');
     },
     60_000,
   );
 
   it('would ship the fault variable without the define (the check above can fail)', async () => {
-    expect(await bundleText('functions/saga/release-stock.ts', false)).toContain('WANDIAN_FAULT_CRASH_AT');
+    const armed = await bundleText('functions/saga/release-stock.ts', false);
+    expect(armed).toContain('WANDIAN_FAULT_CRASH_AT');
+    expect(armed).toContain('WANDIAN_FAULT_THROW_AT');
   }, 60_000);
 });
