@@ -254,7 +254,8 @@ async function timed(
 /** Plays one customer: place the order (retrying without coupons on a coupon 422), then the scenario. */
 async function playCustomer(api: ApiClient, plan: CustomerPlan, stats: TrafficStats): Promise<void> {
   const key = randomUUID();
-  let res = await timed(stats, 'create', 'POST /v1/orders', () => api.createOrder(plan.body, key));
+  // Shed answers (503/429 with Retry-After, e.g. while the flash sale fills createOrder's reserved concurrency) are retried with the key.
+  let res = await timed(stats, 'create', 'POST /v1/orders', () => api.createOrderUntilAnswered(plan.body, 20, key));
   if (res.status === 201 && plan.retryCreate) {
     const replay = await timed(stats, 'create', 'POST /v1/orders (replay)', () => api.createOrder(plan.body, key));
     stats.idempotentReplays++;

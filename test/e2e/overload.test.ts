@@ -8,7 +8,8 @@
  * Runs with the order path's master-data cache on (5 s), as deployed.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { dynamo } from '../../functions/commons/clients.ts';
 import { type DynamoDBDocumentClient, GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { LocalSystem } from '../../local/system.ts';
 import type { ApiResponse } from '../../local/api-client.ts';
@@ -125,6 +126,35 @@ describe('overload', () => {
     const replay = await api.createOrder(body, key);
     expect(replay.status).toBe(201);
     expect(replay.body).toEqual(res.body);
+    expect(await inventoryOf(storeId, sku)).toMatchObject({ available: 4, reserved: 1 });
+  });
+
+  it('answers 201 when only storing the answer for replays fails after the commit; the same key then finds the order', async () => {
+    const sku = uid('sku');
+    const storeId = await seedStore(sku, 5);
+    const key = randomUUID();
+    const body = { storeId, customerId: uid('cust'), items: [{ sku, quantity: 1 }], paymentMethod: 'CARD' };
+    const send = dynamo.send.bind(dynamo);
+    // Powertools completes its record with one UpdateItem on the idempotency table: that call fails, once.
+    let failed = 0;
+    const spy = vi.spyOn(dynamo, 'send').mockImplementation(((command: any, ...rest: any[]) => {
+      if (command?.constructor?.name === 'UpdateItemCommand' && command.input?.TableName === tableName('idempotency') && failed++ === 0) {
+        return Promise.reject(Object.assign(new Error('injected: idempotency table unavailable'), { name: 'InternalServerError' }));
+      }
+      return (send as any)(command, ...rest);
+    }) as typeof dynamo.send);
+    let res: ApiResponse;
+    try {
+      res = await api.createOrder(body, key);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(failed).toBeGreaterThan(0);
+    expect(res.status).toBe(201);
+    expect(await orderExists(res.body.orderId)).toBe(true);
+    const retry = await api.createOrder(body, key);
+    expect(retry.status).toBe(201);
+    expect(retry.body.orderId).toBe(res.body.orderId);
     expect(await inventoryOf(storeId, sku)).toMatchObject({ available: 4, reserved: 1 });
   });
 
