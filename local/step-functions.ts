@@ -111,6 +111,8 @@ export function loadDefinition(spec: LocalStateMachineSpec, root = REPO_ROOT, re
 /** Lambda's view of a function error: name = errorType, message = the JSON cause Step Functions shows. */
 function lambdaError(error: unknown): Error {
   const e = error instanceof Error ? error : new Error(String(error));
+  // A throttled invocation is a Lambda service error, not the function's: Step Functions names it Lambda.<Exception>.
+  if (e.name === 'TooManyRequestsException') return Object.assign(new Error(e.message), { name: 'Lambda.TooManyRequestsException' });
   const out = new Error(JSON.stringify({ errorType: e.name, errorMessage: e.message, trace: e.stack?.split('\n') ?? [] }));
   out.name = e.name;
   return out;
