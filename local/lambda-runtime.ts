@@ -124,7 +124,8 @@ export interface LambdaRuntime {
   /**
    * Invokes function `id` with `event`; resolves with the handler's result, rejects with what it threw
    * (with the same `name`, so `error.name` is the error type), or with LambdaTimeoutError after `timeoutSeconds`
-   * (default: the spec's, else 10 s). Throws for an unknown id or a module without a `handler` export.
+   * (default: the deployed timeout, functionTimeoutSeconds), or at once with LambdaThrottledError when the function
+   * is at its concurrency limit (no handler code ran). Throws for an unknown id or a module without a `handler` export.
    */
   invoke(id: string, event: unknown, opts?: InvokeOptions): Promise<unknown>;
   /** Whether `id` is a known function. */
