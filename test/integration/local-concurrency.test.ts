@@ -101,4 +101,21 @@ describe('timeouts', () => {
     expect(first.remainingAtStartMs).toBeLessThanOrEqual(1000);
     await expect(runtime.invoke('quick', { ms: 1_500 })).rejects.toBeInstanceOf(LambdaTimeoutError);
   });
+
+  it('does not count the wait for a free isolate (worker mode) against the timeout', async () => {
+    const runtime = createLambdaRuntime({
+      functions: { queued: { entry, timeoutSeconds: 2 } },
+      isolation: 'worker',
+      maxIsolatesPerFunction: 1,
+    });
+    try {
+      // One isolate: the second call waits ~1.2 s for it, then runs 1.2 s of its own 2 s.
+      const results = (await Promise.all([runtime.invoke('queued', { ms: 1_200 }), runtime.invoke('queued', { ms: 1_200 })])) as {
+        remainingAtStartMs: number;
+      }[];
+      for (const r of results) expect(r.remainingAtStartMs).toBeGreaterThan(1_500);
+    } finally {
+      await runtime.close();
+    }
+  }, 30_000);
 });
