@@ -31,6 +31,7 @@ import { functions as wiredFunctions, type FunctionId, type FunctionSpec } from 
 import { accessPolicy, installAccessGuard, type AccessPolicy, type AccessSpec } from './access-guard.ts';
 import type { InitMessage, InvokeMessage, ResultMessage, SerializedError, WorkerData } from './lambda-worker.ts';
 import { serializePolicy } from './lambda-worker.ts';
+import { inFunction, meter, meterInvocation } from './metering.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const LOCAL_ACCOUNT = '000000000000';
@@ -345,12 +346,15 @@ export function createLambdaRuntime(opts: LambdaRuntimeOptions = {}): LocalLambd
     stats.invocations++;
     const timeoutMs = (invokeOpts.timeoutSeconds ?? spec.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000;
     const requestId = randomUUID();
+    const started = meter.enabled ? performance.now() : 0;
     try {
       if (isolation === 'worker') return await invokeInWorker(id, event, requestId, timeoutMs);
       return await invokeInProcess(id, spec, event, requestId, Date.now() + timeoutMs, timeoutMs);
     } catch (error) {
       stats.errors++;
       throw error;
+    } finally {
+      if (meter.enabled) meterInvocation(id, performance.now() - started, spec.memoryMb ?? DEFAULT_MEMORY_MB);
     }
   };
 
@@ -390,7 +394,10 @@ export function createLambdaRuntime(opts: LambdaRuntimeOptions = {}): LocalLambd
         );
       });
       const policy = policyOf(id);
-      return await Promise.race([currentInvocation.run(policy, () => Promise.resolve().then(() => handler(event, context))), timeout]);
+      return await Promise.race([
+        currentInvocation.run(policy, () => inFunction(id, () => Promise.resolve().then(() => handler(event, context)))),
+        timeout,
+      ]);
     } finally {
       clearTimeout(timer);
     }

@@ -23,10 +23,11 @@ import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctio
 import { stateMachines as wiredStateMachines, type StateMachineSpec } from '../lib/wiring.ts';
 import { AwsError, type Operations } from './aws-emulator.ts';
 import { DEFAULT_REGION, LOCAL_ACCOUNT, REPO_ROOT, localFunctionArn, type LambdaRuntime } from './lambda-runtime.ts';
+import { meter, meterExpressExecution } from './metering.ts';
 
 /** What the runner needs of a state machine: the wiring's spec, or a test fixture's. */
 export type LocalStateMachineSpec = Pick<StateMachineSpec, 'file'> &
-  Partial<Pick<StateMachineSpec, 'envVar'>> & {
+  Partial<Pick<StateMachineSpec, 'envVar' | 'type'>> & {
     functionSubstitutions: Record<string, string>;
   };
 
@@ -123,6 +124,8 @@ interface Prepared {
   machine: StateMachine;
   tasks: Array<[string, TaskState]>;
   retryStates: string[];
+  /** Default STANDARD (a fixture without `type`). */
+  type: 'STANDARD' | 'EXPRESS';
 }
 
 interface Execution {
@@ -176,7 +179,7 @@ export class LocalStepFunctions {
       }
       const machine = new StateMachine(definition, { validationOptions: { checkPaths: true, checkArn: true } });
       const arn = localStateMachineArn(id, opts.region);
-      this.machines.set(arn, { id, arn, machine, tasks, retryStates });
+      this.machines.set(arn, { id, arn, machine, tasks, retryStates, type: spec.type ?? 'STANDARD' });
     }
   }
 
@@ -285,6 +288,7 @@ export class LocalStepFunctions {
       },
     });
     execution.abort = run.abort;
+    if (meter.enabled) void this.meter(machine, run.eventLogs);
     execution.done = run.result.then(
       (output) => this.finish(execution, { status: 'SUCCEEDED', output: JSON.stringify(output) }),
       (error: Error) => {
@@ -295,6 +299,14 @@ export class LocalStepFunctions {
       },
     );
     return record;
+  }
+
+  /** Counts the execution: a start, and each state entered or retried (a state transition as AWS bills STANDARD). */
+  private async meter(machine: Prepared, events: AsyncGenerator<{ type: string }>): Promise<void> {
+    meter.add(`sfn.starts.${machine.id}`);
+    const started = Date.now();
+    for await (const e of events) if (e.type === 'StateEntered' || e.type === 'StateRetried') meter.add(`sfn.transitions.${machine.id}`);
+    if (machine.type === 'EXPRESS') meterExpressExecution(machine.id, Date.now() - started);
   }
 
   private runTask(execution: Execution, task: TaskState, input: Json): Promise<Json> {
