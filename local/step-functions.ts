@@ -70,6 +70,11 @@ const TIMEOUT_PATH = `$.${TIMEOUT_PARAM}`;
 /** setTimeout's ceiling (2^31-1 ms), standing in for AWS's default 99999999 s Task timeout. */
 const MAX_TIMER_SECONDS = 2_147_483;
 const DEFAULT_MAX_FINISHED = 50_000;
+/**
+ * Under metering, task tokens as long as AWS's (~670 characters as observed in AWS; the API allows up to 2,048),
+ * so items that store one are sized as deployed (locally 64 characters otherwise).
+ */
+const METERED_TOKEN_BYTES = 504;
 const WAIT_FOR_TOKEN = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
 const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
 const FUNCTION_ARN = /^arn:aws:lambda:[^:]+:\d{12}:function:wandian-local-([^:]+)(:[^:]+)?$/;
@@ -282,7 +287,7 @@ export class LocalStepFunctions {
         // A fresh token each time `$$.Task.Token` is resolved, i.e. per Task attempt (as in AWS).
         Task: {
           get Token() {
-            return (execution.lastToken = randomBytes(48).toString('base64url'));
+            return (execution.lastToken = randomBytes(meter.enabled ? METERED_TOKEN_BYTES : 48).toString('base64url'));
           },
         },
       },
