@@ -346,15 +346,12 @@ export function createLambdaRuntime(opts: LambdaRuntimeOptions = {}): LocalLambd
     stats.invocations++;
     const timeoutMs = (invokeOpts.timeoutSeconds ?? spec.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000;
     const requestId = randomUUID();
-    const started = meter.enabled ? performance.now() : 0;
     try {
       if (isolation === 'worker') return await invokeInWorker(id, event, requestId, timeoutMs);
       return await invokeInProcess(id, spec, event, requestId, Date.now() + timeoutMs, timeoutMs);
     } catch (error) {
       stats.errors++;
       throw error;
-    } finally {
-      if (meter.enabled) meterInvocation(id, performance.now() - started, spec.memoryMb ?? DEFAULT_MEMORY_MB);
     }
   };
 
@@ -385,8 +382,11 @@ export function createLambdaRuntime(opts: LambdaRuntimeOptions = {}): LocalLambd
       succeed: fail,
     };
     let timer: NodeJS.Timeout | undefined;
+    let started: number | undefined;
     try {
       const handler = await load(id);
+      // Metered from here: the module import is the init phase (a cold start), not the invocation's duration.
+      if (meter.enabled) started = performance.now();
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(
           () => reject(new LambdaTimeoutError(`${requestId} Task timed out after ${timeoutMs / 1000} seconds`)),
@@ -400,6 +400,7 @@ export function createLambdaRuntime(opts: LambdaRuntimeOptions = {}): LocalLambd
       ]);
     } finally {
       clearTimeout(timer);
+      if (started !== undefined) meterInvocation(id, performance.now() - started, spec.memoryMb ?? DEFAULT_MEMORY_MB);
     }
   };
 

@@ -39,15 +39,17 @@ process.env.WANDIAN_PAYMENT_WEBHOOK_SECRET = SECRET;
 process.env.WANDIAN_CUSTOMER_ORDERS_PER_MINUTE = '100000';
 process.env.WANDIAN_CUSTOMER_TOPUPS_PER_MINUTE = '100000';
 
-const log = (line: string) => process.stderr.write(`cost: ${line}\n`);
-
-// Handlers log to stdout (Powertools JSON lines, as CloudWatch Logs would ingest them): counted, not shown.
-process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-  meter.add('logs.applicationBytes', typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length);
-  const callback = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
-  callback?.();
-  return true;
-}) as typeof process.stdout.write;
+// Handlers log to stdout and stderr (Powertools JSON lines; CloudWatch Logs ingests both): counted, not shown.
+const stderrWrite = process.stderr.write.bind(process.stderr);
+const log = (line: string) => stderrWrite(`cost: ${line}\n`);
+for (const stream of [process.stdout, process.stderr]) {
+  stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    meter.add('logs.applicationBytes', typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length);
+    const callback = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
+    callback?.();
+    return true;
+  }) as typeof stream.write;
+}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function main(): Promise<void> {
@@ -248,4 +250,7 @@ async function runFlows(system: LocalSystem): Promise<Partial<Record<Flow, FlowR
   return out;
 }
 
-await main();
+await main().catch((error: Error) => {
+  stderrWrite(`cost: failed: ${error?.stack ?? error}\n`);
+  process.exitCode = 1;
+});

@@ -141,6 +141,12 @@ export function renderCapacity(input: CapacityInput): { json: any; markdown: str
       .sort(([, a], [, b]) => b - a)
       .map(([k, v]) => [k.slice('lambda.invocations.'.length), r(v, 3)]),
   );
+  const lambdaMsByFunction = Object.fromEntries(
+    Object.entries(mixed)
+      .filter(([k]) => k.startsWith('lambda.ms.'))
+      .sort(([, a], [, b]) => b - a)
+      .map(([k, v]) => [k.slice('lambda.ms.'.length), r(v, 1)]),
+  );
   const ordersTable = Object.entries(input.tableNames).find(([, env]) => env === 'TABLE_ORDERS')?.[0];
   const orderItemBytes = ordersTable
     ? (mixed[`dynamodb.writtenBytes.${ordersTable}`] ?? 0) / (mixed[`dynamodb.writtenItems.${ordersTable}`] || 1)
@@ -179,6 +185,7 @@ export function renderCapacity(input: CapacityInput): { json: any; markdown: str
       writeUnitsByTable: wcuByTable,
       readUnitsByTable: rcuByTable,
       invocationsByFunction,
+      lambdaMsByFunction,
     },
     costByServiceUsdPerMillion: costByService,
     costLines: cost.lines.map((l) => ({ ...l, quantityPerOrder: r(l.quantityPerOrder, 4), usdPerMillionOrders: r(l.usdPerMillionOrders) })),
@@ -321,8 +328,14 @@ export function renderCapacity(input: CapacityInput): { json: any; markdown: str
     '| --- | --- | --- |',
   );
   for (const t of new Set([...Object.keys(wcuByTable), ...Object.keys(rcuByTable)])) row([t, wcuByTable[t] ?? 0, rcuByTable[t] ?? 0]);
-  md.push('', '## Lambda invocations by function (per order, mix)', '', '| function | invocations |', '| --- | --- |');
-  for (const [f, v] of Object.entries(invocationsByFunction)) row([f, v]);
+  md.push(
+    '',
+    '## Lambda invocations by function (per order, mix)',
+    '',
+    '| function | invocations | ms (local wall time) |',
+    '| --- | --- | --- |',
+  );
+  for (const [f, v] of Object.entries(invocationsByFunction)) row([f, v, lambdaMsByFunction[f] ?? 0]);
   md.push(
     '',
     '## Cost per 1,000,000 orders (ap-southeast-1 list prices)',
@@ -373,9 +386,9 @@ export function renderCapacity(input: CapacityInput): { json: any; markdown: str
   }
   md.push(
     '',
-    `Lambda concurrency: orders/s = concurrency ÷ Σ invocation seconds per order (${fmt(usage.lambdaSeconds, 3)} s, local wall time: DynamoDB`,
-    'Local and the emulators answer from this machine, so deployed durations differ). DynamoDB per-table quotas bind on the busiest',
-    'table or index.',
+    `Lambda concurrency: orders/s = concurrency ÷ Σ invocation seconds per order (${fmt(usage.lambdaSeconds, 3)} s of local wall time, module`,
+    'import excluded: DynamoDB Local and the emulators answer from the same, shared machine, so deployed durations differ; the',
+    'figure is noisy and likely pessimistic). DynamoDB per-table quotas bind on the busiest table or index.',
     '',
     '## Hot spots',
     '',
@@ -398,9 +411,10 @@ export function renderCapacity(input: CapacityInput): { json: any; markdown: str
     'the same), plus its GSI writes (item enters / leaves / changes in the projection); reads ceil(size / 4 KB), ×0.5 eventually',
     'consistent, ×2 transactional, Query/Scan on the summed size. Sizes by the AWS item-size rules (src/capacity/ddb-units.ts);',
     "the stored item is read before and after each write by an uncounted client. DynamoDB Local's own ReturnConsumedCapacity",
-    `says ${fmt(reportedUnits)} units per order against ${fmt(computedUnits)} computed here: it counts transactions but not GSI writes,`,
-    'and sizes items its own way, so the model uses the computed figures. Step Functions: StateEntered + StateRetried events of',
-    'aws-local-stepfunctions (what AWS bills for STANDARD, retries included). EventBridge: PutEvents calls, 64 KB chunks,',
+    `(asked for on every metered call) says ${fmt(reportedUnits)} units per order against ${fmt(computedUnits)} computed here`,
+    `(${fmt((100 * (reportedUnits - computedUnits)) / (computedUnits || 1), 1)} %): it doubles transactional items too, but sizes items its own way, reports`,
+    'nothing for a failed conditional write, and its index accounting is not documented, so the model uses the computed figures.',
+    'Step Functions: StateEntered + StateRetried events of aws-local-stepfunctions (what AWS bills for STANDARD, retries included). EventBridge: PutEvents calls, 64 KB chunks,',
     "deliveries to rule targets (retries included). Under metering the local Step Functions issues task tokens of AWS's length",
     '(~670 characters instead of 64), so an order item holding one is sized as deployed.',
     '',
