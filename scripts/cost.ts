@@ -31,6 +31,8 @@ const PAYMENT_TIMEOUT_SECONDS = 2;
 const PRICE = 1250;
 
 type Flow = keyof typeof SCENARIOS | 'PROMO' | 'HOT';
+/** Lines per order at most (the demo's 1-4). */
+const MAX_LINES = 4;
 /** Shards asked for on the HOT flow's inventory PUT (issue 8: `shards` 1-64). */
 const MAX_SHARDS = 64;
 
@@ -113,26 +115,31 @@ async function runFlows(system: LocalSystem): Promise<Partial<Record<Flow, FlowR
     return res.body;
   };
 
+  /** A store in `region` with MAX_LINES SKUs in stock; the first is the flow's measured (or, for HOT, sharded) SKU. */
   const seed = async (flow: string, region = 'east') => {
     const storeId = `cost-${flow.toLowerCase()}-${randomUUID().slice(0, 6)}`;
-    const sku = `sku-${flow.toLowerCase()}-${randomUUID().slice(0, 6)}`;
+    const skus = Array.from({ length: MAX_LINES }, (_, i) => `sku-${flow.toLowerCase()}-${i}-${randomUUID().slice(0, 6)}`);
     ok(await api.put(`/v1/stores/${storeId}`, { name: `Cost ${flow}`, region, timezone: 'Asia/Shanghai' }), 'store', 200);
-    ok(await api.put(`/v1/catalog/${sku}`, { name: `Item ${sku}`, unitPrice: PRICE, currency: 'CNY', category: 'food' }), 'catalog', 200);
-    const inventory = { available: 100_000, lowStockThreshold: 5, ...(flow === 'HOT' ? { shards: MAX_SHARDS } : {}) };
-    const put = await api.put(`/v1/stores/${storeId}/inventory/${sku}`, inventory);
-    if (flow === 'HOT' && put.status !== 200) return undefined; // no `shards` in this build: nothing to measure
-    ok(put, 'inventory', 200);
-    return { storeId, sku };
+    for (const [i, sku] of skus.entries()) {
+      ok(await api.put(`/v1/catalog/${sku}`, { name: `Item ${sku}`, unitPrice: PRICE, currency: 'CNY', category: 'food' }), 'catalog', 200);
+      const inventory = { available: 100_000, lowStockThreshold: 5, ...(flow === 'HOT' && i === 0 ? { shards: MAX_SHARDS } : {}) };
+      const put = await api.put(`/v1/stores/${storeId}/inventory/${sku}`, inventory);
+      if (flow === 'HOT' && put.status !== 200) return undefined; // no `shards` in this build: nothing to measure
+      ok(put, 'inventory', 200);
+    }
+    return { storeId, sku: skus[0]!, skus };
   };
 
   const run = async (flow: Flow): Promise<FlowResult | undefined> => {
     const region = flow === 'PROMO' ? `promo-${randomUUID().slice(0, 6)}` : 'east';
     const seeded = await seed(flow, region);
     if (!seeded) return undefined;
-    const { storeId, sku } = seeded;
+    const { storeId, sku, skus } = seeded;
     const balance = flow.startsWith('BALANCE');
     const customers = Array.from({ length: N }, (_, i) => `cost-${flow.toLowerCase()}-${i}-${randomUUID().slice(0, 4)}`);
     if (balance) for (const c of customers) await api.fundWallet(c, flow === 'BALANCE_SHORT' ? 1 : 10 * PRICE, 'CNY');
+    const code = `COST${randomUUID().slice(0, 8).toUpperCase()}`;
+    ok(await api.put(`/v1/coupons/${code}`, { type: 'AMOUNT_OFF', amountOff: 100, currency: 'CNY', stackable: true }), 'coupon', 200);
     let promo: string | undefined;
     if (flow === 'PROMO') {
       // A chain-wide automatic promotion (no region / store scope) whose redemption counter every order moves.
@@ -144,8 +151,17 @@ async function runFlows(system: LocalSystem): Promise<Partial<Record<Flow, FlowR
 
     const one = async (i: number) => {
       const customerId = customers[i]!;
+      // The demo's order shape (local/demo/traffic.ts planDay): 1-4 lines (here 1, 2, 3, 4 in turn: mean 2.5), one
+      // in five orders with an entered coupon code. HOT / PROMO orders: one line (the measured item).
+      const lines = flow === 'HOT' || flow === 'PROMO' ? 1 : (i % MAX_LINES) + 1;
       const order = ok(
-        await api.createOrder({ storeId, customerId, items: [{ sku, quantity: 1 }], paymentMethod: balance ? 'BALANCE' : 'CARD' }),
+        await api.createOrder({
+          storeId,
+          customerId,
+          items: skus.slice(0, lines).map((s) => ({ sku: s, quantity: 1 })),
+          ...(i % 5 === 4 && flow !== 'HOT' && flow !== 'PROMO' ? { couponCodes: [code] } : {}),
+          paymentMethod: balance ? 'BALANCE' : 'CARD',
+        }),
         `${flow} create`,
         201,
       );
