@@ -31,7 +31,7 @@ import { functions as wiredFunctions, type FunctionId, type FunctionSpec } from 
 import { accessPolicy, installAccessGuard, type AccessPolicy, type AccessSpec } from './access-guard.ts';
 import type { InitMessage, InvokeMessage, ResultMessage, SerializedError, WorkerData } from './lambda-worker.ts';
 import { serializePolicy } from './lambda-worker.ts';
-import { inFunction, meter, meterInvocation } from './metering.ts';
+import { inFunction } from './metering.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const LOCAL_ACCOUNT = '000000000000';
@@ -382,11 +382,8 @@ export function createLambdaRuntime(opts: LambdaRuntimeOptions = {}): LocalLambd
       succeed: fail,
     };
     let timer: NodeJS.Timeout | undefined;
-    let started: number | undefined;
     try {
       const handler = await load(id);
-      // Metered from here: the module import is the init phase (a cold start), not the invocation's duration.
-      if (meter.enabled) started = performance.now();
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(
           () => reject(new LambdaTimeoutError(`${requestId} Task timed out after ${timeoutMs / 1000} seconds`)),
@@ -395,12 +392,13 @@ export function createLambdaRuntime(opts: LambdaRuntimeOptions = {}): LocalLambd
       });
       const policy = policyOf(id);
       return await Promise.race([
-        currentInvocation.run(policy, () => inFunction(id, () => Promise.resolve().then(() => handler(event, context)))),
+        currentInvocation.run(policy, () =>
+          inFunction(id, spec.memoryMb ?? DEFAULT_MEMORY_MB, () => Promise.resolve().then(() => handler(event, context))),
+        ),
         timeout,
       ]);
     } finally {
       clearTimeout(timer);
-      if (started !== undefined) meterInvocation(id, performance.now() - started, spec.memoryMb ?? DEFAULT_MEMORY_MB);
     }
   };
 

@@ -6,10 +6,11 @@
  * API (any part of the local runtime may count; names are dotted, values add up):
  * - `meter.add(name, n = 1)`: e.g. `meter.add('pipes.requests')`, `meter.add('sqs.requests', 2)`;
  * - `meter.snapshot()` / `meter.reset()`; `meter.items()`: write units per stored item (hot-spot analysis);
- * - `inFunction(id, fn)`: runs a handler so that its SDK calls are counted (the Lambda runtime does this).
+ * - `inFunction(id, memoryMb, fn)`: runs a handler call as one counted invocation (the Lambda runtime does this).
  *
  * Counter names written by the hooks (documented in docs/capacity.md):
- * `lambda.invocations.<fn>`, `lambda.ms.<fn>`, `lambda.gbSeconds.<fn>` (billed ms rounded up to 1 ms × memory);
+ * `lambda.invocations.<fn>`, `lambda.ms.<fn>`, `lambda.gbSeconds.<fn>` (billed ms rounded up to 1 ms × memory; the
+ * handler call's wall time, module import excluded, the metering's own reads subtracted);
  * `sfn.starts.<machine>`, `sfn.transitions.<machine>` (StateEntered + StateRetried, as STANDARD bills),
  * `sfn.express.requests.<machine>`, `sfn.express.gbSeconds.<machine>` (100 ms increments × 64 MB);
  * `events.putEventsCalls`, `events.entries`, `events.chunks` (64 KB), `events.targetInvocations.<rule>`;
@@ -59,19 +60,33 @@ export const meter = {
   },
 };
 
-const currentFunction = new AsyncLocalStorage<string>();
+/** The invocation running: its function id and the ms its metering spent on uncounted reads (not billed). */
+interface Invocation {
+  id: string;
+  overheadMs: number;
+}
+const currentFunction = new AsyncLocalStorage<Invocation>();
 
-/** Runs `fn` as function `id`'s invocation: its SDK calls are counted (a plain call when metering is off). */
-export function inFunction<T>(id: string, fn: () => T): T {
-  return meter.enabled ? currentFunction.run(id, fn) : fn();
+/**
+ * Runs `fn` (a handler call) as one invocation of function `id` with `memoryMb`: its SDK calls are counted, and
+ * the invocation with its duration (the metering's own reads subtracted). A plain call when metering is off.
+ */
+export function inFunction<T>(id: string, memoryMb: number, fn: () => Promise<T>): Promise<T> {
+  if (!meter.enabled) return fn();
+  const invocation: Invocation = { id, overheadMs: 0 };
+  const started = performance.now();
+  return currentFunction
+    .run(invocation, fn)
+    .finally(() => meterInvocation(id, performance.now() - started - invocation.overheadMs, memoryMb));
 }
 
 /** Counts one Lambda invocation of `id` lasting `ms` with `memoryMb` (billed per 1 ms). */
 export function meterInvocation(id: string, ms: number, memoryMb: number): void {
   if (!meter.enabled) return;
   meter.add(`lambda.invocations.${id}`);
-  meter.add(`lambda.ms.${id}`, ms);
-  meter.add(`lambda.gbSeconds.${id}`, (Math.max(1, Math.ceil(ms)) / 1000) * (memoryMb / 1024));
+  const billed = Math.max(1, Math.ceil(ms));
+  meter.add(`lambda.ms.${id}`, billed);
+  meter.add(`lambda.gbSeconds.${id}`, (billed / 1000) * (memoryMb / 1024));
 }
 
 /** Counts the end of an EXPRESS execution of `durationMs` (billed in 100 ms increments at 64 MB). */
@@ -150,8 +165,8 @@ function installSdkHook(): void {
   const { Client } = require('@smithy/core/client') as { Client: { prototype: { send: (...args: any[]) => any } } };
   const send = Client.prototype.send;
   Client.prototype.send = function meteredSend(this: { config?: { serviceId?: string } }, command: any, ...rest: any[]) {
-    const fn = meter.enabled ? currentFunction.getStore() : undefined;
-    if (!fn || rest.some((r) => typeof r === 'function')) return send.call(this, command, ...rest);
+    const invocation = meter.enabled ? currentFunction.getStore() : undefined;
+    if (!invocation || rest.some((r) => typeof r === 'function')) return send.call(this, command, ...rest);
     const name = String(command?.constructor?.name ?? '').replace(/Command$/, '');
     const service = this.config?.serviceId ?? '';
     if (service !== 'DynamoDB') {
@@ -160,11 +175,26 @@ function installSdkHook(): void {
     }
     const isDocument = 'inputKeyNodes' in command;
     const operation = isDocument ? (DOCUMENT_COMMANDS[name] ?? name) : name;
-    return meterDynamo(operation, command, isDocument, () => send.call(this, command, ...rest));
+    return meterDynamo(operation, command, isDocument, invocation, () => send.call(this, command, ...rest));
   };
 }
 
-async function meterDynamo(operation: string, command: any, isDocument: boolean, call: () => Promise<any>): Promise<any> {
+async function meterDynamo(
+  operation: string,
+  command: any,
+  isDocument: boolean,
+  invocation: Invocation,
+  call: () => Promise<any>,
+): Promise<any> {
+  // The metering's own reads are not the handler's time: measured and subtracted from the invocation's duration.
+  const timed = async <T>(work: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    try {
+      return await work();
+    } finally {
+      invocation.overheadMs += performance.now() - t0;
+    }
+  };
   const input = command.input ?? {};
   const av = (v: unknown): Item | undefined =>
     v === undefined
@@ -197,10 +227,12 @@ async function meterDynamo(operation: string, command: any, isDocument: boolean,
       }
     }
   }
-  for (const w of writes) {
-    if (w.sent) w.key = keyOf(w.sent, await shapeOf(w.table));
-    w.before = await getStored(w.table, w.key);
-  }
+  await timed(async () => {
+    for (const w of writes) {
+      if (w.sent) w.key = keyOf(w.sent, await shapeOf(w.table));
+      w.before = await getStored(w.table, w.key);
+    }
+  });
   input.ReturnConsumedCapacity ??= 'INDEXES';
 
   let output: any;
@@ -212,9 +244,10 @@ async function meterDynamo(operation: string, command: any, isDocument: boolean,
   }
   if ((failure as Error | undefined)?.name === 'AccessDeniedException') throw failure;
 
-  for (const w of writes) {
+  const afters = await timed(() => Promise.all(writes.map((w) => (w.conditionCheck ? w.before : getStored(w.table, w.key)))));
+  for (const [n, w] of writes.entries()) {
     const shape = await shapeOf(w.table);
-    const after = w.conditionCheck ? w.before : await getStored(w.table, w.key);
+    const after = afters[n];
     const units = w.conditionCheck ? writeUnits(itemSize(w.before), true) : itemWriteUnits(w.before, after, w.transactional, w.sent);
     meter.add(`dynamodb.wcu.${w.table}`, units);
     const itemKey = `${w.table}|${JSON.stringify(unmarshall(w.key))}`;
@@ -231,7 +264,7 @@ async function meterDynamo(operation: string, command: any, isDocument: boolean,
   const consistency = (c: unknown) => (c ? 'strong' : 'eventual') as 'strong' | 'eventual';
   if (operation === 'GetItem') {
     let item = av(output?.Item);
-    if (item && input.ProjectionExpression) item = await getStored(input.TableName, av(input.Key)!);
+    if (item && input.ProjectionExpression) item = await timed(() => getStored(input.TableName, av(input.Key)!));
     meter.add(`dynamodb.rcu.${input.TableName}`, readUnits(itemSize(item), consistency(input.ConsistentRead)));
   }
   if (operation === 'BatchGetItem') {

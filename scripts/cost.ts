@@ -227,9 +227,10 @@ async function runFlows(system: LocalSystem): Promise<Partial<Record<Flow, FlowR
       }
       await quiet();
     };
-    // Expiry waits out the payment timeout: those orders run side by side; the others one at a time.
-    if (flow === 'NO_CALLBACK') await Promise.all(customers.map((_, i) => one(i)));
-    else for (let i = 0; i < N; i++) await one(i);
+    // Expiry waits out the payment timeout: those orders run 5 side by side; the others one at a time (durations
+    // measured under less contention).
+    const width = flow === 'NO_CALLBACK' ? 5 : 1;
+    for (let i = 0; i < N; i += width) await Promise.all(customers.slice(i, i + width).map((_, j) => one(i + j)));
     await quiet();
     await sleep(200);
     const counters = meter.snapshot();
