@@ -147,6 +147,20 @@ const DOCUMENT_COMMANDS: Record<string, string> = {
   TransactWrite: 'TransactWriteItems',
 };
 
+/** Operations that take ReturnConsumedCapacity (the cross-check figure). */
+const CAPACITY_OPERATIONS = new Set([
+  'GetItem',
+  'PutItem',
+  'UpdateItem',
+  'DeleteItem',
+  'BatchGetItem',
+  'BatchWriteItem',
+  'TransactGetItems',
+  'TransactWriteItems',
+  'Query',
+  'Scan',
+]);
+
 interface PlannedWrite {
   table: string;
   key: Item;
@@ -233,7 +247,7 @@ async function meterDynamo(
       w.before = await getStored(w.table, w.key);
     }
   });
-  input.ReturnConsumedCapacity ??= 'INDEXES';
+  if (CAPACITY_OPERATIONS.has(operation)) input.ReturnConsumedCapacity ??= 'INDEXES';
 
   let output: any;
   let failure: unknown;
