@@ -11,6 +11,7 @@ import { rules as wiredRules, type RuleSpec } from '../lib/wiring.ts';
 import { AwsError, type Operations } from './aws-emulator.ts';
 import { matchesEventPattern, parseEventPattern, type CompiledPattern } from './event-pattern.ts';
 import { DEFAULT_REGION, LOCAL_ACCOUNT, type LambdaRuntime } from './lambda-runtime.ts';
+import { meter } from './metering.ts';
 
 /** The envelope EventBridge hands to targets. */
 export interface EventBridgeEvent {
@@ -131,6 +132,7 @@ export class LocalEventBus {
     if (entries.length < 1 || entries.length > MAX_ENTRIES) {
       throw new AwsError('ValidationException', `Entries must hold 1 to ${MAX_ENTRIES} entries, got ${entries.length}`);
     }
+    meter.add('events.putEventsCalls');
     const busNames = entries.map((e) => (e.EventBusName ?? 'default').replace(/^arn:aws:events:[^:]*:\d{12}:event-bus\//, ''));
     const unknown = busNames.find((name) => name !== this.busName && name !== 'default');
     if (unknown !== undefined) throw new AwsError('ResourceNotFoundException', `Event bus ${unknown} does not exist.`);
@@ -164,6 +166,12 @@ export class LocalEventBus {
         detail,
       };
       this.publish(event, busName);
+      if (meter.enabled) {
+        // Billed per 64 KB chunk of each entry (https://aws.amazon.com/eventbridge/pricing/).
+        const bytes = Buffer.byteLength(entry.Detail!) + Buffer.byteLength(entry.DetailType!) + Buffer.byteLength(entry.Source!);
+        meter.add('events.entries');
+        meter.add('events.chunks', Math.ceil(bytes / 65_536));
+      }
       return { EventId: event.id };
     });
     return { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: results };
@@ -213,6 +221,7 @@ export class LocalEventBus {
   }
 
   private async deliver(d: Delivery): Promise<void> {
+    meter.add(`events.targetInvocations.${d.rule}`);
     try {
       await this.opts.runtime.invoke(d.target, d.event);
       this.counters.delivered++;

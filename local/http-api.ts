@@ -18,6 +18,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { routes as wiredRoutes, type RouteSpec } from '../lib/wiring.ts';
 import { LOCAL_ACCOUNT, type LambdaRuntime } from './lambda-runtime.ts';
 import { RouteThrottle, writeThrottled } from './route-throttle.ts';
+import { meter } from './metering.ts';
 
 /**
  * A route: the wiring's RouteSpec, or a test fixture's (any function id). Only fixtures may omit `auth`
@@ -260,6 +261,7 @@ export async function startHttpApi(opts: {
       return;
     }
     if (opts.localHandler?.(req, res, url)) return;
+    meter.add('apigw.http.requests');
     const match = matchRoute(routes, method, url.pathname);
     if (!match) {
       problem(res, 404, 'ROUTE_NOT_FOUND', 'Route not found', `No route for ${method} ${url.pathname}`);

@@ -39,6 +39,7 @@ import { functions as wiredFunctions, type FunctionId, type FunctionSpec } from 
 import { accessPolicy, installAccessGuard, type AccessPolicy, type AccessSpec } from './access-guard.ts';
 import type { InitMessage, InvokeMessage, ResultMessage, SerializedError, WorkerData } from './lambda-worker.ts';
 import { serializePolicy } from './lambda-worker.ts';
+import { inFunction } from './metering.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const LOCAL_ACCOUNT = '000000000000';
@@ -491,7 +492,12 @@ export function createLambdaRuntime(opts: LambdaRuntimeOptions = {}): LocalLambd
         );
       });
       const policy = policyOf(id);
-      return await Promise.race([currentInvocation.run(policy, () => Promise.resolve().then(() => handler(event, context))), timeout]);
+      return await Promise.race([
+        currentInvocation.run(policy, () =>
+          inFunction(id, spec.memoryMb ?? DEFAULT_MEMORY_MB, () => Promise.resolve().then(() => handler(event, context))),
+        ),
+        timeout,
+      ]);
     } finally {
       clearTimeout(timer);
     }

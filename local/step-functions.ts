@@ -23,10 +23,11 @@ import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctio
 import { stateMachines as wiredStateMachines, type StateMachineSpec } from '../lib/wiring.ts';
 import { AwsError, type Operations } from './aws-emulator.ts';
 import { DEFAULT_REGION, LOCAL_ACCOUNT, REPO_ROOT, localFunctionArn, type LambdaRuntime } from './lambda-runtime.ts';
+import { meter, meterExpressExecution } from './metering.ts';
 
 /** What the runner needs of a state machine: the wiring's spec, or a test fixture's. */
 export type LocalStateMachineSpec = Pick<StateMachineSpec, 'file'> &
-  Partial<Pick<StateMachineSpec, 'envVar'>> & {
+  Partial<Pick<StateMachineSpec, 'envVar' | 'type'>> & {
     functionSubstitutions: Record<string, string>;
   };
 
@@ -69,6 +70,11 @@ const TIMEOUT_PATH = `$.${TIMEOUT_PARAM}`;
 /** setTimeout's ceiling (2^31-1 ms), standing in for AWS's default 99999999 s Task timeout. */
 const MAX_TIMER_SECONDS = 2_147_483;
 const DEFAULT_MAX_FINISHED = 50_000;
+/**
+ * Under metering, task tokens as long as AWS's (~670 characters as observed in AWS; the API allows up to 2,048),
+ * so items that store one are sized as deployed (locally 64 characters otherwise).
+ */
+const METERED_TOKEN_BYTES = 504;
 const WAIT_FOR_TOKEN = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
 const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
 const FUNCTION_ARN = /^arn:aws:lambda:[^:]+:\d{12}:function:wandian-local-([^:]+)(:[^:]+)?$/;
@@ -125,6 +131,8 @@ interface Prepared {
   machine: StateMachine;
   tasks: Array<[string, TaskState]>;
   retryStates: string[];
+  /** Default STANDARD (a fixture without `type`). */
+  type: 'STANDARD' | 'EXPRESS';
 }
 
 interface Execution {
@@ -178,7 +186,7 @@ export class LocalStepFunctions {
       }
       const machine = new StateMachine(definition, { validationOptions: { checkPaths: true, checkArn: true } });
       const arn = localStateMachineArn(id, opts.region);
-      this.machines.set(arn, { id, arn, machine, tasks, retryStates });
+      this.machines.set(arn, { id, arn, machine, tasks, retryStates, type: spec.type ?? 'STANDARD' });
     }
   }
 
@@ -281,12 +289,13 @@ export class LocalStepFunctions {
         // A fresh token each time `$$.Task.Token` is resolved, i.e. per Task attempt (as in AWS).
         Task: {
           get Token() {
-            return (execution.lastToken = randomBytes(48).toString('base64url'));
+            return (execution.lastToken = randomBytes(meter.enabled ? METERED_TOKEN_BYTES : 48).toString('base64url'));
           },
         },
       },
     });
     execution.abort = run.abort;
+    if (meter.enabled) void this.meter(machine, run.eventLogs);
     execution.done = run.result.then(
       (output) => this.finish(execution, { status: 'SUCCEEDED', output: JSON.stringify(output) }),
       (error: Error) => {
@@ -297,6 +306,14 @@ export class LocalStepFunctions {
       },
     );
     return record;
+  }
+
+  /** Counts the execution: a start, and each state entered or retried (a state transition as AWS bills STANDARD). */
+  private async meter(machine: Prepared, events: AsyncGenerator<{ type: string }>): Promise<void> {
+    meter.add(`sfn.starts.${machine.id}`);
+    const started = Date.now();
+    for await (const e of events) if (e.type === 'StateEntered' || e.type === 'StateRetried') meter.add(`sfn.transitions.${machine.id}`);
+    if (machine.type === 'EXPRESS') meterExpressExecution(machine.id, Date.now() - started);
   }
 
   private runTask(execution: Execution, task: TaskState, input: Json): Promise<Json> {

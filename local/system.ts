@@ -42,6 +42,7 @@ import { createTables, tableEnvironment } from './tables.ts';
 import { DEFAULT_LOCAL_SCHEDULE_SECONDS, startScheduler } from './scheduler.ts';
 import { COMPENSATION_FUNCTIONS, OpsDashboard } from './ops-dashboard.ts';
 import { startLocalWebSocket, type LocalWebSocket } from './websocket.ts';
+import { enableMetering } from './metering.ts';
 
 export const TABLE_PREFIX = 'wandian-local-';
 export const LOCAL_BUS_NAME = 'wandian-local';
@@ -51,6 +52,11 @@ export interface LocalSystemOptions {
   port?: number;
   /** Directory for DynamoDB Local's data (kept across runs); false/undefined = in memory. */
   persist?: string | false;
+  /**
+   * Counting instrumentation for the cost model (local/metering.ts): default WANDIAN_METERING=1. Counts only
+   * `process` isolation; once on, it stays on in this process (`meter.enabled = false` turns it off).
+   */
+  metering?: boolean;
   /** No log lines on stderr (handler crashes, dead letters). */
   quiet?: boolean;
   busOptions?: Omit<EventBusOptions, 'runtime' | 'rules' | 'busName' | 'region'>;
@@ -156,6 +162,7 @@ export async function startLocalSystem(opts: LocalSystemOptions = {}): Promise<L
       WANDIAN_PAYMENT_WEBHOOK_SECRET: process.env.WANDIAN_PAYMENT_WEBHOOK_SECRET ?? LOCAL_WEBHOOK_SECRET_DEFAULT,
     }),
   ];
+  if (opts.metering ?? process.env.WANDIAN_METERING === '1') enableMetering();
   const stops: Array<() => Promise<void>> = [];
   let stopping: Promise<void> | undefined;
   const stop = () =>

@@ -24,6 +24,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { webSocketRoutes as wiredRoutes } from '../lib/wiring.ts';
 import { authorizerContext } from '../src/live/access.ts';
 import { LOCAL_ACCOUNT, type LambdaRuntime } from './lambda-runtime.ts';
+import { meter } from './metering.ts';
 
 /** Local stage name, as `requestContext.stage`. */
 const STAGE = 'local';
@@ -236,6 +237,7 @@ export async function startLocalWebSocket(opts: LocalWebSocketOptions): Promise<
       ws.on('error', () => ws.terminate());
       ws.on('close', (code, reason) => {
         open.delete(connectionId);
+        meter.add('apigw.ws.connectionMinutes', (Date.now() - connectedAt) / 60_000);
         const event = toWebSocketEvent(
           '$disconnect',
           connectionId,
@@ -273,6 +275,7 @@ export async function startLocalWebSocket(opts: LocalWebSocketOptions): Promise<
     if (req.method === 'POST') {
       const body = await readBody(req);
       if (!body) return reply(413, { message: 'Payload too large' }, 'PayloadTooLargeException');
+      meter.add('apigw.ws.messages', Math.max(1, Math.ceil(body.length / 32_768))); // billed per 32 KB
       if (connection?.ws.readyState === WebSocket.OPEN) connection.ws.send(body.toString('utf8'));
       else if (connecting.has(connectionId)) connecting.get(connectionId)!.push(body.toString('utf8'));
       else return gone();
