@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { DomainError } from './errors.ts';
+import { MAX_INVENTORY_SHARDS } from './inventory.ts';
 
 /** Largest money amount accepted in a request, in minor units (10^12). */
 export const MAX_MONEY = 1_000_000_000_000;
@@ -62,10 +63,15 @@ export const catalogItemBodySchema = z.strictObject({
 });
 export type CatalogItemBody = z.infer<typeof catalogItemBodySchema>;
 
-/** PUT /v1/stores/{storeId}/inventory/{sku}: `{available, lowStockThreshold}` in units of stock. */
+/**
+ * PUT /v1/stores/{storeId}/inventory/{sku}: `{available, lowStockThreshold, shards?}` in units of stock;
+ * `shards` (1..MAX_INVENTORY_SHARDS = 64, default: keep, 1 for a new item) splits a hot item's stock over that
+ * many shard items (src/domain/inventory.ts).
+ */
 export const inventoryBodySchema = z.strictObject({
   available: stockSchema,
   lowStockThreshold: stockSchema,
+  shards: z.int().min(1).max(MAX_INVENTORY_SHARDS).optional(),
 });
 export type InventoryBody = z.infer<typeof inventoryBodySchema>;
 

@@ -37,6 +37,12 @@ export interface InventoryLevel {
   lowStockThreshold: number;
   /** Set while stock is below its threshold, so InventoryLow fires once per crossing. */
   lowStockSince?: string;
+  /** Hot stock: active shard items N (absent = 1), kept on shard 0 (src/domain/inventory.ts). */
+  shards?: number;
+  /** Hot stock: largest N ever set (absent = 1); shard items 0..shardHighWater-1 may exist. */
+  shardHighWater?: number;
+  /** Sold-out marker (ISO-8601 UTC): until then create-order answers 409 without a transaction. */
+  soldOutUntil?: string;
   version: number;
   updatedAt: string;
 }
@@ -151,6 +157,8 @@ export interface RejectedCoupon {
 export interface StockLine {
   sku: string;
   quantity: number;
+  /** Hot stock: the shards the units were reserved from (absent = all from shard 0); commit, release and restock return there. */
+  takes?: { shard: number; quantity: number }[];
 }
 
 export interface CouponRedemption {
