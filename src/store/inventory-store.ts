@@ -192,6 +192,42 @@ export class InventoryStore {
   }
 
   /**
+   * Changes only the number of active shards N (1..64) of a stocked item, keeping its stock: a metadata update
+   * of shard 0 conditioned on its `version` (orders never touch it), then {@link rebalance} moves the available
+   * units onto the new active set. Orders keep reserving meanwhile (with the old N for up to SHARD_META_TTL_MS;
+   * every take is conditional on its shard, so a stale N costs a fall-over, never a unit). Returns false when
+   * the item does not exist. Throws CONCURRENT_UPDATE after 5 lost races with other metadata writes.
+   */
+  async reshard(storeId: string, sku: string, shards: number, now: string): Promise<boolean> {
+    const n = Math.min(MAX_INVENTORY_SHARDS, Math.max(1, Math.trunc(shards)));
+    const done = await untilUnchanged(`Inventory ${storeId}/${sku}`, async () => {
+      const head = await this.get(storeId, sku, true);
+      if (!head) return false;
+      const h = Math.max(metaOf(head).highWater, n);
+      const items: TransactItem[] = [
+        {
+          Update: {
+            TableName: tableName('inventory'),
+            Key: { storeId, sku },
+            ConditionExpression: '#version = :v',
+            UpdateExpression: 'SET #shards = :n, shardHighWater = :h, #version = :v + :one, updatedAt = :now',
+            ExpressionAttributeNames: { '#version': 'version', '#shards': 'shards' },
+            ExpressionAttributeValues: { ':v': head.version, ':n': n, ':h': h, ':one': 1, ':now': now },
+          },
+        },
+      ];
+      // New shard items exist (with zero counters) before any order may plan on them.
+      for (let shard = metaOf(head).highWater; shard < h; shard++)
+        items.push(shardDelta(tableName('inventory'), storeId, sku, shard, 0, now));
+      return (await tryTransact(this.doc, items)) ? true : CHANGED;
+    });
+    if (!done) return false;
+    this.metaCache.delete(`${storeId}\n${sku}`);
+    await this.rebalance(storeId, sku, now);
+    return true;
+  }
+
+  /**
    * Every shard item of the item (strongly consistent), index = shard number, 0..H-1; absent shards are
    * undefined. One GetItem of shard 0, then one BatchGetItem of shards 1..H-1 when sharded.
    */
