@@ -199,3 +199,37 @@ export function sumCounts(shards: readonly StockCounts[]): StockCounts {
   }
   return sum;
 }
+
+/**
+ * Chain-wide promotion counter slices (the coupon analogue of stock shards): a coupon PUT with `counterShards` K
+ * (2..MAX_COUPON_COUNTER_SHARDS) counts its redemptions in K slice items under distinct partition keys (slice 0 =
+ * the coupon item itself, slice k > 0 = `{code: '<code>#<k>', scope: 'SLICE'}`), each with its own `sliceLimit`.
+ * The limits are set by {@link planSliceLimits} so their sum never lets the total pass `maxRedemptions`.
+ */
+export const MAX_COUPON_COUNTER_SHARDS = 64;
+
+/**
+ * Slice limits for a coupon limit `limit` over `k` active slices, given each existing slice's redemptions so far
+ * (`redeemed`, index = slice, may be longer than k after a reduction): every slice keeps what it has redeemed and
+ * the remaining `limit - Σ redeemed` (if any) is shared evenly over the active slices; drained slices (≥ k) get no
+ * share. The limits sum to max(limit, Σ redeemed): the total never passes the limit by a redemption made after.
+ */
+export function planSliceLimits(limit: number, k: number, redeemed: readonly number[]): number[] {
+  const size = Math.max(k, redeemed.length);
+  const used = redeemed.reduce((s, r) => s + r, 0);
+  const remaining = Math.max(0, limit - used);
+  return Array.from({ length: size }, (_, slice) => {
+    const share = slice < k ? Math.floor(remaining / k) + (slice < remaining % k ? 1 : 0) : 0;
+    return (redeemed[slice] ?? 0) + share;
+  });
+}
+
+/** The slice an order tries for coupon `code` among `k` active slices, skipping `full` ones (round-robin from a hash of the order id); undefined when all are full. */
+export function pickSlice(orderId: string, code: string, k: number, full: ReadonlySet<number>): number | undefined {
+  const start = startShard(orderId, code, k);
+  for (let i = 0; i < k; i++) {
+    const slice = (start + i) % k;
+    if (!full.has(slice)) return slice;
+  }
+  return undefined;
+}

@@ -85,7 +85,11 @@ export interface Coupon {
   maxOrderDiscount?: number;
   /** Definition version, bumped by every PUT /v1/coupons (compiled rules are cached per version). */
   version?: number;
-  /** Redemptions so far (counter maintained by conditional writes). */
+  /** Chain-wide promotion counter slices K (2..64): redemptions counted over K items (src/domain/inventory.ts). */
+  counterShards?: number;
+  /** Most counter slices ever (slices 0..counterHighWater-1 may hold redemptions). */
+  counterHighWater?: number;
+  /** Redemptions so far (counter maintained by conditional writes; slice 0's only when sliced). */
   redemptions: number;
   updatedAt: string;
 }
@@ -165,6 +169,10 @@ export interface CouponRedemption {
   code: string;
   /** Also incremented the per-customer counter (coupon has perCustomerLimit). */
   perCustomer: boolean;
+  /** Counter slices of the coupon when sliced (its counterShards), at build time. */
+  slices?: number;
+  /** The counter slice this redemption took (sliced coupons); its release returns there. */
+  slice?: number;
 }
 
 export interface HistoryEntry {

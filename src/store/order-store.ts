@@ -19,13 +19,13 @@ import {
   statusIn,
   type CompensatedStatus,
 } from '../domain/order-status.ts';
-import { COUPON_SCOPE, customerScope } from './coupon-store.ts';
+import { customerScope, sliceKey } from './coupon-store.ts';
 import { cancellationReasons, cancelledByConditionsOnly, isConditionalCheckFailed } from './dynamo-errors.ts';
 import type { AuditOf } from '../domain/audit.ts';
 import { auditPut } from './audit-store.ts';
 import { CHANGED, untilUnchanged, writeUnlessChanged } from './optimistic.ts';
 import { IllegalOrderStateError, OrderNotFoundError } from '../saga/errors.ts';
-import { planTake, shardPartitionKey, startShard, type ShardTake } from '../domain/inventory.ts';
+import { pickSlice, planTake, shardPartitionKey, startShard, type ShardTake } from '../domain/inventory.ts';
 import { InventoryStore, soldOut, type ShardMeta } from './inventory-store.ts';
 
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
@@ -106,6 +106,7 @@ export class OrderStore {
     const known = order.reservation.map(() => new Map<number, number>());
     const fresh = order.reservation.map(() => false);
     const failures = order.reservation.map(() => 0);
+    const fullSlices = new Map<string, Set<number>>();
     for (let round = 0; round < RESERVE_ROUNDS; round++) {
       const reservation: StockLine[] = [];
       const shortages: Shortage[] = [];
@@ -134,7 +135,13 @@ export class OrderStore {
         reservation.push({ sku: line.sku, quantity: line.quantity, takes });
       }
       if (shortages.length > 0) throw shortageError(shortages);
-      const placed: Order = { ...order, reservation };
+      const couponRedemptions = order.couponRedemptions.map((r) => {
+        if ((r.slices ?? 1) <= 1) return r;
+        const slice = pickSlice(order.orderId, r.code, r.slices!, fullSlices.get(r.code) ?? new Set());
+        if (slice === undefined) throw exhaustedError([r.code]);
+        return { ...r, slice };
+      });
+      const placed: Order = { ...order, reservation, couponRedemptions };
       const outcome = await this.tryPlace(placed, customerLimits, attempt, round);
       if (outcome.kind === 'PLACED') return placed;
       // Shards whose condition failed: learn their available units and fall over to others.
@@ -156,11 +163,8 @@ export class OrderStore {
           })),
         );
       }
-      if (outcome.exhausted.length > 0) {
-        throw new DomainError('COUPON_EXHAUSTED', `Coupon redemption limit reached: ${outcome.exhausted.join(', ')}`, {
-          couponCodes: outcome.exhausted,
-        });
-      }
+      if (outcome.exhausted.length > 0) throw exhaustedError(outcome.exhausted);
+      for (const { code, slice } of outcome.fullSlices) fullSlices.set(code, new Set([...(fullSlices.get(code) ?? []), slice]));
     }
     throw new DomainError('CONCURRENT_UPDATE', `Stock of order ${order.orderId} kept being taken by other orders; retry`);
   }
@@ -173,7 +177,12 @@ export class OrderStore {
     round: number,
   ): Promise<
     | { kind: 'PLACED' }
-    | { kind: 'REFUSED'; failed: { line: number; shard: number; available: number; meta?: ShardMeta }[]; exhausted: string[] }
+    | {
+        kind: 'REFUSED';
+        failed: { line: number; shard: number; available: number; meta?: ShardMeta }[];
+        exhausted: string[];
+        fullSlices: { code: string; slice: number }[];
+      }
   > {
     const items: TransactItem[] = [];
     // Condition: a new order id (never overwrite an order).
@@ -201,9 +210,12 @@ export class OrderStore {
       items.push({
         Update: {
           TableName: tableName('coupons'),
-          Key: { code: redemption.code, scope: COUPON_SCOPE },
-          // Invariant 3: never beyond maxRedemptions.
-          ConditionExpression: 'attribute_exists(code) AND (attribute_not_exists(maxRedemptions) OR redemptions < maxRedemptions)',
+          Key: sliceKey(redemption.code, redemption.slice ?? 0),
+          // Invariant 3: never beyond maxRedemptions (a sliced counter: never beyond its slice's share of it).
+          ConditionExpression:
+            redemption.slice === undefined
+              ? 'attribute_exists(code) AND (attribute_not_exists(maxRedemptions) OR redemptions < maxRedemptions)'
+              : 'attribute_exists(code) AND (attribute_not_exists(sliceLimit) OR redemptions < sliceLimit)',
           UpdateExpression: 'ADD redemptions :one',
           ExpressionAttributeValues: { ':one': 1 },
         },
@@ -249,15 +261,23 @@ export class OrderStore {
         const highWater = old?.shardHighWater?.N ? Number(old.shardHighWater.N) : undefined;
         return [{ line, shard, available, ...(shards && highWater ? { meta: { shards, highWater } } : {}) }];
       });
+      const refusedCoupons = couponItemIndexes(order, 1 + stockItems.length).filter(
+        ({ index }) => reasons[index]?.Code === 'ConditionalCheckFailed',
+      );
+      // A full counter slice is not the coupon exhausted: the order falls over to another slice.
+      const fullSlices = refusedCoupons.flatMap(({ redemption, perCustomer }) => {
+        const slice = order.couponRedemptions[redemption]?.slice;
+        return !perCustomer && slice !== undefined ? [{ code: order.couponRedemptions[redemption]!.code, slice }] : [];
+      });
       const exhausted = [
         ...new Set(
-          couponItemIndexes(order, 1 + stockItems.length)
-            .filter(({ index }) => reasons[index]?.Code === 'ConditionalCheckFailed')
+          refusedCoupons
+            .filter(({ redemption, perCustomer }) => perCustomer || order.couponRedemptions[redemption]?.slice === undefined)
             .map((x) => x.code),
         ),
       ];
-      if (failed.length === 0 && exhausted.length === 0) throw e;
-      return { kind: 'REFUSED', failed, exhausted };
+      if (failed.length === 0 && exhausted.length === 0 && fullSlices.length === 0) throw e;
+      return { kind: 'REFUSED', failed, exhausted, fullSlices };
     }
   }
 
@@ -362,7 +382,8 @@ export class OrderStore {
       },
     ];
     for (const r of order.couponRedemptions) {
-      const keys = [{ code: r.code, scope: COUPON_SCOPE }];
+      // A sliced counter's redemption goes back to the slice it took.
+      const keys = [sliceKey(r.code, r.slice ?? 0)];
       if (r.perCustomer) keys.push({ code: r.code, scope: customerScope(order.customerId) });
       for (const Key of keys) {
         items.push({
@@ -668,12 +689,12 @@ export class OrderStore {
   }
 }
 
-function couponItemIndexes(order: Order, first: number): { index: number; code: string }[] {
-  const out: { index: number; code: string }[] = [];
+function couponItemIndexes(order: Order, first: number): { index: number; code: string; redemption: number; perCustomer: boolean }[] {
+  const out: { index: number; code: string; redemption: number; perCustomer: boolean }[] = [];
   let index = first;
-  for (const r of order.couponRedemptions) {
-    out.push({ index: index++, code: r.code });
-    if (r.perCustomer) out.push({ index: index++, code: r.code });
+  for (const [i, r] of order.couponRedemptions.entries()) {
+    out.push({ index: index++, code: r.code, redemption: i, perCustomer: false });
+    if (r.perCustomer) out.push({ index: index++, code: r.code, redemption: i, perCustomer: true });
   }
   return out;
 }
@@ -684,6 +705,10 @@ export const RESERVE_ROUNDS = 8;
 /** The shards a reservation line took from: its `takes`, or all from shard 0 (an unsharded item). */
 export function takesOf(line: StockLine): ShardTake[] {
   return line.takes ?? [{ shard: 0, quantity: line.quantity }];
+}
+
+function exhaustedError(codes: string[]): DomainError {
+  return new DomainError('COUPON_EXHAUSTED', `Coupon redemption limit reached: ${codes.join(', ')}`, { couponCodes: codes });
 }
 
 function shortageError(shortages: Shortage[]): DomainError {

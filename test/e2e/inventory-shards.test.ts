@@ -23,7 +23,9 @@ const uid = (p: string) => `${p}-${randomUUID().slice(0, 8)}`;
 async function seed(sku: string, available: number, shards: number): Promise<string> {
   const storeId = uid('hot');
   expect((await api.put(`/v1/stores/${storeId}`, { name: 'Hot store', region: 'south', timezone: 'Asia/Singapore' })).status).toBe(200);
-  expect((await api.put(`/v1/catalog/${sku}`, { name: `Item ${sku}`, unitPrice: 990, currency: 'CNY', category: 'food' })).status).toBe(200);
+  expect((await api.put(`/v1/catalog/${sku}`, { name: `Item ${sku}`, unitPrice: 990, currency: 'CNY', category: 'food' })).status).toBe(
+    200,
+  );
   const put = await api.put(`/v1/stores/${storeId}/inventory/${sku}`, { available, lowStockThreshold: 0, shards });
   expect(put.status).toBe(200);
   expect(put.body).toMatchObject({ available, reserved: 0, sold: 0, shards });
@@ -36,7 +38,9 @@ async function shardItems(storeId: string, sku: string): Promise<InventoryLevel[
   let start: Record<string, unknown> | undefined;
   do {
     const out = await doc.send(new ScanCommand({ TableName: tableName('inventory'), ConsistentRead: true, ExclusiveStartKey: start }));
-    items.push(...((out.Items ?? []) as InventoryLevel[]).filter((i) => i.sku === sku && parseShardPartitionKey(i.storeId).storeId === storeId));
+    items.push(
+      ...((out.Items ?? []) as InventoryLevel[]).filter((i) => i.sku === sku && parseShardPartitionKey(i.storeId).storeId === storeId),
+    );
     start = out.LastEvaluatedKey;
   } while (start);
   return items;
@@ -68,7 +72,12 @@ describe('hot stock shards', () => {
     const refusal = results.find((r) => r.status === 409)!.body;
     expect(refusal).toMatchObject({ code: 'INVENTORY_SHORTAGE' });
     expect(refusal.shortages[0]).toMatchObject({ sku, requested: 1, available: 0 });
-    expect((await api.get(`/v1/stores/${storeId}/inventory/${sku}`)).body).toMatchObject({ available: 0, reserved: 40, sold: 0, shards: 8 });
+    expect((await api.get(`/v1/stores/${storeId}/inventory/${sku}`)).body).toMatchObject({
+      available: 0,
+      reserved: 40,
+      sold: 0,
+      shards: 8,
+    });
     for (const item of await shardItems(storeId, sku)) expect(inventoryViolations(item), item.storeId).toEqual([]);
   }, 120_000);
 
@@ -84,8 +93,10 @@ describe('hot stock shards', () => {
           answers.push(res);
           answered++;
           // Reshard up after 30 answers, down after 80, while the other requests are in flight.
-          if (answered === 30) puts.push(await api.put(`/v1/stores/${storeId}/inventory/${sku}`, { available: 50, lowStockThreshold: 0, shards: 16 }));
-          if (answered === 80) puts.push(await api.put(`/v1/stores/${storeId}/inventory/${sku}`, { available: 40, lowStockThreshold: 0, shards: 2 }));
+          if (answered === 30)
+            puts.push(await api.put(`/v1/stores/${storeId}/inventory/${sku}`, { available: 50, lowStockThreshold: 0, shards: 16 }));
+          if (answered === 80)
+            puts.push(await api.put(`/v1/stores/${storeId}/inventory/${sku}`, { available: 40, lowStockThreshold: 0, shards: 2 }));
         }),
       ),
     );

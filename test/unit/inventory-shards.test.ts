@@ -8,7 +8,9 @@ import { describe, expect, it } from 'vitest';
 import {
   MAX_INVENTORY_SHARDS,
   parseShardPartitionKey,
+  pickSlice,
   planRebalance,
+  planSliceLimits,
   planSetAvailable,
   planTake,
   shardPartitionKey,
@@ -198,5 +200,37 @@ describe('sumCounts', () => {
         { available: 4, reserved: 0, sold: 1, stocked: 5 },
       ]),
     ).toEqual({ available: 5, reserved: 2, sold: 4, stocked: 11 });
+  });
+});
+
+describe('promotion counter slices', () => {
+  it('shares the remaining limit over the active slices and keeps what each has redeemed', () => {
+    expect(planSliceLimits(10, 4, [])).toEqual([3, 3, 2, 2]);
+    expect(planSliceLimits(10, 2, [3, 1, 2, 0])).toEqual([5, 3, 2, 0]);
+    // Already past a lowered limit: no slice gets more room.
+    expect(planSliceLimits(3, 2, [2, 2])).toEqual([2, 2]);
+  });
+
+  it('never lets the total pass the limit (or what is already redeemed)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 1000 }),
+        fc.integer({ min: 1, max: 64 }),
+        fc.array(fc.nat(50), { maxLength: 64 }),
+        (limit, k, redeemed) => {
+          const limits = planSliceLimits(limit, k, redeemed);
+          const used = redeemed.reduce((a, b) => a + b, 0);
+          expect(limits.reduce((a, b) => a + b, 0)).toBe(Math.max(limit, used));
+          for (const [s, l] of limits.entries()) expect(l).toBeGreaterThanOrEqual(redeemed[s] ?? 0);
+        },
+      ),
+    );
+  });
+
+  it('picks a slice round-robin from a hash, skipping full ones', () => {
+    const first = pickSlice('ord_1', 'FLASH', 4, new Set());
+    expect(first).toBeGreaterThanOrEqual(0);
+    expect(pickSlice('ord_1', 'FLASH', 4, new Set([first!]))).toBe((first! + 1) % 4);
+    expect(pickSlice('ord_1', 'FLASH', 4, new Set([0, 1, 2, 3]))).toBeUndefined();
   });
 });
