@@ -17,6 +17,9 @@ import {
   startShard,
   sumCounts,
 } from '../../src/domain/inventory.ts';
+import { heldByOrders } from '../../src/domain/reconcile.ts';
+import type { Order } from '../../src/domain/types.ts';
+import { sumShardRows } from '../../local/demo/summary.ts';
 
 describe('shard keys', () => {
   it('keeps shard 0 as the unsharded item and gives every other shard its own partition key', () => {
@@ -232,5 +235,38 @@ describe('promotion counter slices', () => {
     expect(first).toBeGreaterThanOrEqual(0);
     expect(pickSlice('ord_1', 'FLASH', 4, new Set([first!]))).toBe((first! + 1) % 4);
     expect(pickSlice('ord_1', 'FLASH', 4, new Set([0, 1, 2, 3]))).toBeUndefined();
+  });
+});
+
+describe('sums over shards outside the store', () => {
+  it('the reconciler counts the units open orders took from each shard', () => {
+    const o = (takes?: { shard: number; quantity: number }[]) =>
+      ({
+        storeId: 'S1',
+        stockState: 'RESERVED',
+        reservation: [{ sku: 'a', quantity: 3, ...(takes ? { takes } : {}) }],
+      }) as unknown as Order;
+    const orders = [
+      o(),
+      o([
+        { shard: 2, quantity: 2 },
+        { shard: 0, quantity: 1 },
+      ]),
+    ];
+    expect(heldByOrders(orders, 'S1', 'a', 0)).toBe(4);
+    expect(heldByOrders(orders, 'S1', 'a', 2)).toBe(2);
+    expect(heldByOrders(orders, 'S1', 'a', 1)).toBe(0);
+  });
+
+  it('the demo folds shard items into their store x SKU, so its invariant and oversold checks see the sum', () => {
+    const rows = sumShardRows([
+      { storeId: 'S1', sku: 'a', available: 1, reserved: 2, sold: 3, stocked: 6, lowStockThreshold: 1 },
+      { storeId: 'S1#3', sku: 'a', available: 4, reserved: 0, sold: 1, stocked: 5 },
+      { storeId: 'S2', sku: 'a', available: 1, reserved: 0, sold: 0, stocked: 1 },
+    ]);
+    expect(rows).toEqual([
+      { storeId: 'S1', sku: 'a', available: 5, reserved: 2, sold: 4, stocked: 11, lowStockThreshold: 1 },
+      { storeId: 'S2', sku: 'a', available: 1, reserved: 0, sold: 0, stocked: 1 },
+    ]);
   });
 });
