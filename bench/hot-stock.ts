@@ -250,7 +250,7 @@ export function hotSkuMarkdown(cells: { shards: number; cell: ApiCell }[], secon
     `every request 1 unit with a fresh Idempotency-Key (\`npm run bench -- --only hot-sku\`). Measured ${m.date} on ${m.cores} cores (${m.cpu}),`,
     `${m.memoryGiB} GiB, Node ${m.node}, ${m.java}; 1-min load ${m.load1} before, ${after.load1} after (the machine was shared with other work).`,
     '',
-    '| item | concurrency | create-order/s | p50 ms | p99 ms | non-2xx | AWS ceiling from the rule (orders/s) |',
+    '| item | concurrency | create-order/s | p50 ms | p99 ms | non-2xx + timeouts | AWS ceiling from the rule (orders/s) |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...cells.map(
       ({ shards, cell }) =>
