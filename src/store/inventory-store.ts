@@ -228,11 +228,12 @@ export class InventoryStore {
   }
 
   /**
-   * Every shard item of the item (strongly consistent), index = shard number, 0..H-1; absent shards are
+   * Every shard item of the item (strongly consistent unless `consistent` is false: half the read units, for
+   * readers that tolerate about a second of staleness), index = shard number, 0..H-1; absent shards are
    * undefined. One GetItem of shard 0, then one BatchGetItem of shards 1..H-1 when sharded.
    */
-  async readShards(storeId: string, sku: string): Promise<(ShardItem | undefined)[]> {
-    const head = await this.get(storeId, sku, true);
+  async readShards(storeId: string, sku: string, consistent = true): Promise<(ShardItem | undefined)[]> {
+    const head = await this.get(storeId, sku, consistent);
     const h = metaOf(head).highWater;
     const out: (ShardItem | undefined)[] = [head];
     if (h <= 1) return out;
@@ -241,7 +242,7 @@ export class InventoryStore {
     const found = new Map<string, ShardItem>();
     for (let attempt = 0; keys.length > 0; attempt++) {
       if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
-      const res = await this.doc.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: keys, ConsistentRead: true } } }));
+      const res = await this.doc.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: keys, ConsistentRead: consistent } } }));
       for (const item of (res.Responses?.[table] ?? []) as ShardItem[]) found.set(item.storeId, item);
       keys = (res.UnprocessedKeys?.[table]?.Keys ?? []) as Record<string, unknown>[];
     }

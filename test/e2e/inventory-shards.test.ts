@@ -81,26 +81,45 @@ describe('hot stock shards', () => {
     for (const item of await shardItems(storeId, sku)) expect(inventoryViolations(item), item.storeId).toEqual([]);
   }, 120_000);
 
+  it('raises the low-stock alert on the total over the shards', async () => {
+    const sku = uid('low');
+    const storeId = uid('hot');
+    expect((await api.put(`/v1/stores/${storeId}`, { name: 'Hot store', region: 'south', timezone: 'Asia/Singapore' })).status).toBe(200);
+    expect((await api.put(`/v1/catalog/${sku}`, { name: `Item ${sku}`, unitPrice: 990, currency: 'CNY', category: 'food' })).status).toBe(
+      200,
+    );
+    expect((await api.put(`/v1/stores/${storeId}/inventory/${sku}`, { available: 12, lowStockThreshold: 4, shards: 4 })).status).toBe(200);
+    // 8 units leave 4 in total (1 per shard on average): no single shard is what crosses the threshold.
+    for (let i = 0; i < 8; i++) expect((await order(storeId, sku, 1000 + i)).status).toBe(201);
+    let alerts: any[] = [];
+    for (let i = 0; i < 100 && alerts.length === 0; i++) {
+      alerts = (await api.get(`/v1/alerts?storeId=${storeId}`)).body.alerts ?? [];
+      if (alerts.length === 0) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(alerts).toEqual([{ storeId, sku, available: 4, lowStockThreshold: 4, at: expect.stringMatching(/Z$/) }]);
+  }, 120_000);
+
   it('loses no unit when PUTs change the shard count up and down in the middle of the traffic', async () => {
     const sku = uid('reshard');
     const storeId = await seed(sku, 60, 4);
     const answers: ApiResponse[] = [];
-    const puts: ApiResponse[] = [];
     let answered = 0;
+    let up: Promise<ApiResponse> | undefined;
+    let down: Promise<ApiResponse> | undefined;
     const traffic = Promise.all(
       Array.from({ length: 150 }, (_, i) =>
-        order(storeId, sku, i).then(async (res) => {
+        order(storeId, sku, i).then((res) => {
           answers.push(res);
           answered++;
-          // Reshard up after 30 answers, down after 80, while the other requests are in flight.
-          if (answered === 30)
-            puts.push(await api.put(`/v1/stores/${storeId}/inventory/${sku}`, { available: 50, lowStockThreshold: 0, shards: 16 }));
+          // Reshard up after 30 answers, then down after 80 (once the first PUT is done), while requests are in flight.
+          if (answered === 30) up = api.put(`/v1/stores/${storeId}/inventory/${sku}`, { available: 50, lowStockThreshold: 0, shards: 16 });
           if (answered === 80)
-            puts.push(await api.put(`/v1/stores/${storeId}/inventory/${sku}`, { available: 40, lowStockThreshold: 0, shards: 2 }));
+            down = up!.then(() => api.put(`/v1/stores/${storeId}/inventory/${sku}`, { available: 40, lowStockThreshold: 0, shards: 2 }));
         }),
       ),
     );
     await traffic;
+    const puts = [await up!, await down!];
     expect(puts.map((p) => p.status)).toEqual([200, 200]);
     expect(puts.map((p) => p.body.shards)).toEqual([16, 2]);
     expect(answers.every((r) => r.status === 201 || (r.status === 409 && r.body.code === 'INVENTORY_SHORTAGE'))).toBe(true);
