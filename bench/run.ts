@@ -9,6 +9,10 @@
  * Flags: --duration S (per cell, default 10), --concurrency 8,32,64, --samples N (freshness and alert
  * samples, default 150), --load C (clients creating and paying orders during those samples, default 4),
  * --push-orders N (status-push order lifecycles, default 400, 8 at a time).
+ * Hot stock (bench/hot-stock.ts, the "Hot stock" section of BENCHMARKS.md): the full run also measures (a) one hot
+ * store x SKU at 64 connections, unsharded and `shards: 16`. `--only hot-sku` runs just (a); `--only decrements`
+ * runs just (b), the 100,000 concurrent decrements (--attempts N, default 100000; --decrement-concurrency C,
+ * default 256; --stock U, default 50000; --shards N, default 16), on a DynamoDB Local of its own.
  */
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -20,6 +24,15 @@ import { measureFreshness } from './freshness.ts';
 import { benchClient, measureRaw, prepareRaw, type RawCell } from './raw-dynamo.ts';
 import { machineNotes, renderBenchmarks, type ApiCell } from './report.ts';
 import { measureStatusPush } from './status-push.ts';
+import {
+  decrementsMarkdown,
+  hotSkuMarkdown,
+  hotStockSection,
+  measureDecrements,
+  measureHotSku,
+  writeHotStockSection,
+} from './hot-stock.ts';
+import { readFileSync } from 'node:fs';
 
 const SECRET = 'wandian-bench-webhook-secret';
 const STORE = 'bench-store';
@@ -82,8 +95,31 @@ async function main(): Promise<number> {
       samples: { type: 'string', default: '150' },
       load: { type: 'string', default: '4' },
       'push-orders': { type: 'string', default: '400' },
+      only: { type: 'string' },
+      attempts: { type: 'string', default: '100000' },
+      'decrement-concurrency': { type: 'string', default: '256' },
+      stock: { type: 'string', default: '50000' },
+      shards: { type: 'string', default: '16' },
     },
   });
+  const benchFile = new URL('../BENCHMARKS.md', import.meta.url);
+  if (values.only === 'decrements') {
+    const before = machineNotes();
+    const opts = {
+      attempts: Number(values.attempts),
+      concurrency: Number(values['decrement-concurrency']),
+      stock: Number(values.stock),
+      shards: Number(values.shards),
+    };
+    console.error(
+      `bench: ${opts.attempts} reservation attempts on one SKU (${opts.stock} units, ${opts.shards} shards) at ${opts.concurrency} in flight...`,
+    );
+    const d = await measureDecrements(opts);
+    writeHotStockSection(benchFile, { decrements: decrementsMarkdown(d, before, machineNotes()) });
+    console.log(JSON.stringify(d, null, 2));
+    return d.oversoldUnits === 0 && d.invariantViolations.length === 0 && d.errors === 0 ? 0 : 1;
+  }
+  if (values.only !== undefined && values.only !== 'hot-sku') throw new Error('usage: --only hot-sku | decrements');
   const seconds = Number(values.duration);
   const levels = values.concurrency!.split(',').map(Number);
   const [samples, load, pushOrders] = [values.samples, values.load, values['push-orders']].map(Number) as [number, number, number];
@@ -127,13 +163,37 @@ async function main(): Promise<number> {
       const res = await api.put(path, body);
       if (res.status !== 200) throw new Error(`seed PUT ${path}: ${res.status} ${JSON.stringify(res.body)}`);
     }
+    const tokenList = await Promise.all(
+      Array.from({ length: BENCH_CUSTOMERS }, (_, i) => api.token({ sub: `bench-${i}`, groups: ['customer'] })),
+    );
+    // (a) One hot store x SKU at 64 connections, unsharded and 16 shards.
+    const hotBefore = machineNotes();
+    const hotCells: { shards: number; cell: ApiCell }[] = [];
+    for (const shards of [1, 16]) {
+      const sku = `hot-sku-${shards}`;
+      for (const [path, body] of [
+        [`/v1/catalog/${sku}`, { name: `Hot ${sku}`, unitPrice: 1250, currency: 'CNY', category: 'bench' }],
+        [`/v1/stores/${STORE}/inventory/${sku}`, { available: HUGE_STOCK, lowStockThreshold: 0, shards }],
+      ] as const) {
+        const res = await api.put(path, body);
+        if (res.status !== 200) throw new Error(`seed PUT ${path}: ${res.status} ${JSON.stringify(res.body)}`);
+      }
+      console.error(`bench: hot SKU (${shards} shard(s)): warm-up 3 s, then ${seconds} s at 64 connections...`);
+      await measureHotSku(child.url, STORE, sku, 8, 3, tokenList);
+      const cell = await measureHotSku(child.url, STORE, sku, 64, seconds, tokenList);
+      hotCells.push({ shards, cell });
+      console.error(`bench:   ${cell.perSecond.toFixed(0)} orders/s, p50 ${cell.p50} ms, p99 ${cell.p99} ms, non-2xx ${cell.non2xx}`);
+    }
+    writeHotStockSection(benchFile, { hotSku: hotSkuMarkdown(hotCells, seconds, hotBefore, machineNotes()) });
+    if (values.only === 'hot-sku') {
+      const exit = await child.stop();
+      return exit.code === 0 ? 0 : 1;
+    }
     const doc = benchClient(child.dynamoEndpoint);
     await prepareRaw(doc, SKUS, HUGE_STOCK);
 
     console.error('bench: warm-up (3 s API, 2 s raw)');
-    const tokens = await Promise.all(
-      Array.from({ length: BENCH_CUSTOMERS }, (_, i) => api.token({ sub: `bench-${i}`, groups: ['customer'] })),
-    );
+    const tokens = tokenList;
     await measureApi(child.url, 8, 3, tokens);
     await measureRaw(doc, SKUS, 8, 2000);
 
@@ -186,7 +246,9 @@ async function main(): Promise<number> {
         statusPush: { result: statusPush, orders: pushOrders, concurrency: PUSH_CONCURRENCY, ms: pushMs, load1: pushLoad },
       },
     });
-    writeFileSync(new URL('../BENCHMARKS.md', import.meta.url), report.markdown);
+    // The "Hot stock" section (bench/hot-stock.ts) is kept: its (b) row comes from its own run (--only decrements).
+    const hot = hotStockSection(readFileSync(benchFile, 'utf8'));
+    writeFileSync(benchFile, hot ? `${report.markdown.trimEnd()}\n\n${hot}\n` : report.markdown);
     console.log(report.console);
     console.log(
       `\nbench: wrote BENCHMARKS.md in ${((Date.now() - t0) / 1000).toFixed(0)} s; local system exit ${exit.code}, DynamoDB Local ${exit.dynamoGone ? 'gone' : 'STILL LISTENING'}`,

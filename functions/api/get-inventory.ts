@@ -1,5 +1,6 @@
 /**
- * GET /v1/stores/{storeId}/inventory/{sku} → 200 `{available, reserved, sold, lowStockThreshold}` (units).
+ * GET /v1/stores/{storeId}/inventory/{sku} → 200 `{available, reserved, sold, lowStockThreshold, shards}` (units;
+ * totals over the hot-stock shards, strongly consistent).
  * Errors: 400 VALIDATION_FAILED (ids); 404 INVENTORY_NOT_FOUND.
  */
 import { authorize, storeTarget } from '../commons/auth.ts';
@@ -16,7 +17,7 @@ export const handler = httpHandler(async (event) => {
     await storeTarget(storeId),
     () => new DomainError('STORE_NOT_FOUND', `Store ${storeId} does not exist`, { storeId }),
   );
-  const level = await inventory.get(storeId, sku, true);
+  const level = await inventory.getTotal(storeId, sku);
   if (!level) throw new DomainError('INVENTORY_NOT_FOUND', `Store ${storeId} has no inventory for ${sku}`, { storeId, sku });
   return json(200, inventoryView(level));
 });

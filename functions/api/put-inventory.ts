@@ -1,7 +1,10 @@
 /**
- * PUT /v1/stores/{storeId}/inventory/{sku} — body `{available, lowStockThreshold}` (units) sets or
- * restocks; `stocked` moves by the same delta (invariant 1). → 200 `{available, reserved, sold, lowStockThreshold}`.
- * Audited ('inventory.put', the exact level before/after) in the same transaction as the write.
+ * PUT /v1/stores/{storeId}/inventory/{sku} — body `{available, lowStockThreshold, shards?}` (units) sets or
+ * restocks; `stocked` moves by the same delta (invariant 1). → 200 `{available, reserved, sold,
+ * lowStockThreshold, shards}` (totals over the shards). `shards` (1..64) makes the item hot: its stock is split
+ * over that many shard items and rebalanced, while orders keep flowing (InventoryStore.setSharded). Audited
+ * ('inventory.put') in the same transaction as the write: the exact level before/after when unsharded, the
+ * totals read and written when sharded.
  * Errors: 400 VALIDATION_FAILED; 403 FORBIDDEN; 404 STORE_NOT_FOUND, SKU_NOT_FOUND; 409 CONCURRENT_UPDATE.
  */
 import { authorize } from '../commons/auth.ts';
@@ -34,7 +37,11 @@ export const handler = httpHandler(async (event) => {
     { action: 'inventory.put', target: { type: 'inventory', id: `${storeId}/${sku}` }, storeId },
     now,
   );
-  const level = await inventory.setLevel(storeId, sku, body.available, body.lowStockThreshold, now, audit);
+  const current = body.shards && body.shards > 1 ? undefined : await inventory.get(storeId, sku, true);
+  const sharded = (body.shards ?? 1) > 1 || (current?.shardHighWater ?? 1) > 1 || (current?.shards ?? 1) > 1;
+  const level = sharded
+    ? await inventory.setSharded(storeId, sku, body, now, audit)
+    : await inventory.setLevel(storeId, sku, body.available, body.lowStockThreshold, now, audit);
   const violations = inventoryViolations(level);
   if (violations.length > 0) throw new Error(`Inventory invariant broken for ${storeId}/${sku}: ${violations.join('; ')}`);
   return json(200, inventoryView(level));

@@ -24,7 +24,10 @@ export function orderView(o: Order) {
   };
 }
 
-/** Inventory as returned by GET/PUT /v1/stores/{storeId}/inventory/{sku} (units of stock). */
+/**
+ * Inventory as returned by GET/PUT /v1/stores/{storeId}/inventory/{sku} (units of stock; totals over the
+ * shards when `l` comes from InventoryStore.getTotal; `shards` = active shard items, 1 when unsharded).
+ */
 export function inventoryView(l: InventoryLevel) {
   return {
     storeId: l.storeId,
@@ -33,6 +36,7 @@ export function inventoryView(l: InventoryLevel) {
     reserved: l.reserved,
     sold: l.sold,
     lowStockThreshold: l.lowStockThreshold,
+    shards: l.shards ?? 1,
     updatedAt: l.updatedAt,
   };
 }

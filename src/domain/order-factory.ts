@@ -41,6 +41,7 @@ export function buildOrder(args: {
     couponRedemptions: priced.appliedCoupons.map((c) => ({
       code: c.code,
       perCustomer: Boolean(args.coupons.get(c.code)?.perCustomerLimit),
+      ...((args.coupons.get(c.code)?.counterShards ?? 1) > 1 ? { slices: args.coupons.get(c.code)!.counterShards } : {}),
     })),
     stockState: 'RESERVED',
     couponsState: priced.appliedCoupons.length > 0 ? 'REDEEMED' : 'NONE',

@@ -142,15 +142,21 @@ export function recoveryFor(order: StoredOrder): Recovery {
 }
 
 /**
- * (c) Units of `sku` at `storeId` held by `orders`: the reservations of those whose stock is still
- * RESERVED (released or committed stock no longer counts). Every such order counts, however recent:
- * counting too much only makes the repair give back less, never too much.
+ * (c) Units of `sku` at `storeId` held by `orders` on hot-stock shard `shard` (0 = the item of an unsharded
+ * SKU): the reservations of those whose stock is still RESERVED (released or committed stock no longer
+ * counts), by the shards each line took from (`takes`; none = all from shard 0). Every such order counts,
+ * however recent: counting too much only makes the repair give back less, never too much. The reconciler
+ * judges each shard item on its own (invariant 1 holds per shard, hence over the sum).
  */
-export function heldByOrders(orders: readonly Order[], storeId: string, sku: string): number {
+export function heldByOrders(orders: readonly Order[], storeId: string, sku: string, shard = 0): number {
   let held = 0;
   for (const o of orders) {
     if (o.storeId !== storeId || o.stockState !== 'RESERVED') continue;
-    for (const line of o.reservation) if (line.sku === sku) held += line.quantity;
+    for (const line of o.reservation) {
+      if (line.sku !== sku) continue;
+      if (!line.takes) held += shard === 0 ? line.quantity : 0;
+      else for (const take of line.takes) if (take.shard === shard) held += take.quantity;
+    }
   }
   return held;
 }

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { DomainError } from './errors.ts';
+import { MAX_COUPON_COUNTER_SHARDS, MAX_INVENTORY_SHARDS } from './inventory.ts';
 
 /** Largest money amount accepted in a request, in minor units (10^12). */
 export const MAX_MONEY = 1_000_000_000_000;
@@ -62,10 +63,15 @@ export const catalogItemBodySchema = z.strictObject({
 });
 export type CatalogItemBody = z.infer<typeof catalogItemBodySchema>;
 
-/** PUT /v1/stores/{storeId}/inventory/{sku}: `{available, lowStockThreshold}` in units of stock. */
+/**
+ * PUT /v1/stores/{storeId}/inventory/{sku}: `{available, lowStockThreshold, shards?}` in units of stock;
+ * `shards` (1..MAX_INVENTORY_SHARDS = 64, default: keep, 1 for a new item) splits a hot item's stock over that
+ * many shard items (src/domain/inventory.ts).
+ */
 export const inventoryBodySchema = z.strictObject({
   available: stockSchema,
   lowStockThreshold: stockSchema,
+  shards: z.int().min(1).max(MAX_INVENTORY_SHARDS).optional(),
 });
 export type InventoryBody = z.infer<typeof inventoryBodySchema>;
 
@@ -79,7 +85,8 @@ export const MAX_COUPON_STORES = 500;
  * Promotions engine fields (src/domain/pricing.ts): `automatic` (applied without a code), scope
  * `storeIds` (1..500 unique ids) and `region`, `exclusiveGroup` (an id), `priority` (-1000..1000,
  * default 0, higher first) and `maxOrderDiscount` (minor units: cap on the whole order's discount
- * when this coupon is used).
+ * when this coupon is used); `counterShards` (1..64) splits a hot promotion's redemption counter over that many
+ * items, each holding a slice of `maxRedemptions`.
  */
 const couponCommon = {
   currency: currencySchema.optional(),
@@ -100,6 +107,8 @@ const couponCommon = {
   exclusiveGroup: idSchema.optional(),
   priority: z.int().min(-1000).max(1000).optional(),
   maxOrderDiscount: moneySchema.optional(),
+  /** Chain-wide promotion counter slices (1..64): the redemption counter is split over that many items. */
+  counterShards: z.int().min(1).max(MAX_COUPON_COUNTER_SHARDS).optional(),
 };
 
 /**

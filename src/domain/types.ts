@@ -37,6 +37,12 @@ export interface InventoryLevel {
   lowStockThreshold: number;
   /** Set while stock is below its threshold, so InventoryLow fires once per crossing. */
   lowStockSince?: string;
+  /** Hot stock: active shard items N (absent = 1), kept on shard 0 (src/domain/inventory.ts). */
+  shards?: number;
+  /** Hot stock: largest N ever set (absent = 1); shard items 0..shardHighWater-1 may exist. */
+  shardHighWater?: number;
+  /** Sold-out marker (ISO-8601 UTC): until then create-order answers 409 without a transaction. */
+  soldOutUntil?: string;
   version: number;
   updatedAt: string;
 }
@@ -79,7 +85,11 @@ export interface Coupon {
   maxOrderDiscount?: number;
   /** Definition version, bumped by every PUT /v1/coupons (compiled rules are cached per version). */
   version?: number;
-  /** Redemptions so far (counter maintained by conditional writes). */
+  /** Chain-wide promotion counter slices K (2..64): redemptions counted over K items (src/domain/inventory.ts). */
+  counterShards?: number;
+  /** Most counter slices ever (slices 0..counterHighWater-1 may hold redemptions). */
+  counterHighWater?: number;
+  /** Redemptions so far (counter maintained by conditional writes; slice 0's only when sliced). */
   redemptions: number;
   updatedAt: string;
 }
@@ -151,12 +161,18 @@ export interface RejectedCoupon {
 export interface StockLine {
   sku: string;
   quantity: number;
+  /** Hot stock: the shards the units were reserved from (absent = all from shard 0); commit, release and restock return there. */
+  takes?: { shard: number; quantity: number }[];
 }
 
 export interface CouponRedemption {
   code: string;
   /** Also incremented the per-customer counter (coupon has perCustomerLimit). */
   perCustomer: boolean;
+  /** Counter slices of the coupon when sliced (its counterShards), at build time. */
+  slices?: number;
+  /** The counter slice this redemption took (sliced coupons); its release returns there. */
+  slice?: number;
 }
 
 export interface HistoryEntry {

@@ -7,8 +7,11 @@ import type { Order } from '../domain/types.ts';
 
 /** What placing needs of the order store: OrderStore.place (stock, coupons and order in ONE transaction). */
 export interface OrderPlacer {
-  /** Writes `order`; throws DomainError COUPON_EXHAUSTED `{couponCodes}` when coupon limits refuse it. */
-  place(order: Order, perCustomerLimits: ReadonlyMap<string, number>, attempt: number): Promise<void>;
+  /**
+   * Writes `order` and returns it as written (with the stock shards each line took from), or nothing when it
+   * is written as given; throws DomainError COUPON_EXHAUSTED `{couponCodes}` when coupon limits refuse it.
+   */
+  place(order: Order, perCustomerLimits: ReadonlyMap<string, number>, attempt: number): Promise<Order> | Promise<void>;
 }
 
 /**
@@ -28,8 +31,7 @@ export async function placeWithPromotionFallback(
   for (let attempt = 0; ; attempt++) {
     const order = build(exhausted);
     try {
-      await store.place(order, perCustomerLimits, attempt);
-      return order;
+      return (await store.place(order, perCustomerLimits, attempt)) || order;
     } catch (e) {
       const refused = isDomainError(e) && e.code === 'COUPON_EXHAUSTED' ? ((e.extra.couponCodes as string[] | undefined) ?? []) : [];
       if (refused.length === 0 || refused.some((code) => entered.includes(code) || exhausted.has(code))) throw e;

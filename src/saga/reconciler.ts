@@ -34,6 +34,7 @@ import {
 import type { OrderStore } from '../store/order-store.ts';
 import type { ReconcileStore } from '../store/reconcile-store.ts';
 import { executionState, startNamedExecution } from './executions.ts';
+import { parseShardPartitionKey } from '../domain/inventory.ts';
 
 export interface ReconcilerDeps {
   orders: OrderStore;
@@ -131,12 +132,16 @@ async function checkReservations(
   const page = await deps.store.inventorySegment(segment, total, inventoryItemsPerRun(settings), cursor.startKey);
   // A page with items of more stores than one query can cover is judged up to the last store that fits; the
   // cursor stops there, so the next visit starts with the first item left out.
-  const judged = itemsWithinStoreLimit(page.levels, MAX_STORES_PER_RUN);
+  // Hot-stock shard items ('<storeId>#<k>') belong to their store: judged per shard against that shard's holders.
+  const judged = itemsWithinStoreLimit(
+    page.levels.map((l) => ({ storeId: parseShardPartitionKey(l.storeId).storeId, reserved: l.reserved })),
+    MAX_STORES_PER_RUN,
+  );
   const levels = page.levels.slice(0, judged);
   const last = levels.at(-1);
   const nextKey = judged < page.levels.length && last ? { storeId: last.storeId, sku: last.sku } : page.nextKey;
   summary.inventoryChecked += levels.length;
-  const stores = [...new Set(levels.filter((l) => l.reserved !== 0).map((l) => l.storeId))];
+  const stores = [...new Set(levels.filter((l) => l.reserved !== 0).map((l) => parseShardPartitionKey(l.storeId).storeId))];
   const open = stores.length
     ? await deps.store.openOrders({ storeIds: stores, limit: settings.maxOrdersPerRun * 5 })
     : { orders: [], complete: true };
@@ -144,7 +149,8 @@ async function checkReservations(
   const orders = (await Promise.all(open.orders.map((o) => deps.orders.get(o.orderId)))).filter((o) => o !== undefined);
   const guarded = guard(deps, summary);
   for (const level of levels) {
-    const check = checkReservation(level, heldByOrders(orders, level.storeId, level.sku), now, settings.quietSeconds);
+    const { storeId, shard } = parseShardPartitionKey(level.storeId);
+    const check = checkReservation(level, heldByOrders(orders, storeId, level.sku, shard), now, settings.quietSeconds);
     if (check.kind === 'MISMATCH') {
       summary.mismatches++;
       deps.warn('inventory counters need an operator', { storeId: level.storeId, sku: level.sku, detail: check.detail });

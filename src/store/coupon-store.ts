@@ -9,6 +9,7 @@ import type { AuditOf } from '../domain/audit.ts';
 import type { Coupon } from '../domain/types.ts';
 import { auditPut } from './audit-store.ts';
 import { CHANGED, untilUnchanged, writeUnlessChanged, type TransactItem } from './optimistic.ts';
+import { planSliceLimits } from '../domain/inventory.ts';
 
 export const COUPON_SCOPE = 'COUPON';
 export const customerScope = (customerId: string) => `CUSTOMER#${customerId}`;
@@ -35,7 +36,16 @@ const DEFINITION_FIELDS = [
   'exclusiveGroup',
   'priority',
   'maxOrderDiscount',
+  'counterShards',
 ] as const;
+
+/** Scope of a chain-wide promotion's counter slice k > 0 (key `{code: '<code>#<k>', scope: SLICE_SCOPE}`); slice 0 is the coupon item. */
+export const SLICE_SCOPE = 'SLICE';
+
+/** The key of counter slice `slice` of coupon `code` (src/domain/inventory.ts planSliceLimits). */
+export function sliceKey(code: string, slice: number): { code: string; scope: string } {
+  return slice === 0 ? { code, scope: COUPON_SCOPE } : { code: `${code}#${slice}`, scope: SLICE_SCOPE };
+}
 
 /** What an operator defines of a coupon (audited): everything but the `redemptions` counter that orders move. */
 export type CouponDefinition = Omit<Coupon, 'redemptions'>;
@@ -61,6 +71,11 @@ export class CouponStore {
    * coupon) and after is appended in the same transaction: the write is conditioned on the `version` read
    * (every definition change bumps it). The audited states leave out `redemptions`, a counter that orders
    * move, not the operator. Throws CONCURRENT_UPDATE (409) when the coupon kept changing.
+   *
+   * Counter slices (`counterShards` K > 1, or a coupon sliced before): every slice 0..H-1 (H = the most slices
+   * ever) gets `sliceLimit` from planSliceLimits over the redemptions read, in the same transaction, each
+   * conditioned on its counter not having grown since (releases may lower it), so the total never passes
+   * `maxRedemptions`. Without `maxRedemptions` the slices only count (no `sliceLimit`).
    */
   put(
     coupon: Omit<Coupon, 'redemptions' | 'version'>,
@@ -99,6 +114,41 @@ export class CouponStore {
         ...definitionOf({ ...coupon, version: (current?.version ?? 0) + 1 } as Coupon),
         redemptions: current?.redemptions ?? 0,
       };
+      const sliceItems: TransactItem[] = [];
+      const k = Math.max(1, coupon.counterShards ?? 1);
+      const h = Math.max(k, current?.counterHighWater ?? 1);
+      if (h > 1) {
+        const redeemed = [current?.redemptions ?? 0, ...(await this.sliceCounters(coupon.code, h))];
+        const limits = coupon.maxRedemptions !== undefined ? planSliceLimits(coupon.maxRedemptions, k, redeemed) : undefined;
+        set.push('counterHighWater = :sliceH');
+        values[':sliceH'] = h;
+        if (limits) {
+          set.push('sliceLimit = :slice0');
+          values[':slice0'] = limits[0];
+        } else remove.push('sliceLimit');
+        if (current) {
+          condition += ' AND (attribute_not_exists(redemptions) OR redemptions <= :seen0)';
+          values[':seen0'] = redeemed[0];
+        }
+        for (let slice = 1; slice < h; slice++) {
+          sliceItems.push({
+            Update: {
+              TableName: table,
+              Key: sliceKey(coupon.code, slice),
+              // Condition: no redemption on this slice since it was read (a release may have lowered it).
+              ConditionExpression: 'attribute_not_exists(redemptions) OR redemptions <= :seen',
+              UpdateExpression: `SET redemptions = if_not_exists(redemptions, :zero), sliceOf = :code, updatedAt = :now${limits ? ', sliceLimit = :limit' : ''}${limits ? '' : ' REMOVE sliceLimit'}`,
+              ExpressionAttributeValues: {
+                ':seen': redeemed[slice] ?? 0,
+                ':zero': 0,
+                ':code': coupon.code,
+                ':now': coupon.updatedAt,
+                ...(limits ? { ':limit': limits[slice] } : {}),
+              },
+            },
+          });
+        }
+      }
       const items: TransactItem[] = [
         {
           Update: {
@@ -121,9 +171,32 @@ export class CouponStore {
         },
       ];
       if (opts.audit) items.push(auditPut(opts.audit(current && definitionOf(current), definitionOf(after))));
-      if (!(await writeUnlessChanged(this.doc, items))) return CHANGED;
+      items.push(...sliceItems);
+      if (!(await writeUnlessChanged(this.doc, items, true))) return CHANGED;
       return (await this.get(coupon.code)) ?? after;
     });
+  }
+
+  /** Redemptions of counter slices 1..h-1 of `code` (strongly consistent; absent slices count 0), index 0 = slice 1. */
+  async sliceCounters(code: string, h: number): Promise<number[]> {
+    const table = tableName('coupons');
+    const found = new Map<string, number>();
+    let keys: Record<string, unknown>[] = Array.from({ length: h - 1 }, (_, i) => sliceKey(code, i + 1));
+    for (let attempt = 0; keys.length > 0; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
+      const out = await this.doc.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: keys, ConsistentRead: true } } }));
+      for (const item of out.Responses?.[table] ?? []) found.set(String(item.code), Number(item.redemptions ?? 0));
+      keys = (out.UnprocessedKeys?.[table]?.Keys ?? []) as Record<string, unknown>[];
+    }
+    return Array.from({ length: h - 1 }, (_, i) => found.get(sliceKey(code, i + 1).code) ?? 0);
+  }
+
+  /** Total redemptions of a coupon: its own counter plus every counter slice's (strongly consistent). */
+  async totalRedemptions(code: string): Promise<number> {
+    const coupon = await this.get(code);
+    if (!coupon) return 0;
+    const h = coupon.counterHighWater ?? 1;
+    return coupon.redemptions + (h > 1 ? (await this.sliceCounters(code, h)).reduce((a, b) => a + b, 0) : 0);
   }
 
   /** One coupon (strongly consistent read), or undefined. */

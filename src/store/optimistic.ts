@@ -56,9 +56,14 @@ export function unchangedCondition(seen: object | undefined, keys: readonly stri
 /**
  * Sends `items` as one transaction. Returns false when the FIRST item's condition failed (the target
  * changed since it was read: read again and retry); rethrows anything else, including a failed condition
- * of another item (e.g. an audit record that already exists).
+ * of another item (e.g. an audit record that already exists), unless `anyCondition` (every item is
+ * conditioned on what was read: any failed condition means "changed").
  */
-export async function writeUnlessChanged(doc: Pick<DynamoDBDocumentClient, 'send'>, items: TransactItem[]): Promise<boolean> {
+export async function writeUnlessChanged(
+  doc: Pick<DynamoDBDocumentClient, 'send'>,
+  items: TransactItem[],
+  anyCondition = false,
+): Promise<boolean> {
   try {
     await transactWrite(doc, { TransactItems: items });
     return true;
@@ -67,8 +72,8 @@ export async function writeUnlessChanged(doc: Pick<DynamoDBDocumentClient, 'send
     if (
       reasons &&
       cancelledByConditionsOnly(reasons) &&
-      reasons[0]?.Code === 'ConditionalCheckFailed' &&
-      reasons.slice(1).every((r) => r.Code !== 'ConditionalCheckFailed')
+      (anyCondition ||
+        (reasons[0]?.Code === 'ConditionalCheckFailed' && reasons.slice(1).every((r) => r.Code !== 'ConditionalCheckFailed')))
     ) {
       return false;
     }

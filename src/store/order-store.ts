@@ -19,12 +19,14 @@ import {
   statusIn,
   type CompensatedStatus,
 } from '../domain/order-status.ts';
-import { COUPON_SCOPE, customerScope } from './coupon-store.ts';
+import { customerScope, sliceKey } from './coupon-store.ts';
 import { cancellationReasons, cancelledByConditionsOnly, isConditionalCheckFailed } from './dynamo-errors.ts';
 import type { AuditOf } from '../domain/audit.ts';
 import { auditPut } from './audit-store.ts';
 import { CHANGED, untilUnchanged, writeUnlessChanged } from './optimistic.ts';
 import { IllegalOrderStateError, OrderNotFoundError } from '../saga/errors.ts';
+import { pickSlice, planTake, shardPartitionKey, startShard, type ShardTake } from '../domain/inventory.ts';
+import { InventoryStore, soldOut, type ShardMeta } from './inventory-store.ts';
 
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
 
@@ -53,7 +55,10 @@ export class OrderAlreadyExistsError extends Error {
 }
 
 export class OrderStore {
-  constructor(private readonly doc: DynamoDBDocumentClient) {}
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly inventory: InventoryStore = new InventoryStore(doc),
+  ) {}
 
   /** The order, or undefined. */
   async get(orderId: string, consistent = true): Promise<Order | undefined> {
@@ -69,38 +74,148 @@ export class OrderStore {
   }
 
   /**
-   * Writes a new order, reserves its stock and redeems its coupons in ONE transaction, all conditional.
-   * Throws DomainError INVENTORY_SHORTAGE (extra `shortages: Shortage[]`) or COUPON_EXHAUSTED; nothing
-   * is written then. Transaction limit: 100 items (≤25 lines + ≤5 coupons x2 + 1 fits).
+   * Writes a new order, reserves its stock and redeems its coupons in ONE transaction, all conditional, and
+   * returns the order as written (with the shards each line took from). Throws DomainError INVENTORY_SHORTAGE
+   * (extra `shortages: Shortage[]`) or COUPON_EXHAUSTED; nothing is written then. Transaction limit: 100 items
+   * (≤25 lines + ≤5 coupons x2 + 1 fits unsharded; a sharded line adds an item per extra shard it splits over).
    * `attempt` > 0 marks a re-priced retry of the same order id (create-order drops automatic promotions
    * the database refused): it gets its own ClientRequestToken, since its items differ from attempt 0's.
+   *
+   * Hot stock (src/domain/inventory.ts): a sharded line first tries one shard (hash of order id and SKU); when
+   * that shard's condition fails, the transaction is retried on other shards (planTake, using the available
+   * units the cancellation returned), after a second failure from a consistent read of all shards (split over
+   * several if no single one holds enough). INVENTORY_SHORTAGE only when such a read finds the SUM short;
+   * CONCURRENT_UPDATE (409, retryable) after RESERVE_ROUNDS transactions lost to other orders. A line whose
+   * item carries the sold-out marker (confirmed by a consistent read) is refused without any transaction.
    */
-  async place(order: Order, customerLimits: ReadonlyMap<string, number>, attempt = 0): Promise<void> {
+  async place(order: Order, customerLimits: ReadonlyMap<string, number>, attempt = 0): Promise<Order> {
+    const nowMs = Date.now();
+    const { storeId } = order;
+    const metas = await Promise.all(order.reservation.map((l) => this.inventory.meta(storeId, l.sku, nowMs)));
+    const marked = order.reservation.filter((_, i) => soldOut(metas[i]!, nowMs));
+    if (marked.length > 0) {
+      const still = await Promise.all(marked.map((l) => this.inventory.confirmSoldOut(storeId, l.sku, nowMs)));
+      const sold = marked.filter((_, i) => still[i]);
+      if (sold.length > 0) {
+        // A retried create whose order was written (and took the last units) answers with its order, not 409.
+        if (attempt === 0 && (await this.get(order.orderId))) throw new OrderAlreadyExistsError(`Order ${order.orderId} already exists`);
+        throw shortageError(sold.map((l) => ({ sku: l.sku, requested: l.quantity, available: 0 })));
+      }
+      for (const [i, l] of order.reservation.entries()) metas[i] = await this.inventory.meta(storeId, l.sku, nowMs);
+    }
+    const known = order.reservation.map(() => new Map<number, number>());
+    const fresh = order.reservation.map(() => false);
+    const failures = order.reservation.map(() => 0);
+    const fullSlices = new Map<string, Set<number>>();
+    for (let round = 0; round < RESERVE_ROUNDS; round++) {
+      const reservation: StockLine[] = [];
+      const shortages: Shortage[] = [];
+      for (const [i, line] of order.reservation.entries()) {
+        let meta = metas[i]!;
+        if (meta.highWater <= 1) {
+          reservation.push({ sku: line.sku, quantity: line.quantity });
+          continue;
+        }
+        const plan = () =>
+          planTake(line.quantity, meta.shards, meta.highWater, startShard(order.orderId, line.sku, meta.shards), known[i]!);
+        let takes = failures[i]! >= 2 && !fresh[i] ? undefined : plan();
+        if (!takes && !fresh[i]) {
+          const shards = await this.inventory.readShards(storeId, line.sku);
+          meta = metas[i] = metaOfShards(shards);
+          known[i] = new Map(shards.map((s, k) => [k, s?.available ?? 0]));
+          fresh[i] = true;
+          takes = plan();
+        }
+        if (!takes) {
+          const available = [...known[i]!.values()].reduce((a, b) => a + b, 0);
+          shortages.push({ sku: line.sku, requested: line.quantity, available });
+          if (available === 0) await this.inventory.markSoldOut(storeId, line.sku, meta);
+          continue;
+        }
+        reservation.push({ sku: line.sku, quantity: line.quantity, takes });
+      }
+      if (shortages.length > 0) throw shortageError(shortages);
+      const couponRedemptions = order.couponRedemptions.map((r) => {
+        if ((r.slices ?? 1) <= 1) return r;
+        const slice = pickSlice(order.orderId, r.code, r.slices!, fullSlices.get(r.code) ?? new Set());
+        if (slice === undefined) throw exhaustedError([r.code]);
+        return { ...r, slice };
+      });
+      const placed: Order = { ...order, reservation, couponRedemptions };
+      const outcome = await this.tryPlace(placed, customerLimits, attempt, round);
+      if (outcome.kind === 'PLACED') return placed;
+      // Shards whose condition failed: learn their available units and fall over to others.
+      for (const { line, shard, available, meta } of outcome.failed) {
+        if (meta && meta.highWater > metas[line]!.highWater) metas[line] = meta;
+        known[line]!.set(shard, available);
+        fresh[line] = false;
+        failures[line]!++;
+      }
+      const final = outcome.failed.filter((f) => metas[f.line]!.highWater <= 1);
+      if (final.length > 0) {
+        for (const f of final)
+          if (f.available === 0) await this.inventory.markSoldOut(storeId, order.reservation[f.line]!.sku, metas[f.line]!);
+        throw shortageError(
+          final.map((f) => ({
+            sku: order.reservation[f.line]!.sku,
+            requested: order.reservation[f.line]!.quantity,
+            available: f.available,
+          })),
+        );
+      }
+      if (outcome.exhausted.length > 0) throw exhaustedError(outcome.exhausted);
+      for (const { code, slice } of outcome.fullSlices) fullSlices.set(code, new Set([...(fullSlices.get(code) ?? []), slice]));
+    }
+    throw new DomainError('CONCURRENT_UPDATE', `Stock of order ${order.orderId} kept being taken by other orders; retry`);
+  }
+
+  /** One placement transaction; tells which stock shards and coupons refused it. */
+  private async tryPlace(
+    order: Order,
+    customerLimits: ReadonlyMap<string, number>,
+    attempt: number,
+    round: number,
+  ): Promise<
+    | { kind: 'PLACED' }
+    | {
+        kind: 'REFUSED';
+        failed: { line: number; shard: number; available: number; meta?: ShardMeta }[];
+        exhausted: string[];
+        fullSlices: { code: string; slice: number }[];
+      }
+  > {
     const items: TransactItem[] = [];
     // Condition: a new order id (never overwrite an order).
     // openShard puts the order in the sparse openOrders index the reconciler reads (src/domain/reconcile.ts).
     const item = { ...order, openShard: openShard(order.orderId) };
     items.push({ Put: { TableName: tableName('orders'), Item: item, ConditionExpression: 'attribute_not_exists(orderId)' } });
-    for (const line of order.reservation) {
-      items.push({
-        Update: {
-          TableName: tableName('inventory'),
-          Key: { storeId: order.storeId, sku: line.sku },
-          // Invariant 1: available never goes below zero, so stock is never oversold.
-          ConditionExpression: 'available >= :q',
-          UpdateExpression: 'SET available = available - :q, reserved = reserved + :q, updatedAt = :now',
-          ExpressionAttributeValues: { ':q': line.quantity, ':now': order.createdAt },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        },
-      });
+    const stockItems: { line: number; shard: number }[] = [];
+    for (const [i, line] of order.reservation.entries()) {
+      for (const take of takesOf(line)) {
+        stockItems.push({ line: i, shard: take.shard });
+        items.push({
+          Update: {
+            TableName: tableName('inventory'),
+            Key: { storeId: shardPartitionKey(order.storeId, take.shard), sku: line.sku },
+            // Invariant 1: available never goes below zero, so stock is never oversold.
+            ConditionExpression: 'available >= :q',
+            UpdateExpression: 'SET available = available - :q, reserved = reserved + :q, updatedAt = :now',
+            ExpressionAttributeValues: { ':q': take.quantity, ':now': order.createdAt },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          },
+        });
+      }
     }
     for (const redemption of order.couponRedemptions) {
       items.push({
         Update: {
           TableName: tableName('coupons'),
-          Key: { code: redemption.code, scope: COUPON_SCOPE },
-          // Invariant 3: never beyond maxRedemptions.
-          ConditionExpression: 'attribute_exists(code) AND (attribute_not_exists(maxRedemptions) OR redemptions < maxRedemptions)',
+          Key: sliceKey(redemption.code, redemption.slice ?? 0),
+          // Invariant 3: never beyond maxRedemptions (a sliced counter: never beyond its slice's share of it).
+          ConditionExpression:
+            redemption.slice === undefined
+              ? 'attribute_exists(code) AND (attribute_not_exists(maxRedemptions) OR redemptions < maxRedemptions)'
+              : 'attribute_exists(code) AND (attribute_not_exists(sliceLimit) OR redemptions < sliceLimit)',
           UpdateExpression: 'ADD redemptions :one',
           ExpressionAttributeValues: { ':one': 1 },
         },
@@ -119,8 +234,15 @@ export class OrderStore {
       }
     }
     try {
-      const token = attempt === 0 ? order.orderId.slice(0, 36) : `${order.orderId.slice(0, 30)}-r${attempt}`;
+      // Attempt 0, round 0 keeps the order id as token (an unsharded order is written exactly as before).
+      const token =
+        attempt === 0 && round === 0
+          ? order.orderId.slice(0, 36)
+          : round === 0
+            ? `${order.orderId.slice(0, 30)}-r${attempt}`
+            : `${order.orderId.slice(0, 27)}-r${attempt}s${round}`;
       await transactWrite(this.doc, { TransactItems: items, ClientRequestToken: token });
+      return { kind: 'PLACED' };
     } catch (e) {
       // Same ClientRequestToken (= order id) with other parameters: an earlier execution wrote this order.
       if ((e as Error).name === 'IdempotentParameterMismatchException')
@@ -129,23 +251,33 @@ export class OrderStore {
       if (!reasons || !cancelledByConditionsOnly(reasons)) throw e;
       // The order id is derived from the Idempotency-Key: an existing order means this request already succeeded.
       if (reasons[0]?.Code === 'ConditionalCheckFailed') throw new OrderAlreadyExistsError(`Order ${order.orderId} already exists`);
-      const shortages: Shortage[] = [];
-      order.reservation.forEach((line, i) => {
+      const failed = stockItems.flatMap(({ line, shard }, i) => {
         const reason = reasons[1 + i];
-        if (reason?.Code === 'ConditionalCheckFailed') {
-          const available = Number((reason.Item as Record<string, { N?: string }> | undefined)?.available?.N ?? 0);
-          shortages.push({ sku: line.sku, requested: line.quantity, available });
-        }
+        if (reason?.Code !== 'ConditionalCheckFailed') return [];
+        const old = reason.Item as Record<string, { N?: string }> | undefined;
+        const available = Number(old?.available?.N ?? 0);
+        // The item's metadata as it is now (shard 0): a reshard the cached ShardMeta has not seen yet.
+        const shards = old?.shards?.N ? Number(old.shards.N) : undefined;
+        const highWater = old?.shardHighWater?.N ? Number(old.shardHighWater.N) : undefined;
+        return [{ line, shard, available, ...(shards && highWater ? { meta: { shards, highWater } } : {}) }];
       });
-      if (shortages.length > 0) {
-        throw new DomainError('INVENTORY_SHORTAGE', `Not enough stock for ${shortages.map((s) => s.sku).join(', ')}`, { shortages });
-      }
-      const exhausted = couponItemIndexes(order).filter(({ index }) => reasons[index]?.Code === 'ConditionalCheckFailed');
-      if (exhausted.length > 0) {
-        const codes = [...new Set(exhausted.map((x) => x.code))];
-        throw new DomainError('COUPON_EXHAUSTED', `Coupon redemption limit reached: ${codes.join(', ')}`, { couponCodes: codes });
-      }
-      throw e;
+      const refusedCoupons = couponItemIndexes(order, 1 + stockItems.length).filter(
+        ({ index }) => reasons[index]?.Code === 'ConditionalCheckFailed',
+      );
+      // A full counter slice is not the coupon exhausted: the order falls over to another slice.
+      const fullSlices = refusedCoupons.flatMap(({ redemption, perCustomer }) => {
+        const slice = order.couponRedemptions[redemption]?.slice;
+        return !perCustomer && slice !== undefined ? [{ code: order.couponRedemptions[redemption]!.code, slice }] : [];
+      });
+      const exhausted = [
+        ...new Set(
+          refusedCoupons
+            .filter(({ redemption, perCustomer }) => perCustomer || order.couponRedemptions[redemption]?.slice === undefined)
+            .map((x) => x.code),
+        ),
+      ];
+      if (failed.length === 0 && exhausted.length === 0 && fullSlices.length === 0) throw e;
+      return { kind: 'REFUSED', failed, exhausted, fullSlices };
     }
   }
 
@@ -176,31 +308,62 @@ export class OrderStore {
   /** Saga ReleaseStock (compensation): reserved -> available, once. No-op unless stock is RESERVED. */
   async releaseStock(orderId: string, now: string): Promise<Movement> {
     const order = await this.mustGet(orderId);
-    if (order.stockState !== 'RESERVED') return { applied: false, order };
-    return this.move(order, {
-      orderCondition: 'stockState = :from',
-      orderUpdate: 'SET stockState = :to, updatedAt = :now',
-      values: { ':from': 'RESERVED', ':to': 'RELEASED', ':now': now },
-      done: (o) => o.stockState !== 'RESERVED',
-      lines: order.reservation,
-      lineCondition: 'reserved >= :q',
-      lineUpdate: 'SET reserved = reserved - :q, available = available + :q, updatedAt = :now',
-    });
+    if (order.stockState !== 'RESERVED') return this.stockReturned({ applied: false, order }, 'RELEASED', now);
+    return this.stockReturned(
+      await this.move(order, {
+        orderCondition: 'stockState = :from',
+        orderUpdate: 'SET stockState = :to, updatedAt = :now',
+        values: { ':from': 'RESERVED', ':to': 'RELEASED', ':now': now },
+        done: (o) => o.stockState !== 'RESERVED',
+        lines: order.reservation,
+        lineCondition: 'reserved >= :q',
+        lineUpdate: 'SET reserved = reserved - :q, available = available + :q, updatedAt = :now',
+      }),
+      'RELEASED',
+      now,
+    );
   }
 
   /** Refund saga RestockItems: sold -> available, once. No-op unless stock is COMMITTED. */
   async restock(orderId: string, now: string): Promise<Movement> {
     const order = await this.mustGet(orderId);
-    if (order.stockState !== 'COMMITTED') return { applied: false, order };
-    return this.move(order, {
-      orderCondition: 'stockState = :from',
-      orderUpdate: 'SET stockState = :to, updatedAt = :now',
-      values: { ':from': 'COMMITTED', ':to': 'RESTOCKED', ':now': now },
-      done: (o) => o.stockState !== 'COMMITTED',
-      lines: order.reservation,
-      lineCondition: 'sold >= :q',
-      lineUpdate: 'SET sold = sold - :q, available = available + :q, updatedAt = :now',
-    });
+    if (order.stockState !== 'COMMITTED') return this.stockReturned({ applied: false, order }, 'RESTOCKED', now);
+    return this.stockReturned(
+      await this.move(order, {
+        orderCondition: 'stockState = :from',
+        orderUpdate: 'SET stockState = :to, updatedAt = :now',
+        values: { ':from': 'COMMITTED', ':to': 'RESTOCKED', ':now': now },
+        done: (o) => o.stockState !== 'COMMITTED',
+        lines: order.reservation,
+        lineCondition: 'sold >= :q',
+        lineUpdate: 'SET sold = sold - :q, available = available + :q, updatedAt = :now',
+      }),
+      'RESTOCKED',
+      now,
+    );
+  }
+
+  /**
+   * After units went back to `available` (release, restock; also on a retried step, since a crash may have cut
+   * this off): clears each item's sold-out marker and rebalances units that landed on a drained shard. Best
+   * effort (a failure leaves the marker to expire within SOLD_OUT_TTL_MS, the spread to the next rebalance).
+   */
+  private async stockReturned(movement: Movement, state: Order['stockState'], now: string): Promise<Movement> {
+    const { order } = movement;
+    if (order.stockState !== state) return movement;
+    await Promise.all(
+      order.reservation.map((line) =>
+        this.inventory
+          .afterStockReturned(
+            order.storeId,
+            line.sku,
+            takesOf(line).map((t) => t.shard),
+            now,
+          )
+          .catch(() => undefined),
+      ),
+    );
+    return movement;
   }
 
   /** Saga ReleaseCoupons (compensation): gives every redemption back, once. */
@@ -219,7 +382,8 @@ export class OrderStore {
       },
     ];
     for (const r of order.couponRedemptions) {
-      const keys = [{ code: r.code, scope: COUPON_SCOPE }];
+      // A sliced counter's redemption goes back to the slice it took.
+      const keys = [sliceKey(r.code, r.slice ?? 0)];
       if (r.perCustomer) keys.push({ code: r.code, scope: customerScope(order.customerId) });
       for (const Key of keys) {
         items.push({
@@ -492,16 +656,19 @@ export class OrderStore {
           ExpressionAttributeValues: spec.values,
         },
       },
-      ...spec.lines.map(
-        (line): TransactItem => ({
-          Update: {
-            TableName: tableName('inventory'),
-            Key: { storeId: order.storeId, sku: line.sku },
-            ConditionExpression: spec.lineCondition,
-            UpdateExpression: spec.lineUpdate,
-            ExpressionAttributeValues: { ':q': line.quantity, ':now': now },
-          },
-        }),
+      // Each line returns to the shard(s) it was reserved from.
+      ...spec.lines.flatMap((line) =>
+        takesOf(line).map(
+          (take): TransactItem => ({
+            Update: {
+              TableName: tableName('inventory'),
+              Key: { storeId: shardPartitionKey(order.storeId, take.shard), sku: line.sku },
+              ConditionExpression: spec.lineCondition,
+              UpdateExpression: spec.lineUpdate,
+              ExpressionAttributeValues: { ':q': take.quantity, ':now': now },
+            },
+          }),
+        ),
       ),
     ];
     return this.runMovement(order.orderId, items, spec.done);
@@ -522,12 +689,33 @@ export class OrderStore {
   }
 }
 
-function couponItemIndexes(order: Order): { index: number; code: string }[] {
-  const out: { index: number; code: string }[] = [];
-  let index = 1 + order.reservation.length;
-  for (const r of order.couponRedemptions) {
-    out.push({ index: index++, code: r.code });
-    if (r.perCustomer) out.push({ index: index++, code: r.code });
+function couponItemIndexes(order: Order, first: number): { index: number; code: string; redemption: number; perCustomer: boolean }[] {
+  const out: { index: number; code: string; redemption: number; perCustomer: boolean }[] = [];
+  let index = first;
+  for (const [i, r] of order.couponRedemptions.entries()) {
+    out.push({ index: index++, code: r.code, redemption: i, perCustomer: false });
+    if (r.perCustomer) out.push({ index: index++, code: r.code, redemption: i, perCustomer: true });
   }
   return out;
+}
+
+/** Transactions one placement makes at most while its sharded lines fall over between shards. */
+export const RESERVE_ROUNDS = 8;
+
+/** The shards a reservation line took from: its `takes`, or all from shard 0 (an unsharded item). */
+export function takesOf(line: StockLine): ShardTake[] {
+  return line.takes ?? [{ shard: 0, quantity: line.quantity }];
+}
+
+function exhaustedError(codes: string[]): DomainError {
+  return new DomainError('COUPON_EXHAUSTED', `Coupon redemption limit reached: ${codes.join(', ')}`, { couponCodes: codes });
+}
+
+function shortageError(shortages: Shortage[]): DomainError {
+  return new DomainError('INVENTORY_SHORTAGE', `Not enough stock for ${shortages.map((s) => s.sku).join(', ')}`, { shortages });
+}
+
+function metaOfShards(shards: readonly ({ shards?: number; shardHighWater?: number } | undefined)[]): ShardMeta {
+  const head = shards[0];
+  return { shards: head?.shards ?? 1, highWater: Math.max(head?.shardHighWater ?? 1, head?.shards ?? 1, shards.length) };
 }

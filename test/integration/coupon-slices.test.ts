@@ -1,0 +1,142 @@
+/**
+ * Chain-wide promotion counter slices against real DynamoDB Local: a coupon PUT with `counterShards` counts its
+ * redemptions over slice items under distinct partition keys; concurrent orders never redeem it beyond
+ * `maxRedemptions` in total (falling over between slices when one is used up), a release returns to the slice
+ * it came from, a resliced coupon keeps the limit, and per-customer limits keep working.
+ * Specification: PRODUCT.md invariant 3; issue 8 ("The same for a chain-wide promotion's redemption counter").
+ */
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { isDomainError } from '../../src/domain/errors.ts';
+import type { Order } from '../../src/domain/types.ts';
+import { CouponStore, sliceKey } from '../../src/store/coupon-store.ts';
+import { InventoryStore } from '../../src/store/inventory-store.ts';
+import { OrderStore } from '../../src/store/order-store.ts';
+import { freshTables, type FreshTables } from '../helpers/dynamo.ts';
+
+let db: FreshTables;
+let coupons: CouponStore;
+let orders: OrderStore;
+const NOW = '2026-12-02T08:00:00.000Z';
+let seq = 0;
+
+function order(code: string, slices: number, customerId = `cust-${++seq}`, perCustomer = false): Order {
+  const orderId = `ord_slice_${++seq}_${Date.now()}`;
+  return {
+    orderId,
+    storeId: 'S1',
+    region: 'east',
+    customerId,
+    status: 'PENDING_PAYMENT',
+    items: [{ sku: 'A', quantity: 1, name: 'A', unitPrice: 100, lineTotal: 100 }],
+    pricing: { subtotal: 100, discount: 10, total: 90, currency: 'CNY' },
+    appliedCoupons: [],
+    rejectedCoupons: [],
+    paymentMethod: 'CARD',
+    createdAt: NOW,
+    expiresAt: NOW,
+    history: [{ status: 'PENDING_PAYMENT', at: NOW }],
+    reservation: [{ sku: 'A', quantity: 1 }],
+    couponRedemptions: [{ code, perCustomer, ...(slices > 1 ? { slices } : {}) }],
+    stockState: 'RESERVED',
+    couponsState: 'REDEEMED',
+    updatedAt: NOW,
+  };
+}
+
+async function sliceCounter(code: string, slice: number): Promise<number> {
+  const out = await db.doc.send(new GetCommand({ TableName: db.names.coupons, Key: sliceKey(code, slice), ConsistentRead: true }));
+  return Number(out.Item?.redemptions ?? 0);
+}
+
+async function placeAll(list: Order[], limits = new Map<string, number>()) {
+  const placed: Order[] = [];
+  const refused: string[] = [];
+  await Promise.all(
+    list.map((o) =>
+      orders.place(o, limits).then(
+        (p) => placed.push(p),
+        (e) => {
+          if (!isDomainError(e)) throw e;
+          refused.push(e.code);
+        },
+      ),
+    ),
+  );
+  return { placed, refused };
+}
+
+beforeAll(async () => {
+  db = await freshTables();
+  const inventory = new InventoryStore(db.doc);
+  coupons = new CouponStore(db.doc);
+  orders = new OrderStore(db.doc, inventory);
+  await inventory.setLevel('S1', 'A', 100_000, 0, NOW);
+});
+
+describe('promotion counter slices', () => {
+  it('never redeems beyond maxRedemptions in total, and a release returns to its slice', async () => {
+    const code = `FLASH${Date.now()}`;
+    await coupons.put({
+      code,
+      type: 'AMOUNT_OFF',
+      amountOff: 10,
+      stackable: true,
+      automatic: true,
+      maxRedemptions: 21,
+      counterShards: 4,
+      updatedAt: NOW,
+    });
+    const { placed, refused } = await placeAll(Array.from({ length: 45 }, () => order(code, 4)));
+    expect(placed).toHaveLength(21);
+    expect(refused.every((c) => c === 'COUPON_EXHAUSTED')).toBe(true);
+    expect(await coupons.totalRedemptions(code)).toBe(21);
+    // Spread: more than one slice used, each within its share.
+    const counters = await Promise.all([0, 1, 2, 3].map((k) => sliceCounter(code, k)));
+    expect(counters.filter((c) => c > 0).length).toBeGreaterThan(1);
+    // Release three: each goes back to the slice it took; the freed redemptions can be used again.
+    const released = placed.slice(0, 3);
+    for (const o of released) await orders.releaseCoupons(o.orderId, NOW);
+    const after = await Promise.all([0, 1, 2, 3].map((k) => sliceCounter(code, k)));
+    for (let k = 0; k < 4; k++) expect(counters[k]! - after[k]!).toBe(released.filter((o) => o.couponRedemptions[0]!.slice === k).length);
+    const again = await placeAll(Array.from({ length: 10 }, () => order(code, 4)));
+    expect(again.placed).toHaveLength(3);
+    expect(await coupons.totalRedemptions(code)).toBe(21);
+  });
+
+  it('keeps the limit when the slice count changes after redemptions', async () => {
+    const code = `RESLICE${Date.now()}`;
+    const def = { code, type: 'AMOUNT_OFF' as const, amountOff: 10, stackable: true, automatic: true, maxRedemptions: 30, updatedAt: NOW };
+    await coupons.put({ ...def, counterShards: 8 });
+    expect((await placeAll(Array.from({ length: 12 }, () => order(code, 8)))).placed).toHaveLength(12);
+    await coupons.put({ ...def, counterShards: 2 });
+    const rest = await placeAll(Array.from({ length: 30 }, () => order(code, 2)));
+    expect(rest.placed).toHaveLength(18);
+    expect(await coupons.totalRedemptions(code)).toBe(30);
+    await coupons.put({ ...def, counterShards: 16, maxRedemptions: 35 });
+    expect((await placeAll(Array.from({ length: 10 }, () => order(code, 16)))).placed).toHaveLength(5);
+    expect(await coupons.totalRedemptions(code)).toBe(35);
+  });
+
+  it('keeps per-customer limits on a sliced coupon', async () => {
+    const code = `PERCUST${Date.now()}`;
+    await coupons.put({
+      code,
+      type: 'AMOUNT_OFF',
+      amountOff: 10,
+      stackable: true,
+      automatic: true,
+      maxRedemptions: 100,
+      perCustomerLimit: 2,
+      counterShards: 4,
+      updatedAt: NOW,
+    });
+    const { placed, refused } = await placeAll(
+      Array.from({ length: 5 }, () => order(code, 4, 'same-customer', true)),
+      new Map([[code, 2]]),
+    );
+    expect(placed).toHaveLength(2);
+    expect(refused).toEqual(['COUPON_EXHAUSTED', 'COUPON_EXHAUSTED', 'COUPON_EXHAUSTED']);
+    expect(await coupons.totalRedemptions(code)).toBe(2);
+  });
+});
