@@ -6,7 +6,9 @@
  * printed). Runs the local system in-process and drives, one at a time so each event is a batch of its
  * own (the worst case for batching): a card order paid, paid with a coupon, cancelled, expired, and paid
  * then refunded; then a burst of N orders (default 100, 16 at a time) created and paid at one store, where
- * the 1 s batching window collects many events per batch. Prints a markdown table (WCU per order).
+ * the 1 s batching window collects many events per batch. Prints a markdown table: reports WCU per order,
+ * EventBridge target invocations per order (every rule target, the local bus's deliveries) and invocations
+ * of the reporting Lambdas per order.
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -145,15 +147,30 @@ async function main(): Promise<void> {
       },
     };
     const rows: string[] = [];
+    const REPORTING = ['recordSales', 'recordFunnel', 'recordCouponRedemptions', 'projectReports'];
+    const counts = () => {
+      const stats = system.stats();
+      return {
+        targets: stats.bus.delivered,
+        lambdas: REPORTING.reduce((n, id) => n + (stats.functions[id]?.invocations ?? 0), 0),
+      };
+    };
+    const row = (name: string, orders: number, before: ReturnType<typeof counts>) => {
+      const after = counts();
+      const per = (n: number) => (n / orders).toFixed(2).replace(/\.00$/, '');
+      return `| ${name} | ${orders} | ${units} | ${per(units)} | ${per(after.targets - before.targets)} | ${per(after.lambdas - before.lambdas)} |`;
+    };
     for (const [name, flow] of Object.entries(flows)) {
       await settle(system);
       units = 0;
+      const before = counts();
       await flow();
       await settle(system);
-      rows.push(`| ${name}, alone | 1 | ${units} | ${units} |`);
+      rows.push(row(`${name}, alone`, 1, before));
     }
     await settle(system);
     units = 0;
+    const beforeBurst = counts();
     let next = 0;
     await Promise.all(
       Array.from({ length: 16 }, async () => {
@@ -165,8 +182,14 @@ async function main(): Promise<void> {
       }),
     );
     await settle(system);
-    rows.push(`| paid, burst at one store (16 at a time) | ${burst} | ${units} | ${(units / burst).toFixed(2)} |`);
-    console.log(['| flow | orders | reports WCU | WCU per order |', '| --- | --- | --- | --- |', ...rows].join('\n'));
+    rows.push(row('paid, burst at one store (16 at a time)', burst, beforeBurst));
+    console.log(
+      [
+        '| flow | orders | reports WCU | reports WCU per order | target invocations per order | reporting Lambda invocations per order |',
+        '| --- | --- | --- | --- | --- | --- |',
+        ...rows,
+      ].join('\n'),
+    );
     console.log(`\nlargest item written to the reports table: ~${largestItem} B (1 KB = 1 WCU, x2 in a transaction)`);
   } finally {
     await system.stop();

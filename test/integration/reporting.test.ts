@@ -5,7 +5,7 @@
  * re-published, shuffled and in concurrent batches; a batch item the consumer reports failed is redelivered.
  */
 import { randomUUID } from 'node:crypto';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { rules, type RuleSpec } from '../../lib/wiring.ts';
 import type { EventBridgeEvent } from '../../local/event-bus.ts';
@@ -291,8 +291,14 @@ describe('ReportStore.applyBatchOnce', () => {
     const store = new ReportStore(db.doc);
     // 150 events over 60 rows: 210 items in all, so at least three transactions.
     const first = Array.from({ length: 150 }, (_, i) => counted(`e${i}`, [`ROW#${i % 60}`]));
-    expect(chunkEvents(first).every((c) => c.length + new Set(c.map((e) => e.updates[0]!.pk)).size <= 100)).toBe(true);
+    const chunks = chunkEvents(first);
+    expect(chunks.every((c) => c.length + new Set(c.map((e) => e.updates[0]!.pk)).size <= 100)).toBe(true);
+    const send = vi.spyOn(db.doc, 'send');
     expect(await store.applyBatchOnce(first, new Date())).toMatchObject({ duplicates: [], failed: [] });
+    // One transaction per chunk: its events' markers and each row it touches ONCE (deltas summed).
+    const sizes = send.mock.calls.map(([command]) => (command.input as { TransactItems: unknown[] }).TransactItems.length);
+    expect(sizes).toEqual(chunks.map((c) => c.length + new Set(c.map((e) => e.updates[0]!.pk)).size));
+    send.mockRestore();
     // Again with 30 new events mixed in (and one of them twice): only the new ones count.
     const second = [
       ...first.slice(0, 120),
