@@ -6,7 +6,7 @@
  * once: messages named in the answer's `batchItemFailures` (ReportBatchItemFailures), or the whole batch when
  * the invocation throws or times out, are delivered again after `redeliveryDelayMs` (AWS: the visibility
  * timeout; shorter locally so tests need not wait a minute), and dead-lettered on their `maxReceiveCount`th
- * failed receive. Up to `maxConcurrency` batches run at once (the mapping's pollers).
+ * failed receive. Up to `maxConcurrency` batches run at once (the mapping's maximum concurrency).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { QueueSpec } from '../lib/wiring.ts';
@@ -22,8 +22,6 @@ export interface LocalQueueOptions extends QueueSpec {
   region?: string;
   /** Delay before a failed message is received again. Default 200 ms. */
   redeliveryDelayMs?: number;
-  /** Batches in flight at once. Default 5 (a mapping starts with 5 pollers). */
-  maxConcurrency?: number;
   /** Sees every message given up after `maxReceiveCount` receives; must not throw. */
   onDeadLetter?: (message: { body: string; receiveCount: number; error: string }) => void;
 }
@@ -77,7 +75,7 @@ export class LocalQueue {
 
   /** Starts batches while there is room: full batches at once, a partial one when its window has passed. */
   private pump(windowPassed = false): void {
-    const max = this.opts.maxConcurrency ?? 5;
+    const max = this.opts.maxConcurrency;
     while (!this.stopped && this.inFlight < max && this.ready.length > 0 && (this.ready.length >= this.opts.batchSize || windowPassed)) {
       void this.invoke(this.ready.splice(0, this.opts.batchSize));
       windowPassed = this.ready.length > 0 && windowPassed;

@@ -24,6 +24,12 @@ export const handler = httpHandler(async (event) => {
   const clock = q.timezone === 'store' ? 'local' : 'utc';
   const range = hourRange(q.from, q.to, clock);
   const utc = clock === 'utc' ? range : utcHoursCovering(range);
-  const items = await reports.rows(readKeys('SALES', scope), 'UTC#', utc.fromHour, utc.toHour);
-  return json(200, { rows: salesReportRows(items, clock, range) });
+  const keys = readKeys('SALES', scope);
+  const [items, legacy] = await Promise.all([
+    reports.rows(keys, 'UTC#', utc.fromHour, utc.toHour),
+    // Rows counted before local hours were derived: a `LOCAL#<hour>` twin of each `UTC#<hour>` row (which has
+    // no localHour, so the store clock skips it). Usually empty; keeps older store-hour reports whole.
+    clock === 'local' ? reports.rows(keys, 'LOCAL#', range.fromHour, range.toHour) : [],
+  ]);
+  return json(200, { rows: salesReportRows([...items, ...legacy.map((r) => ({ ...r, localHour: r.hour }))], clock, range) });
 });

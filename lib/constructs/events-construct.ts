@@ -126,6 +126,7 @@ export class EventsConstruct extends Construct {
         batchSize: spec.batchSize,
         maxBatchingWindow: Duration.seconds(spec.maxBatchingWindowSeconds),
         reportBatchItemFailures: true,
+        maxConcurrency: spec.maxConcurrency,
       }),
     );
     this.queues[ruleId] = queue;

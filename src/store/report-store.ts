@@ -4,7 +4,7 @@
  * with the sum of the batch's deltas, beside one small marker per event.
  */
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { transactWrite } from './transact.ts';
+import { TRANSACT_RETRY, transactWrite } from './transact.ts';
 import { tableName } from '../config.ts';
 import { mergeUpdates, type CounterUpdate } from '../domain/reports.ts';
 import { cancellationReasons } from './dynamo-errors.ts';
@@ -14,6 +14,12 @@ import { cancellationReasons } from './dynamo-errors.ts';
  * dead-letter queue 14; EventBridge retries for 2 h). A rebuild by replay starts from empty tables.
  */
 export const MARKER_TTL_SECONDS = 15 * 24 * 3600;
+/**
+ * Concurrent batches update the same hourly rows (every batch of a region touches its shard rows of the
+ * hour), so a TransactionConflict is expected under load: retried longer than a single-order write before
+ * the batch's events go back to the queue (whose redelivery waits out the visibility timeout).
+ */
+const BATCH_RETRY = { ...TRANSACT_RETRY, attempts: 8 };
 /** TransactWriteItems takes at most 100 items (markers + rows). */
 export const MAX_TRANSACTION_ITEMS = 100;
 
@@ -122,14 +128,18 @@ export class ReportStore {
       while (pending.length > 0) {
         const rows = mergeUpdates(pending.flatMap((e) => e.updates));
         try {
-          await transactWrite(this.doc, {
-            TransactItems: [
-              ...pending.map((e) => ({
-                Put: { TableName, Item: { ...markerKey(e.eventId), expiresAt }, ConditionExpression: 'attribute_not_exists(pk)' },
-              })),
-              ...rows.map((u) => updateItem(TableName, u)),
-            ],
-          });
+          await transactWrite(
+            this.doc,
+            {
+              TransactItems: [
+                ...pending.map((e) => ({
+                  Put: { TableName, Item: { ...markerKey(e.eventId), expiresAt }, ConditionExpression: 'attribute_not_exists(pk)' },
+                })),
+                ...rows.map((u) => updateItem(TableName, u)),
+              ],
+            },
+            BATCH_RETRY,
+          );
           outcome.applied.push(...pending.map((e) => e.eventId));
           break;
         } catch (error) {

@@ -423,6 +423,7 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
             BatchSize: q.batchSize,
             MaximumBatchingWindowInSeconds: q.maxBatchingWindowSeconds,
             FunctionResponseTypes: ['ReportBatchItemFailures'],
+            ScalingConfig: { MaximumConcurrency: q.maxConcurrency },
           }),
         ]);
         // EventBridge may send to the queue for THIS rule only; the function only consumes it.
@@ -445,6 +446,13 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
           ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'].sort(),
         );
         expect(fnSpec.publishesEvents).toBeFalsy();
+        const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+        expect(alarms).toContainEqual(
+          expect.objectContaining({
+            MetricName: 'ApproximateAgeOfOldestMessage',
+            Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
+          }),
+        );
         // Not invoked by EventBridge: no permission for it.
         expect(ofType('AWS::Lambda::Permission').filter(([, p]) => targetOf(p.Properties.FunctionName) === fnId)).toEqual([]);
       },

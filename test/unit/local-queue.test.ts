@@ -22,7 +22,7 @@ function fakeRuntime(answer: (event: SqsEvent) => unknown): LambdaRuntime & { ba
   };
 }
 
-const spec = { batchSize: 3, maxBatchingWindowSeconds: 0.05, maxReceiveCount: 3, visibilityTimeoutSeconds: 60 };
+const spec = { batchSize: 3, maxBatchingWindowSeconds: 0.05, maxReceiveCount: 3, visibilityTimeoutSeconds: 60, maxConcurrency: 2 };
 
 describe('LocalQueue', () => {
   it('invokes full batches at once and the rest when the window ends, as SQS events', async () => {
