@@ -42,6 +42,20 @@ describe('event rules: one typed source per consumer', () => {
     expect(text).toContain(`rules.${id}.detailTypes`);
   });
 
+  it.each(ruleEntries.filter(([, r]) => r.queue))(
+    '%s: queue settings within the SQS event source limits and the freshness budget',
+    (_id, rule) => {
+      const q = rule.queue!;
+      expect(q.batchSize).toBeGreaterThanOrEqual(1);
+      expect(q.batchSize).toBeLessThanOrEqual(10_000);
+      // Above 10 messages a batch needs a batching window; the window adds to report freshness (<= 3 s, PRODUCT.md).
+      if (q.batchSize > 10) expect(q.maxBatchingWindowSeconds).toBeGreaterThan(0);
+      expect(q.maxBatchingWindowSeconds).toBeLessThanOrEqual(1);
+      expect(q.maxConcurrency).toBeGreaterThanOrEqual(2);
+      expect(q.maxReceiveCount).toBeGreaterThanOrEqual(2);
+    },
+  );
+
   it('gives each consumer one rule', () => {
     const targets = ruleEntries.map(([, r]) => r.target);
     expect(new Set(targets).size).toBe(targets.length);
