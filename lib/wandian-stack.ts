@@ -95,6 +95,7 @@ export class WandianStack extends Stack {
       stateMachines: this.saga.stateMachines,
       tables: this.data.tables,
       deadLetterQueues: this.events.deadLetterQueues,
+      eventQueues: this.events.queues,
       key,
     });
     acknowledgeRegionalFindings(this);

@@ -3,15 +3,18 @@
  * `eventPattern` (lib/wiring.ts, as deployed) and delivered to the rule's target function asynchronously,
  * after PutEvents has answered, at least once: like a Lambda async invocation, a failed delivery is tried
  * again with exponential backoff (3 attempts by default) and then dead-lettered (counted, kept, reported).
+ * A rule whose wiring entry has `queue` delivers to a local SQS queue instead (local/queue.ts), which hands
+ * the target batches of events the way the deployed event source mapping does.
  * Test switches: `duplicate` delivers every event twice (same id), `reorder` shuffles the deliveries
  * queued within a short window.
  */
 import { randomUUID } from 'node:crypto';
-import { rules as wiredRules, type RuleSpec } from '../lib/wiring.ts';
+import { rules as wiredRules, type QueueSpec, type RuleSpec } from '../lib/wiring.ts';
 import { AwsError, type Operations } from './aws-emulator.ts';
 import { matchesEventPattern, parseEventPattern, type CompiledPattern } from './event-pattern.ts';
 import { DEFAULT_REGION, LOCAL_ACCOUNT, type LambdaRuntime } from './lambda-runtime.ts';
 import { meter } from './metering.ts';
+import { LocalQueue, type LocalQueueStats } from './queue.ts';
 
 /** The envelope EventBridge hands to targets. */
 export interface EventBridgeEvent {
@@ -54,7 +57,9 @@ export interface DeliveryFaults {
 export interface EventBusOptions extends DeliveryFaults {
   runtime: LambdaRuntime;
   /** Default: lib/wiring.ts `rules`; tests pass fixtures. */
-  rules?: Record<string, { eventPattern: RuleSpec['eventPattern'] | Record<string, unknown>; target: string }>;
+  rules?: Record<string, { eventPattern: RuleSpec['eventPattern'] | Record<string, unknown>; target: string; queue?: QueueSpec }>;
+  /** Queued targets: delay before a failed message is received again (AWS: the visibility timeout). Default 200 ms. */
+  queueRedeliveryDelayMs?: number;
   /** Default `wandian-local`. */
   busName?: string;
   region?: string;
@@ -91,7 +96,7 @@ export class LocalEventBus {
   readonly busName: string;
   readonly deadLetters: DeadLetter[] = [];
   private readonly counters: EventBusStats = { published: 0, delivered: 0, retried: 0, deadLettered: 0 };
-  private readonly rules: Array<{ name: string; pattern: CompiledPattern; target: string }>;
+  private readonly rules: Array<{ name: string; pattern: CompiledPattern; target: string; queue?: LocalQueue }>;
   private faults: DeliveryFaults;
   private window: Delivery[] = [];
   private windowTimer: NodeJS.Timeout | undefined;
@@ -106,7 +111,22 @@ export class LocalEventBus {
     this.faults = { duplicate: opts.duplicate, reorder: opts.reorder };
     this.rules = Object.entries(opts.rules ?? wiredRules).map(([name, rule]) => {
       if (!opts.runtime.has(rule.target)) throw new Error(`Rule ${name}: unknown target function ${rule.target}`);
-      return { name, pattern: parseEventPattern(rule.eventPattern), target: rule.target };
+      const queue = rule.queue ? this.queueFor(name, rule.target, rule.queue) : undefined;
+      return { name, pattern: parseEventPattern(rule.eventPattern), target: rule.target, queue };
+    });
+  }
+
+  /** The local queue + event source mapping of a queued rule; its dead letters join the bus's. */
+  private queueFor(rule: string, target: string, spec: QueueSpec): LocalQueue {
+    return new LocalQueue({
+      ...spec,
+      name: `wandian-local-${rule}`,
+      target,
+      runtime: this.opts.runtime,
+      region: this.opts.region,
+      redeliveryDelayMs: this.opts.queueRedeliveryDelayMs,
+      onDeadLetter: ({ body, receiveCount, error }) =>
+        this.deadLetter({ rule, target, event: JSON.parse(body) as EventBridgeEvent, error, attempts: receiveCount }),
     });
   }
 
@@ -223,7 +243,10 @@ export class LocalEventBus {
   private async deliver(d: Delivery): Promise<void> {
     meter.add(`events.targetInvocations.${d.rule}`);
     try {
-      await this.opts.runtime.invoke(d.target, d.event);
+      const queue = this.rules.find((r) => r.name === d.rule)?.queue;
+      // A queued rule's target invocation is the SendMessage; the queue invokes the function later, in batches.
+      if (queue) queue.send(JSON.stringify(d.event));
+      else await this.opts.runtime.invoke(d.target, d.event);
       this.counters.delivered++;
     } catch (error) {
       const maxAttempts = this.opts.maxAttempts ?? 3;
@@ -232,23 +255,26 @@ export class LocalEventBus {
         this.pending++;
         this.later((this.opts.retryBaseMs ?? 200) * 2 ** (d.attempt - 1), () => void this.deliver({ ...d, attempt: d.attempt + 1 }));
       } else {
-        const dead = {
+        this.deadLetter({
           rule: d.rule,
           target: d.target,
           event: d.event,
           error: String((error as Error)?.stack ?? error),
           attempts: d.attempt,
-        };
-        this.counters.deadLettered++;
-        this.deadLetters.push(dead);
-        try {
-          this.opts.onDeadLetter?.(dead);
-        } catch {
-          // observer bug: ignore
-        }
+        });
       }
     } finally {
       this.settleOne();
+    }
+  }
+
+  private deadLetter(dead: DeadLetter): void {
+    this.counters.deadLettered++;
+    this.deadLetters.push(dead);
+    try {
+      this.opts.onDeadLetter?.(dead);
+    } catch {
+      // observer bug: ignore
     }
   }
 
@@ -259,9 +285,27 @@ export class LocalEventBus {
     for (const resolve of waiters) resolve();
   }
 
-  /** Resolves once no delivery is queued, running or waiting for a retry. */
-  idle(): Promise<void> {
+  /** Resolves once no delivery is queued, running or waiting for a retry, queued targets' messages included. */
+  async idle(): Promise<void> {
+    const queues = this.queues();
+    // Consumers may publish again (and a queue may be fed by a late delivery): settle until both are quiet.
+    do {
+      await this.deliveriesIdle();
+      await Promise.all(queues.map((q) => q.idle()));
+    } while (this.pending > 0 || !queues.every((q) => q.isIdle()));
+  }
+
+  private deliveriesIdle(): Promise<void> {
     return this.pending === 0 ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private queues(): LocalQueue[] {
+    return this.rules.flatMap((r) => (r.queue ? [r.queue] : []));
+  }
+
+  /** Per queued rule: messages sent, batches invoked, deleted, failed receives, dead-lettered. */
+  queueStats(): Record<string, LocalQueueStats> {
+    return Object.fromEntries(this.rules.flatMap((r) => (r.queue ? [[r.name, r.queue.stats()]] : [])));
   }
 
   /** Published / delivered / retried / dead-lettered counts since start. */
@@ -278,6 +322,7 @@ export class LocalEventBus {
     this.timers.clear();
     [this.window, this.windowTimer] = [[], undefined];
     for (let i = 0; i < dropped; i++) this.settleOne();
-    await this.idle();
+    await this.deliveriesIdle();
+    await Promise.all(this.queues().map((q) => q.stop()));
   }
 }

@@ -42,6 +42,9 @@ export const API_P95_MS = 200;
 const API_STAGE = '$default';
 const createOrderRoute = routes.find((r) => r.function === 'createOrder')!;
 
+/** Age (s) of the oldest message of a batch consumer's queue above which it is alarmed (3 minutes running). */
+const QUEUE_AGE_ALARM_SECONDS = 30;
+
 /** Properties of {@link ObservabilityConstruct}. */
 export interface ObservabilityConstructProps {
   /** API whose latency and 4xx/5xx are graphed; 5xx is alarmed. */
@@ -54,6 +57,8 @@ export interface ObservabilityConstructProps {
   readonly tables: Record<TableId, ITableV2>;
   /** Dead-letter queues whose depth must stay 0. */
   readonly deadLetterQueues: Partial<Record<string, IQueue>>;
+  /** Queues between rules and batch consumers: an old message means the consumer is stuck or behind. */
+  readonly eventQueues?: Partial<Record<string, IQueue>>;
   /** Stack key the alarm topic is encrypted with (its policy lets CloudWatch alarms use it). */
   readonly key: IKey;
   /** API 5xx responses per minute above which the alarm fires (default {@link DEFAULT_API_5XX_THRESHOLD}). */
@@ -67,7 +72,7 @@ export interface ObservabilityConstructProps {
  * letters) and the alarms that page the `ops-alarms` topic: any failed or timed-out saga execution (a
  * compensation that kept failing ends the execution failed), any order parked in NEEDS_ATTENTION,
  * create-order p99 above 350 ms and API p95 above 200 ms (PRODUCT.md), API 5xx above the threshold,
- * any dead-lettered event.
+ * any dead-lettered event, a batch consumer's queue whose oldest message waits over 30 s.
  */
 export class ObservabilityConstruct extends Construct {
   /** Subscribe on-call endpoints here. */
@@ -250,6 +255,17 @@ export class ObservabilityConstruct extends Construct {
     );
     const api5xx = props.api5xxThreshold ?? DEFAULT_API_5XX_THRESHOLD;
     alarm('Api5xx', `HTTP API: more than ${api5xx} 5xx responses a minute`, props.api.metricServerError(sum), api5xx, 3, 2);
+    for (const [name, queue] of Object.entries(props.eventQueues ?? {})) {
+      if (!queue) continue;
+      alarm(
+        `${name}Backlog`,
+        `${name}: events wait over ${QUEUE_AGE_ALARM_SECONDS} s for their consumer (reports fresh within 3 s, PRODUCT.md)`,
+        queue.metricApproximateAgeOfOldestMessage({ statistic: 'Maximum', period: PERIOD }),
+        QUEUE_AGE_ALARM_SECONDS,
+        3,
+        3,
+      );
+    }
     for (const [name, queue] of queues) {
       alarm(
         `${name}DeadLetters`,

@@ -4,8 +4,8 @@
  * the time-to-pay histogram, and the validation of report queries. Money in minor units, units of stock.
  *
  * Row layout in the reports table (pk / sk):
- *   SALES#STORE#<storeId>          UTC#<hour> | LOCAL#<hour>    orders units revenue discount cancelled refunded
- *   SALES#REGION#<region>#<shard>  UTC#<hour> | LOCAL#<hour>    (same counters)
+ *   SALES#STORE#<storeId>          UTC#<hour>#<local hour>      orders units revenue discount cancelled refunded
+ *   SALES#REGION#<region>#<shard>  UTC#<hour>#<local hour>      (same counters)
  *   SKUS#STORE#<storeId>           UTC#<hour>#<sku>             units (paid)
  *   SKUS#REGION#<region>#<shard>   UTC#<hour>#<sku>             units (paid)
  *   FUNNEL#STORE#<storeId>         UTC#<placed hour>            placed paid ttp0..ttp11
@@ -14,6 +14,13 @@
  * `<hour>` is `YYYY-MM-DDTHH`. Region and coupon rows are split over REGION_SHARDS partition keys (by
  * store) because one item takes at most 1,000 WCU/s and a transactional update costs 2 WCU: a region at
  * 1,000 orders/s would throttle on a single hourly item. Readers add the shards up.
+ *
+ * Store-local hours are DERIVED from the UTC-hour sales rows, not stored twice: a sales row is a UTC hour
+ * further keyed by the store wall-clock hour its events fell in (`localHour`, from the store's zone when
+ * counted). For a whole-hour zone that is one row per UTC hour (a region mixing zones has one per zone
+ * offset); a UTC hour of a 30/45-minute zone (India, Nepal, Newfoundland, central Australia) splits into
+ * the two local hours it straddles, so local hours stay exact for every zone, DST included. The UTC report
+ * adds a UTC hour's rows up; the store-hour report adds up the rows of each local hour.
  */
 import { z } from 'zod';
 import { DomainError } from './errors.ts';
@@ -118,19 +125,21 @@ export function salesDelta(type: string, d: SalesEventDetail): Partial<HourlySal
 }
 
 /**
- * Rows one sales event updates: the UTC hour and the store-local hour (zone `timeZone`) of `occurredAt`,
- * for the store and its region shard; for OrderPaid also the paid units per SKU in the UTC hour.
- * At most 4 + 2 x (distinct SKUs) updates; [] for any other event type.
+ * Rows one sales event updates: the UTC hour of `occurredAt` split by its store-local hour (zone
+ * `timeZone`), for the store and its region shard; for OrderPaid also the paid units per SKU in the UTC
+ * hour. At most 2 + 2 x (distinct SKUs) updates; [] for any other event type.
  */
 export function salesUpdates(type: string, d: SalesEventDetail, timeZone: string): CounterUpdate[] {
   const delta = salesDelta(type, d);
   if (Object.keys(delta).length === 0) return [];
   const utc = utcHour(d.occurredAt);
   const local = localHour(d.occurredAt, timeZone);
-  const out: CounterUpdate[] = writeKeys('SALES', d.storeId, d.region).flatMap((pk) => [
-    { pk, sk: `UTC#${utc}`, add: delta, set: { hour: utc } },
-    { pk, sk: `LOCAL#${local}`, add: delta, set: { hour: local } },
-  ]);
+  const out: CounterUpdate[] = writeKeys('SALES', d.storeId, d.region).map((pk) => ({
+    pk,
+    sk: `UTC#${utc}#${local}`,
+    add: delta,
+    set: { hour: utc, localHour: local },
+  }));
   if (type === 'OrderPaid') {
     const units = new Map<string, number>();
     for (const i of d.items) units.set(i.sku, (units.get(i.sku) ?? 0) + i.quantity);
@@ -182,6 +191,83 @@ export function couponUpdates(d: { occurredAt: string; storeId: string; code: st
   return [
     { pk: `COUPON#${d.code}#${shardOf(d.storeId)}`, sk: `UTC#${hour}`, add: { redemptions: 1, discount: d.discount }, set: { hour } },
   ];
+}
+
+/** The detail fields the reporting projection reads, across OrderPlaced/Paid/Cancelled/Refunded and CouponRedeemed. */
+export type ProjectedEventDetail =
+  | (SalesEventDetail & FunnelEventDetail)
+  | { occurredAt: string; storeId: string; region: string; code: string; discount: number };
+
+/**
+ * Every report row one event updates (sales, funnel and coupons computed together: one projection step
+ * per event): OrderPlaced → funnel; OrderPaid → sales, SKUs, funnel; OrderCancelled / OrderRefunded →
+ * sales; CouponRedeemed → coupons. `timeZone` is the store's (only sales rows use it). [] for other types.
+ */
+export function projectionUpdates(type: string, d: ProjectedEventDetail, timeZone: string): CounterUpdate[] {
+  if (type === 'CouponRedeemed') return 'code' in d ? couponUpdates(d) : [];
+  if ('code' in d) return [];
+  return [...salesUpdates(type, d, timeZone), ...funnelUpdates(type, d)];
+}
+
+/** Whether {@link projectionUpdates} of this event type reads the store's time zone (sales rows do). */
+export const needsTimeZone = (type: string): boolean => (SALES_EVENT_TYPES as readonly string[]).includes(type);
+
+/** The event types that move sales counters (see {@link salesDelta}). */
+export const SALES_EVENT_TYPES = ['OrderPaid', 'OrderCancelled', 'OrderRefunded'] as const;
+
+/**
+ * The updates as one update per row (pk+sk): `add`s summed, `set`s merged (last wins). A transaction
+ * may touch an item once, and a batch of events writes each row once with the sum of its deltas.
+ */
+export function mergeUpdates(updates: readonly CounterUpdate[]): CounterUpdate[] {
+  const byKey = new Map<string, CounterUpdate>();
+  for (const u of updates) {
+    const key = `${u.pk}\u0000${u.sk}`;
+    const prev = byKey.get(key);
+    if (!prev) {
+      byKey.set(key, { pk: u.pk, sk: u.sk, add: { ...u.add }, set: { ...u.set } });
+      continue;
+    }
+    for (const [k, v] of Object.entries(u.add)) prev.add[k] = (prev.add[k] ?? 0) + v;
+    Object.assign(prev.set, u.set);
+  }
+  return [...byKey.values()];
+}
+
+/** Widest UTC offsets of any IANA zone, in hours: UTC-12 (Etc/GMT+12) to UTC+14 (Pacific/Kiritimati). */
+const MIN_OFFSET_HOURS = -12;
+const MAX_OFFSET_HOURS = 14;
+
+const shiftHour = (hour: HourKey, hours: number): HourKey =>
+  new Date(Date.parse(`${hour}:00:00Z`) + hours * 3_600_000).toISOString().slice(0, 13);
+
+/**
+ * The UTC hours whose rows can hold events of the wall-clock hours [fromHour, toHour) of ANY zone: an
+ * event of local hour L happened in a UTC hour within [L - 14 h, L + 12 h]. Readers filter by `localHour`.
+ */
+export function utcHoursCovering(local: HourRange): HourRange {
+  return { fromHour: shiftHour(local.fromHour, -MAX_OFFSET_HOURS), toHour: shiftHour(local.toHour, -MIN_OFFSET_HOURS) };
+}
+
+/**
+ * Sales report rows from UTC-hour sales rows: per UTC hour (`utc`), or per store wall-clock hour
+ * (`local`: rows whose `localHour` lies in [range.fromHour, range.toHour), read over
+ * {@link utcHoursCovering}). One row per hour with activity, in hour order; `hour` as the API answers it.
+ */
+export function salesReportRows(
+  items: Record<string, unknown>[],
+  clock: 'utc' | 'local',
+  range: HourRange,
+): Array<{ hour: string } & HourlySales> {
+  const field = clock === 'utc' ? 'hour' : 'localHour';
+  const inRange = items.filter((r) => {
+    const h = r[field];
+    return typeof h === 'string' && h >= range.fromHour && h < range.toHour;
+  });
+  return sumBy(inRange, (r) => r[field] as string, SALES_FIELDS).map(({ key, ...counters }) => ({
+    hour: hourStart(key, clock),
+    ...counters,
+  }));
 }
 
 /** Adds up numeric `fields` of `rows` per `keyOf(row)`; missing counters count 0. Keys in ascending order. */

@@ -1,88 +1,160 @@
 /**
  * Report aggregates (row layout: src/domain/reports.ts), updated with atomic counters exactly once per
- * event and consumer: the consumer's marker for the event (`EVENT#<consumer>#<eventId>`) and every counter
- * update go in ONE transaction whose marker put is conditional, so a redelivered event changes nothing
- * (PRODUCT.md invariant 5).
+ * event (PRODUCT.md invariant 5), a batch of events at a time: each row a batch touches is written ONCE
+ * with the sum of the batch's deltas, beside one small marker per event.
  */
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { transactWrite } from './transact.ts';
+import { TRANSACT_RETRY, transactWrite } from './transact.ts';
 import { tableName } from '../config.ts';
-import type { CounterUpdate } from '../domain/reports.ts';
+import { mergeUpdates, type CounterUpdate } from '../domain/reports.ts';
 import { cancellationReasons } from './dynamo-errors.ts';
 
-/** Markers expire after 7 days; EventBridge retries for at most 24 h (a rebuild by replay starts from empty tables). */
-const MARKER_TTL_SECONDS = 7 * 24 * 3600;
-/** TransactWriteItems takes at most 100 items; one is the marker. */
-export const MAX_UPDATES_PER_EVENT = 99;
+/**
+ * Markers expire after 15 days: longer than any redelivery can come (SQS keeps a message 4 days, its
+ * dead-letter queue 14; EventBridge retries for 2 h). A rebuild by replay starts from empty tables.
+ */
+export const MARKER_TTL_SECONDS = 15 * 24 * 3600;
+/**
+ * Concurrent batches update the same hourly rows (every batch of a region touches its shard rows of the
+ * hour), so a TransactionConflict is expected under load: retried longer than a single-order write before
+ * the batch's events go back to the queue (whose redelivery waits out the visibility timeout).
+ */
+const BATCH_RETRY = { ...TRANSACT_RETRY, attempts: 8 };
+/** TransactWriteItems takes at most 100 items (markers + rows). */
+export const MAX_TRANSACTION_ITEMS = 100;
 
-/** Same pk+sk twice in one transaction is a ValidationException: merge them (adds summed, sets merged). */
-function mergeUpdates(updates: CounterUpdate[]): CounterUpdate[] {
-  const byKey = new Map<string, CounterUpdate>();
-  for (const u of updates) {
-    const key = `${u.pk}\u0000${u.sk}`;
-    const prev = byKey.get(key);
-    if (!prev) {
-      byKey.set(key, { pk: u.pk, sk: u.sk, add: { ...u.add }, set: { ...u.set } });
-      continue;
+/** One event to count: its id and the counter updates it makes (any rows, repeats allowed). */
+export interface CountedEvent {
+  eventId: string;
+  updates: readonly CounterUpdate[];
+}
+
+/** What {@link ReportStore.applyBatchOnce} did with each event id. */
+export interface BatchOutcome {
+  /** Counted now. */
+  applied: string[];
+  /** Counted before (their marker existed), or repeated within the batch: nothing written for them. */
+  duplicates: string[];
+  /** Not counted: their transaction failed for another reason (throttling that outlasted the retries...). Redeliver them. */
+  failed: { eventIds: string[]; error: unknown }[];
+}
+
+/** The marker key of an event (one per event: the projection counts every report of an event in one go). */
+export const markerKey = (eventId: string) => ({ pk: `EVENT#reports#${eventId}`, sk: 'EVENT' });
+
+function updateItem(TableName: string, u: CounterUpdate) {
+  const adds = Object.entries(u.add);
+  const sets = Object.entries(u.set);
+  const names = Object.fromEntries([...adds, ...sets].map(([k]) => [`#${k}`, k]));
+  const values = Object.fromEntries([...adds, ...sets].map(([k, v]) => [`:${k}`, v]));
+  const expression = [
+    adds.length ? `ADD ${adds.map(([k]) => `#${k} :${k}`).join(', ')}` : '',
+    sets.length ? `SET ${sets.map(([k]) => `#${k} = :${k}`).join(', ')}` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
+  // No condition: counters only ever grow, and the markers beside it guard the whole transaction.
+  return {
+    Update: {
+      TableName,
+      Key: { pk: u.pk, sk: u.sk },
+      UpdateExpression: expression,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    },
+  };
+}
+
+/**
+ * Packs events into chunks whose markers + distinct rows fit one transaction (in order, greedily). A row
+ * touched by events of two chunks is written once per chunk. Throws for an event that alone does not fit.
+ */
+export function chunkEvents(events: readonly CountedEvent[], limit = MAX_TRANSACTION_ITEMS): CountedEvent[][] {
+  const chunks: CountedEvent[][] = [];
+  let current: CountedEvent[] = [];
+  let rows = new Set<string>();
+  for (const e of events) {
+    const own = new Set(e.updates.map((u) => `${u.pk}\u0000${u.sk}`));
+    if (own.size + 1 > limit) throw new Error(`Event ${e.eventId} updates ${own.size} rows; one transaction takes ${limit - 1}`);
+    const union = new Set([...rows, ...own]);
+    if (current.length > 0 && current.length + 1 + union.size > limit) {
+      chunks.push(current);
+      current = [e];
+      rows = own;
+    } else {
+      current.push(e);
+      rows = union;
     }
-    for (const [k, v] of Object.entries(u.add)) prev.add[k] = (prev.add[k] ?? 0) + v;
-    Object.assign(prev.set, u.set);
   }
-  return [...byKey.values()];
+  if (current.length > 0) chunks.push(current);
+  return chunks;
 }
 
 export class ReportStore {
   constructor(private readonly doc: DynamoDBDocumentClient) {}
 
   /**
-   * Applies `updates` (ADD counters, SET labels) once per (consumer, eventId). Returns false when this
-   * consumer already applied the event. Throws for more than {@link MAX_UPDATES_PER_EVENT} distinct rows.
+   * Counts each event of `events` exactly once, however often it is delivered.
+   *
+   * Per chunk (see {@link chunkEvents}), ONE TransactWriteItems holds a conditional put of each event's
+   * marker (`attribute_not_exists`; < 100 B, TTL {@link MARKER_TTL_SECONDS}) and one ADD per touched row
+   * carrying the SUM of those events' deltas. Why this is exactly-once: a transaction is all or nothing, so
+   * an event's deltas are added in, and only in, the transaction that creates its marker. If any marker
+   * already exists (an earlier delivery counted that event) the whole transaction is cancelled and writes
+   * nothing; its CancellationReasons name the markers that failed, those events are dropped as duplicates
+   * and the rest are retried with their sums recomputed without them. A delivery whose transaction
+   * committed but whose invocation then failed comes back, finds its marker and is a duplicate; two
+   * batches racing with the same event are serialized by DynamoDB on the marker (one commits, the other
+   * fails its condition). The same event twice in one batch is counted once.
+   *
+   * Write units: 2 per marker and 2 per distinct row per chunk (transactional writes, items < 1 KB),
+   * instead of 2 x (1 + rows of the event) per event.
    */
-  async applyOnce(consumer: string, eventId: string, updates: CounterUpdate[], now: Date): Promise<boolean> {
-    const rows = mergeUpdates(updates);
-    if (rows.length > MAX_UPDATES_PER_EVENT)
-      throw new Error(`Event ${eventId} updates ${rows.length} rows; one transaction takes ${MAX_UPDATES_PER_EVENT}`);
-    const TableName = tableName('reports');
-    try {
-      await transactWrite(this.doc, {
-        TransactItems: [
-          {
-            Put: {
-              TableName,
-              Item: { pk: `EVENT#${consumer}#${eventId}`, sk: 'EVENT', expiresAt: Math.floor(now.getTime() / 1000) + MARKER_TTL_SECONDS },
-              // Invariant 5: each event is counted once per consumer.
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
-          },
-          ...rows.map((u) => {
-            const adds = Object.entries(u.add);
-            const sets = Object.entries(u.set);
-            const names = Object.fromEntries([...adds, ...sets].map(([k]) => [`#${k}`, k]));
-            const values = Object.fromEntries([...adds, ...sets].map(([k, v]) => [`:${k}`, v]));
-            const expression = [
-              adds.length ? `ADD ${adds.map(([k]) => `#${k} :${k}`).join(', ')}` : '',
-              sets.length ? `SET ${sets.map(([k]) => `#${k} = :${k}`).join(', ')}` : '',
-            ]
-              .filter(Boolean)
-              .join(' ');
-            // No condition: counters only ever grow, and the marker above guards the whole transaction.
-            return {
-              Update: {
-                TableName,
-                Key: { pk: u.pk, sk: u.sk },
-                UpdateExpression: expression,
-                ExpressionAttributeNames: names,
-                ExpressionAttributeValues: values,
-              },
-            };
-          }),
-        ],
-      });
-      return true;
-    } catch (e) {
-      if (cancellationReasons(e)?.[0]?.Code === 'ConditionalCheckFailed') return false;
-      throw e;
+  async applyBatchOnce(events: readonly CountedEvent[], now: Date): Promise<BatchOutcome> {
+    const outcome: BatchOutcome = { applied: [], duplicates: [], failed: [] };
+    const unique: CountedEvent[] = [];
+    const seen = new Set<string>();
+    for (const e of events) {
+      if (seen.has(e.eventId)) outcome.duplicates.push(e.eventId);
+      else {
+        seen.add(e.eventId);
+        unique.push(e);
+      }
     }
+    const TableName = tableName('reports');
+    const expiresAt = Math.floor(now.getTime() / 1000) + MARKER_TTL_SECONDS;
+    for (const chunk of chunkEvents(unique)) {
+      let pending = chunk;
+      while (pending.length > 0) {
+        const rows = mergeUpdates(pending.flatMap((e) => e.updates));
+        try {
+          await transactWrite(
+            this.doc,
+            {
+              TransactItems: [
+                ...pending.map((e) => ({
+                  Put: { TableName, Item: { ...markerKey(e.eventId), expiresAt }, ConditionExpression: 'attribute_not_exists(pk)' },
+                })),
+                ...rows.map((u) => updateItem(TableName, u)),
+              ],
+            },
+            BATCH_RETRY,
+          );
+          outcome.applied.push(...pending.map((e) => e.eventId));
+          break;
+        } catch (error) {
+          const reasons = cancellationReasons(error);
+          const counted = new Set(pending.filter((_, i) => reasons?.[i]?.Code === 'ConditionalCheckFailed').map((e) => e.eventId));
+          if (counted.size === 0) {
+            outcome.failed.push({ eventIds: pending.map((e) => e.eventId), error });
+            break;
+          }
+          outcome.duplicates.push(...counted);
+          pending = pending.filter((e) => !counted.has(e.eventId));
+        }
+      }
+    }
+    return outcome;
   }
 
   /**

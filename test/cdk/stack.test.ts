@@ -366,28 +366,104 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
   });
 
   describe('events', () => {
-    it.each(ruleEntries)(
-      'matches rule %s with the wiring pattern on the regional bus and targets its function with a dead-letter queue',
+    const plainRules = ruleEntries.filter(([, r]) => !r.queue);
+    const queuedRules = ruleEntries.filter(([, r]) => r.queue);
+
+    it.each(ruleEntries)('matches rule %s with the wiring pattern on the regional bus', (ruleId, spec) => {
+      const [, rule] = wired(`rules.${ruleId}`);
+      expect(rule.Properties.EventPattern).toEqual(spec.eventPattern);
+      expect(rule.Properties.EventBusName).toEqual(refTo(busId()));
+      expect(rule.Properties.Targets).toHaveLength(1);
+    });
+
+    it.each(plainRules)('targets the function of rule %s directly, with retries and a dead-letter queue', (ruleId, spec) => {
+      const [ruleLogicalId, rule] = wired(`rules.${ruleId}`);
+      const fnId = functionByEntry(functions[spec.target].entry);
+      expect(rule.Properties.Targets).toEqual([
+        expect.objectContaining({
+          Arn: getAttArn(fnId),
+          DeadLetterConfig: { Arn: expect.anything() },
+          RetryPolicy: { MaximumRetryAttempts: expect.any(Number), MaximumEventAgeInSeconds: expect.any(Number) },
+        }),
+      ]);
+      const permissions = ofType('AWS::Lambda::Permission').map(([, p]) => p.Properties);
+      expect(permissions).toContainEqual(
+        expect.objectContaining({
+          FunctionName: getAttArn(fnId),
+          Principal: 'events.amazonaws.com',
+          SourceArn: getAttArn(ruleLogicalId),
+        }),
+      );
+    });
+
+    it('has one queue per queued rule and no other', () => {
+      const queueIds = queuedRules.map(([ruleId]) => wired(`rules.${ruleId}.queue`)[0]);
+      const redriven = ofType('AWS::SQS::Queue').filter(([, q]) => q.Properties.RedrivePolicy);
+      expect(redriven.map(([id]) => id).sort()).toEqual(queueIds.sort());
+    });
+
+    it.each(queuedRules)(
+      'targets the KMS-encrypted queue of rule %s, which its function reads in batches of the wiring size and window',
       (ruleId, spec) => {
+        const q = spec.queue!;
         const [ruleLogicalId, rule] = wired(`rules.${ruleId}`);
-        expect(rule.Properties.EventPattern).toEqual(spec.eventPattern);
-        expect(rule.Properties.EventBusName).toEqual(refTo(busId()));
+        const [queueId, queue] = wired(`rules.${ruleId}.queue`);
         const fnId = functionByEntry(functions[spec.target].entry);
+        const deadLetters = targetOf(rule.Properties.Targets[0].DeadLetterConfig.Arn)!;
         expect(rule.Properties.Targets).toEqual([
           expect.objectContaining({
-            Arn: getAttArn(fnId),
-            DeadLetterConfig: { Arn: expect.anything() },
+            Arn: getAttArn(queueId),
+            DeadLetterConfig: { Arn: getAttArn(deadLetters) },
             RetryPolicy: { MaximumRetryAttempts: expect.any(Number), MaximumEventAgeInSeconds: expect.any(Number) },
           }),
         ]);
-        const permissions = ofType('AWS::Lambda::Permission').map(([, p]) => p.Properties);
-        expect(permissions).toContainEqual(
+        expect(queue.Properties).toMatchObject({
+          KmsMasterKeyId: getAttArn(keyId()),
+          VisibilityTimeout: q.visibilityTimeoutSeconds,
+          RedrivePolicy: { deadLetterTargetArn: getAttArn(deadLetters), maxReceiveCount: q.maxReceiveCount },
+        });
+        expect(resources[deadLetters]!.Properties.KmsMasterKeyId).toEqual(getAttArn(keyId()));
+        // AWS: the visibility timeout at least 6 x the function timeout, or a slow batch is received twice.
+        expect(q.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(6 * resources[fnId]!.Properties.Timeout);
+        const mappings = ofType('AWS::Lambda::EventSourceMapping').map(([, m]) => m.Properties);
+        expect(mappings.filter((m) => targetOf(m.EventSourceArn) === queueId)).toEqual([
           expect.objectContaining({
-            FunctionName: getAttArn(fnId),
-            Principal: 'events.amazonaws.com',
-            SourceArn: getAttArn(ruleLogicalId),
+            FunctionName: refTo(fnId),
+            BatchSize: q.batchSize,
+            MaximumBatchingWindowInSeconds: q.maxBatchingWindowSeconds,
+            FunctionResponseTypes: ['ReportBatchItemFailures'],
+            ScalingConfig: { MaximumConcurrency: q.maxConcurrency },
+          }),
+        ]);
+        // EventBridge may send to the queue for THIS rule only; the function only consumes it.
+        const queuePolicy = ofType('AWS::SQS::QueuePolicy').find(([, p]) =>
+          p.Properties.Queues.some((r: Json) => targetOf(r) === queueId),
+        )!;
+        const sends = (queuePolicy[1].Properties.PolicyDocument.Statement as Json[]).filter((st) =>
+          asArray(st.Action).includes('sqs:SendMessage'),
+        );
+        expect(sends).toEqual([
+          expect.objectContaining({
+            Effect: 'Allow',
+            Principal: { Service: 'events.amazonaws.com' },
+            Condition: { ArnEquals: { 'aws:SourceArn': getAttArn(ruleLogicalId) } },
+          }),
+        ]);
+        const fnSpec = functions[spec.target] as FunctionSpec;
+        const onQueue = actionsOn(statementsOfFunction(spec.target), (r) => targetOf(r) === queueId);
+        expect([...onQueue].sort()).toEqual(
+          ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'].sort(),
+        );
+        expect(fnSpec.publishesEvents).toBeFalsy();
+        const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+        expect(alarms).toContainEqual(
+          expect.objectContaining({
+            MetricName: 'ApproximateAgeOfOldestMessage',
+            Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
           }),
         );
+        // Not invoked by EventBridge: no permission for it.
+        expect(ofType('AWS::Lambda::Permission').filter(([, p]) => targetOf(p.Properties.FunctionName) === fnId)).toEqual([]);
       },
     );
 

@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromRepoRoot } from '../../lib/paths.ts';
 import type { startLocalSystem } from '../../local/system.ts';
@@ -25,6 +26,7 @@ const code = uid('OFF');
 const events: EventBridgeEvent[] = [];
 let system: Awaited<ReturnType<typeof startLocalSystem>>;
 let api: ApiClient;
+let doc: DynamoDBDocumentClient;
 const orders: Record<'paid' | 'cancelled' | 'expired' | 'refunded', any> = {} as never;
 let from: string;
 let to: string;
@@ -45,7 +47,7 @@ const query = (params: Record<string, string>) => new URLSearchParams(params).to
 const hourFloor = (ms: number) => new Date(Math.floor(ms / 3_600_000) * 3_600_000).toISOString();
 
 beforeAll(async () => {
-  ({ system, api } = await startTestSystem(SECRET, { paymentTimeoutSeconds: 2, busOptions: { onEvent: (e) => events.push(e) } }));
+  ({ system, api, doc } = await startTestSystem(SECRET, { paymentTimeoutSeconds: 2, busOptions: { onEvent: (e) => events.push(e) } }));
   system.bus.setFaults({ duplicate: true, reorder: true });
   from = hourFloor(Date.now());
   await api.put(`/v1/stores/${storeId}`, { name: 'Reports store', region, timezone: 'Asia/Tokyo' });
@@ -160,6 +162,28 @@ describe('report API (every delivery duplicated and reordered)', () => {
     const res = await api.get(`/v1/reports/sales?${query({ storeId, from: local(from), to: local(to), timezone: 'store' })}`);
     expect(res.status).toBe(200);
     expect(res.body.rows).toEqual(utc.map((r: any) => ({ ...r, hour: local(r.hour) })));
+  });
+
+  it('still answers store hours counted before they were derived from UTC rows (LOCAL# twins of UTC# rows)', async () => {
+    const legacyStore = uid('legacy');
+    await api.put(`/v1/stores/${legacyStore}`, { name: 'Legacy', region, timezone: 'Asia/Tokyo' });
+    const counters = { orders: 2, units: 3, revenue: 1000, discount: 0, cancelled: 1, refunded: 0 };
+    for (const [sk, hour] of [
+      ['UTC#2026-01-05T15', '2026-01-05T15'],
+      ['LOCAL#2026-01-06T00', '2026-01-06T00'],
+    ]) {
+      await doc.send(
+        new PutCommand({ TableName: process.env.TABLE_REPORTS, Item: { pk: `SALES#STORE#${legacyStore}`, sk, hour, ...counters } }),
+      );
+    }
+    const utc = await api.get(
+      `/v1/reports/sales?${query({ storeId: legacyStore, from: '2026-01-05T00:00:00Z', to: '2026-01-06T00:00:00Z' })}`,
+    );
+    expect(utc.body.rows).toEqual([{ hour: '2026-01-05T15:00:00Z', ...counters }]);
+    const local = await api.get(
+      `/v1/reports/sales?${query({ storeId: legacyStore, from: '2026-01-06T00:00:00', to: '2026-01-07T00:00:00', timezone: 'store' })}`,
+    );
+    expect(local.body.rows).toEqual([{ hour: '2026-01-06T00:00:00', ...counters }]);
   });
 
   it('ranks SKUs by paid units', async () => {

@@ -122,9 +122,7 @@ describe('tracing', () => {
           'awaitPayment',
           'commitReservation',
           // consumers of OrderPlaced, CouponRedeemed, OrderPaid, and of the InventoryLow the placement raised
-          'recordSales',
-          'recordFunnel',
-          'recordCouponRedemptions',
+          'projectReports',
           'pushOrderStatus',
           'detectLowStock',
           'recordLowStockAlert',

@@ -1,7 +1,8 @@
 /**
  * Event rules have one source: each rule's `detailTypes` (lib/wiring.ts) is the list its target's handler
- * declares through eventConsumer (functions/commons/event-consumer.ts), and the deployed pattern is built from
- * it. Also the wrapper's contract: declared types only, detail validated against the catalog.
+ * declares through eventConsumer (functions/commons/event-consumer.ts) or, for a queued rule, queueConsumer
+ * (functions/commons/queue-consumer.ts), and the deployed pattern is built from it. Also the wrappers'
+ * contracts: declared types only, detail validated against the catalog, per-message failures for queues.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -10,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { ZodError } from 'zod';
 import { eventTypeSources, functions, rules, type RuleId, type RuleSpec } from '../../lib/wiring.ts';
 import { eventConsumer } from '../../functions/commons/event-consumer.ts';
+import { queueConsumer } from '../../functions/commons/queue-consumer.ts';
 import { eventSource, eventTypes } from '../../src/events/catalog.ts';
 
 process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
@@ -36,9 +38,23 @@ describe('event rules: one typed source per consumer', () => {
   it.each(ruleEntries)("%s: the handler is built with eventConsumer from the rule's own list, not middy by hand", (id, rule) => {
     const text = readFileSync(resolve(root, functions[rule.target].entry), 'utf8');
     expect(text).not.toMatch(/from '@middy\/core'/);
-    expect(text).toMatch(/\b(eventConsumer|reportConsumer)\(/);
+    expect(text).toMatch(rule.queue ? /\bqueueConsumer\(/ : /\beventConsumer\(/);
     expect(text).toContain(`rules.${id}.detailTypes`);
   });
+
+  it.each(ruleEntries.filter(([, r]) => r.queue))(
+    '%s: queue settings within the SQS event source limits and the freshness budget',
+    (_id, rule) => {
+      const q = rule.queue!;
+      expect(q.batchSize).toBeGreaterThanOrEqual(1);
+      expect(q.batchSize).toBeLessThanOrEqual(10_000);
+      // Above 10 messages a batch needs a batching window; the window adds to report freshness (<= 3 s, PRODUCT.md).
+      if (q.batchSize > 10) expect(q.maxBatchingWindowSeconds).toBeGreaterThan(0);
+      expect(q.maxBatchingWindowSeconds).toBeLessThanOrEqual(1);
+      expect(q.maxConcurrency).toBeGreaterThanOrEqual(2);
+      expect(q.maxReceiveCount).toBeGreaterThanOrEqual(2);
+    },
+  );
 
   it('gives each consumer one rule', () => {
     const targets = ruleEntries.map(([, r]) => r.target);
@@ -94,5 +110,53 @@ describe('eventConsumer', () => {
     expect(await handler(envelope('OrderPaid', detail), context)).toBeUndefined();
     expect(await handler(envelope('OrderNeedsAttention', detail, 'someone.else'), context)).toBeUndefined();
     expect(seen).toEqual([]);
+  });
+});
+
+describe('queueConsumer', () => {
+  const detail = (orderId: string) => ({
+    eventId: `${orderId}:OrderNeedsAttention`,
+    schemaVersion: 1,
+    occurredAt: '2026-11-23T10:00:00.000Z',
+    orderId,
+    storeId: 's-1',
+    region: 'east',
+    customerId: 'c-1',
+    error: 'boom',
+  });
+  const record = (messageId: string, body: unknown) => ({
+    messageId,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const envelope = (detailType: string, d: unknown, source = 'wandian.orders') => ({
+    version: '0',
+    id: 'e-1',
+    'detail-type': detailType,
+    source,
+    detail: d,
+  });
+  const batches: string[][] = [];
+  const handler = queueConsumer(['OrderNeedsAttention'], async (events) => {
+    batches.push(events.map((e) => `${e.messageId}:${e.detail.orderId}`));
+    return events.filter((e) => e.detail.orderId === 'o-fail').map((e) => e.messageId);
+  });
+
+  it('hands the consumer the valid events of the batch at once and reports per-message failures', async () => {
+    const result = await handler(
+      {
+        Records: [
+          record('m1', envelope('OrderNeedsAttention', detail('o-1'))),
+          record('m2', 'not json'),
+          record('m3', envelope('OrderNeedsAttention', { orderId: 'o-3' })),
+          record('m4', envelope('OrderPaid', detail('o-4'))),
+          record('m5', envelope('OrderNeedsAttention', detail('o-fail'))),
+        ],
+      } as never,
+      context,
+    );
+    expect(batches).toEqual([['m1:o-1', 'm5:o-fail']]);
+    // m2: not JSON, m3: detail off its schema (redelivered, then dead-lettered); m4: undeclared, acknowledged.
+    expect(result.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(['m2', 'm3', 'm5']);
+    expect(handler.detailTypes).toEqual(['OrderNeedsAttention']);
   });
 });

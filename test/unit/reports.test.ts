@@ -11,10 +11,13 @@ import {
   funnelUpdates,
   hourRange,
   localHour,
+  mergeUpdates,
+  projectionUpdates,
   readKeys,
   REGION_SHARDS,
   reportScope,
   salesDelta,
+  salesReportRows,
   salesUpdates,
   shardOf,
   sumBy,
@@ -22,6 +25,7 @@ import {
   timeToPayBucket,
   topSkus,
   utcHour,
+  utcHoursCovering,
 } from '../../src/domain/reports.ts';
 
 const paid = {
@@ -68,15 +72,13 @@ describe('sales rows', () => {
     expect(salesUpdates('OrderPlaced', paid, 'UTC')).toEqual([]);
   });
 
-  it('updates the store and its region shard in the UTC and the local hour, and units per SKU in the UTC hour', () => {
+  it('updates the store and its region shard in the UTC hour keyed by the local hour (one row each), and units per SKU in the UTC hour', () => {
     const rows = salesUpdates('OrderPaid', paid, 'Asia/Tokyo');
     const shard = shardOf('s1');
     expect(rows.map((r) => `${r.pk} ${r.sk}`).sort()).toEqual(
       [
-        'SALES#STORE#s1 UTC#2026-11-23T15',
-        'SALES#STORE#s1 LOCAL#2026-11-24T00',
-        `SALES#REGION#east#${shard} UTC#2026-11-23T15`,
-        `SALES#REGION#east#${shard} LOCAL#2026-11-24T00`,
+        'SALES#STORE#s1 UTC#2026-11-23T15#2026-11-24T00',
+        `SALES#REGION#east#${shard} UTC#2026-11-23T15#2026-11-24T00`,
         'SKUS#STORE#s1 UTC#2026-11-23T15#tea',
         'SKUS#STORE#s1 UTC#2026-11-23T15#bun',
         `SKUS#REGION#east#${shard} UTC#2026-11-23T15#tea`,
@@ -84,7 +86,14 @@ describe('sales rows', () => {
       ].sort(),
     );
     expect(rows.find((r) => r.sk === 'UTC#2026-11-23T15#tea')?.add).toEqual({ units: 2 });
-    expect(rows.find((r) => r.sk === 'LOCAL#2026-11-24T00')?.set).toEqual({ hour: '2026-11-24T00' });
+    expect(rows.find((r) => r.pk === 'SALES#STORE#s1')?.set).toEqual({ hour: '2026-11-23T15', localHour: '2026-11-24T00' });
+  });
+
+  it('splits a UTC hour of a 30-minute zone into the two local hours it straddles', () => {
+    // India is UTC+5:30: 15:10Z is 20:40 local, 15:40Z is 21:10 local.
+    const early = salesUpdates('OrderPaid', { ...paid, occurredAt: '2026-11-23T15:10:00Z' }, 'Asia/Kolkata')[0]!;
+    const late = salesUpdates('OrderPaid', { ...paid, occurredAt: '2026-11-23T15:40:00Z' }, 'Asia/Kolkata')[0]!;
+    expect([early.sk, late.sk]).toEqual(['UTC#2026-11-23T15#2026-11-23T20', 'UTC#2026-11-23T15#2026-11-23T21']);
   });
 
   it('spreads a region over every shard and reads them all back', () => {
@@ -93,6 +102,78 @@ describe('sales rows', () => {
     expect(readKeys('SALES', { region: 'east' })).toHaveLength(REGION_SHARDS);
     expect(readKeys('SALES', { region: 'east' })).toContain(`SALES#REGION#east#${shardOf('s1')}`);
     expect(readKeys('SALES', { storeId: 's1' })).toEqual(['SALES#STORE#s1']);
+  });
+});
+
+describe('one projection per event, merged per batch', () => {
+  const placed = { ...paid, orderId: 'o1' };
+  it('computes sales, funnel and coupon rows of each event type together', () => {
+    const kinds = (type: string, d: object) =>
+      projectionUpdates(type, d as never, 'Asia/Tokyo')
+        .map((u) => u.pk.split('#')[0])
+        .sort();
+    expect(kinds('OrderPlaced', placed)).toEqual(['FUNNEL', 'FUNNEL']);
+    expect(kinds('OrderPaid', paid)).toEqual(['FUNNEL', 'FUNNEL', 'SALES', 'SALES', 'SKUS', 'SKUS', 'SKUS', 'SKUS']);
+    expect(kinds('OrderCancelled', paid)).toEqual(['SALES', 'SALES']);
+    expect(kinds('OrderRefunded', paid)).toEqual(['SALES', 'SALES']);
+    expect(kinds('CouponRedeemed', { occurredAt: paid.occurredAt, storeId: 's1', region: 'east', code: 'OFF3', discount: 300 })).toEqual([
+      'COUPON',
+    ]);
+  });
+
+  it('merges the updates of a batch into one per row, deltas summed', () => {
+    const a = projectionUpdates('OrderPaid', paid, 'UTC');
+    const b = projectionUpdates('OrderPaid', { ...paid, total: 500, items: [{ sku: 'tea', quantity: 1 }] }, 'UTC');
+    const merged = mergeUpdates([...a, ...b]);
+    expect(merged).toHaveLength(a.length);
+    expect(merged.find((u) => u.pk === 'SALES#STORE#s1')?.add).toEqual({ orders: 2, units: 4, revenue: 2000, discount: 600 });
+    expect(merged.find((u) => u.sk === 'UTC#2026-11-23T15#tea' && u.pk.startsWith('SKUS#STORE'))?.add).toEqual({ units: 3 });
+  });
+});
+
+describe('store-local hours derived from UTC rows', () => {
+  const row = (hour: string, localHour: string, orders: number) => ({ hour, localHour, orders, units: orders });
+  const items = [
+    row('2026-11-23T15', '2026-11-24T00', 1), // Tokyo
+    row('2026-11-23T15', '2026-11-23T23', 2), // Shanghai, same region
+    row('2026-11-23T16', '2026-11-24T00', 4), // Shanghai
+    row('2026-11-23T16', '2026-11-24T01', 8), // Tokyo
+  ];
+
+  it('adds a UTC hour up over its local hours, and a local hour up over its UTC hours', () => {
+    const range = { fromHour: '2026-11-23T00', toHour: '2026-11-25T00' };
+    expect(salesReportRows(items, 'utc', range).map((r) => [r.hour, r.orders])).toEqual([
+      ['2026-11-23T15:00:00Z', 3],
+      ['2026-11-23T16:00:00Z', 12],
+    ]);
+    expect(salesReportRows(items, 'local', range).map((r) => [r.hour, r.orders])).toEqual([
+      ['2026-11-23T23:00:00', 2],
+      ['2026-11-24T00:00:00', 5],
+      ['2026-11-24T01:00:00', 8],
+    ]);
+    expect(salesReportRows(items, 'local', { fromHour: '2026-11-24T00', toHour: '2026-11-24T01' })).toEqual([
+      { hour: '2026-11-24T00:00:00', orders: 5, units: 5, revenue: 0, discount: 0, cancelled: 0, refunded: 0 },
+    ]);
+  });
+
+  it('reads the UTC hours any zone (UTC-12..UTC+14) can map into the local range', () => {
+    expect(utcHoursCovering({ fromHour: '2026-11-24T00', toHour: '2026-11-24T01' })).toEqual({
+      fromHour: '2026-11-23T10',
+      toHour: '2026-11-24T13',
+    });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 1e10 }),
+        fc.constantFrom('Pacific/Kiritimati', 'Etc/GMT+12', 'Asia/Kathmandu', 'America/St_Johns'),
+        (ms, zone) => {
+          const iso = new Date(Date.parse('2026-01-01T00:00:00Z') + ms).toISOString();
+          const local = localHour(iso, zone);
+          const next = utcHour(new Date(Date.parse(`${local}:00:00Z`) + 3_600_000).toISOString());
+          const { fromHour, toHour } = utcHoursCovering({ fromHour: local, toHour: next });
+          return utcHour(iso) >= fromHour && utcHour(iso) < toHour;
+        },
+      ),
+    );
   });
 });
 
