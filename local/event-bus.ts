@@ -98,6 +98,7 @@ export class LocalEventBus {
   private pending = 0;
   private idleWaiters: Array<() => void> = [];
   private stopped = false;
+  private upstream: (() => Promise<void>) | undefined;
 
   /** Compiles every rule pattern; throws InvalidEventPatternError for one AWS would reject, or for an unknown target. */
   constructor(private readonly opts: EventBusOptions) {
@@ -250,9 +251,15 @@ export class LocalEventBus {
     for (const resolve of waiters) resolve();
   }
 
-  /** Resolves once no delivery is queued, running or waiting for a retry. */
-  idle(): Promise<void> {
-    return this.pending === 0 ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
+  /** What feeds this bus from elsewhere (the local pipes): {@link idle} first waits until it has nothing in hand. */
+  setUpstream(drained: () => Promise<void>): void {
+    this.upstream = drained;
+  }
+
+  /** Resolves once the upstream (if any) has put what it had, and no delivery is queued, running or waiting for a retry. */
+  async idle(): Promise<void> {
+    await this.upstream?.();
+    if (this.pending > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
   /** Published / delivered / retried / dead-lettered counts since start. */
@@ -269,6 +276,6 @@ export class LocalEventBus {
     this.timers.clear();
     [this.window, this.windowTimer] = [[], undefined];
     for (let i = 0; i < dropped; i++) this.settleOne();
-    await this.idle();
+    if (this.pending > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 }
