@@ -259,7 +259,12 @@ export class LocalEventBus {
   /** Resolves once the upstream (if any) has put what it had, and no delivery is queued, running or waiting for a retry. */
   async idle(): Promise<void> {
     await this.upstream?.();
-    if (this.pending > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    await this.settled();
+  }
+
+  /** Resolves once no delivery of what this bus accepted is queued, running or waiting for a retry (upstream aside). */
+  settled(): Promise<void> {
+    return this.pending === 0 ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   /** Published / delivered / retried / dead-lettered counts since start. */
@@ -276,6 +281,6 @@ export class LocalEventBus {
     this.timers.clear();
     [this.window, this.windowTimer] = [[], undefined];
     for (let i = 0; i < dropped; i++) this.settleOne();
-    if (this.pending > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    await this.settled();
   }
 }

@@ -26,7 +26,7 @@ import {
   type Shard,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { PipeSpec, TableId } from '../lib/wiring.ts';
-import { crashPoint } from '../src/faults.ts';
+import { crashArmed, crashPoint } from '../src/faults.ts';
 import { matchesEventPattern, parseEventPattern, type CompiledPattern } from './event-pattern.ts';
 import type { PutEventsEntry } from './event-bus.ts';
 import type { LambdaRuntime } from './lambda-runtime.ts';
@@ -50,6 +50,8 @@ export interface StreamRunnerOptions {
   /** Where shard checkpoints are kept across restarts (JSON); undefined = in memory (in-memory data, nothing to resume). */
   checkpointFile?: string;
   pollMs?: number;
+  /** Resolves when the bus has delivered what it accepted (crash tests let the consumers count a batch before the crash). */
+  deliveriesSettled?: () => Promise<void>;
   /** First retry delay of a failing batch (ms), doubled per attempt. Default 200. */
   retryBaseMs?: number;
   log: (line: string, error?: unknown) => void;
@@ -289,8 +291,12 @@ export async function startStreamRunner(opts: StreamRunnerOptions): Promise<Stre
       const asPiped = records.map((r) => pipeRecord(r, p.streamArn));
       const matched = asPiped.filter((r) => p.filters.some((f) => matchesEventPattern(f, r)));
       counters.matched += matched.length;
-      if (matched.length > 0) await deliverBatch(p, shard, matched);
-      crashPoint('after-pipe-delivery');
+      if (matched.length > 0) {
+        await deliverBatch(p, shard, matched);
+        // Crash test: the consumers have counted the batch, its checkpoint is not written: a restart delivers it again.
+        if (crashArmed('after-pipe-delivery')) await opts.deliveriesSettled?.();
+        crashPoint('after-pipe-delivery');
+      }
       saveCheckpoint(`${p.streamArn}#${shard.shardId}`, records.at(-1)!.dynamodb!.SequenceNumber!);
     }
     shard.iterator = out.NextShardIterator;

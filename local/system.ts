@@ -257,6 +257,7 @@ export async function startLocalSystem(opts: LocalSystemOptions = {}): Promise<L
         ? await startStreamRunner({
             runtime,
             putEvents: (entries) => bus.putEvents(entries),
+            deliveriesSettled: () => bus.settled(),
             busName: LOCAL_BUS_NAME,
             pipes: pipeSpecs,
             tableNames,

@@ -13,7 +13,14 @@ import {
   orderPlaced,
   orderRefunded,
 } from '../../src/events/order-events.ts';
-import { eventsFromOrderRecord, pipeEntriesFromRecords, type OrderStreamRecord } from '../../src/events/order-stream.ts';
+import {
+  ANNOUNCED_STATUSES,
+  eventsFromOrderRecord,
+  pipeEntriesFromRecords,
+  type OrderStreamRecord,
+} from '../../src/events/order-stream.ts';
+import { pipes, tables } from '../../lib/wiring.ts';
+import { matchesEventPattern, parseEventPattern } from '../../local/event-pattern.ts';
 import type { Order, OrderStatus } from '../../src/domain/types.ts';
 
 const placed: Order & { openShard: string } = {
@@ -170,5 +177,29 @@ describe('pipeEntriesFromRecords: the enrichment answer for a batch', () => {
       detail: orderPlaced(placed).detail,
     });
     expect(entries[3]!.time).toBe('2026-11-23T08:00:30.000Z');
+  });
+});
+
+describe('pipes.orderEvents filter (lib/wiring.ts), as EventBridge Pipes and the local runner apply it', () => {
+  const filters = pipes.orderEvents.filters.map((f) => parseEventPattern(f));
+  const passes = (r: OrderStreamRecord) => filters.some((f) => matchesEventPattern(f, JSON.parse(JSON.stringify(r))));
+
+  it('reads the orders table, which keeps old and new images in its stream', () => {
+    expect(pipes.orderEvents.source.table).toBe('orders');
+    expect(tables.orders.stream).toBe('NEW_AND_OLD_IMAGES');
+  });
+
+  it('lets through every record that means an event', () => {
+    expect(passes(insert(placed))).toBe(true);
+    for (const status of ANNOUNCED_STATUSES) expect(passes(modify(placed, { ...placed, status })), status).toBe(true);
+    // The filter's status list is exactly the statuses the mapping announces.
+    const modifyFilter = pipes.orderEvents.filters[1] as { dynamodb: { NewImage: { status: { S: readonly string[] } } } };
+    expect([...modifyFilter.dynamodb.NewImage.status.S].sort()).toEqual([...ANNOUNCED_STATUSES].sort());
+  });
+
+  it('drops records that cannot mean an event before the enrichment is invoked', () => {
+    expect(passes(modify(placed, { ...placed, paymentIntentId: 'pi_2' }))).toBe(false);
+    expect(passes({ eventName: 'REMOVE', dynamodb: { OldImage: image(placed) } })).toBe(false);
+    expect(passes(modify(placed, { ...placed, status: 'EXPIRING' as OrderStatus }))).toBe(false);
   });
 });
