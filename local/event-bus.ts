@@ -79,6 +79,8 @@ export interface EventBusStats {
 interface Delivery {
   rule: string;
   target: string;
+  /** Called once when this delivery is done: delivered, dead-lettered or dropped at stop. */
+  settle?: () => void;
   event: EventBridgeEvent;
   attempt: number;
 }
@@ -98,6 +100,8 @@ export class LocalEventBus {
   private pending = 0;
   private idleWaiters: Array<() => void> = [];
   private stopped = false;
+  /** Settle callbacks of deliveries in progress (called for the dropped ones at stop). */
+  private readonly settlers = new Set<() => void>();
   private upstream: (() => Promise<void>) | undefined;
 
   /** Compiles every rule pattern; throws InvalidEventPatternError for one AWS would reject, or for an unknown target. */
@@ -125,7 +129,11 @@ export class LocalEventBus {
    * in envelopes and queues their deliveries. Throws AwsError ValidationException for 0 or more than 10
    * entries, ResourceNotFoundException for a bus other than this one or `default` (which has no rules).
    */
-  putEvents(entries: PutEventsEntry[]): {
+  putEvents(
+    entries: PutEventsEntry[],
+    /** Called once every delivery of the accepted entries is done (delivered, dead-lettered or dropped at stop). */
+    onSettled?: () => void,
+  ): {
     FailedEntryCount: number;
     Entries: Array<{ EventId?: string; ErrorCode?: string; ErrorMessage?: string }>;
   } {
@@ -135,6 +143,27 @@ export class LocalEventBus {
     const busNames = entries.map((e) => (e.EventBusName ?? 'default').replace(/^arn:aws:events:[^:]*:\d{12}:event-bus\//, ''));
     const unknown = busNames.find((name) => name !== this.busName && name !== 'default');
     if (unknown !== undefined) throw new AwsError('ResourceNotFoundException', `Event bus ${unknown} does not exist.`);
+    // One count for the call itself, released after the loop: onSettled fires once, after the last delivery.
+    let outstanding = 1;
+    const settle = onSettled
+      ? () => {
+          if (--outstanding === 0) onSettled();
+        }
+      : undefined;
+    const track = settle
+      ? () => {
+          outstanding++;
+          let called = false;
+          const done = () => {
+            if (called) return;
+            called = true;
+            this.settlers.delete(done);
+            settle();
+          };
+          this.settlers.add(done);
+          return done;
+        }
+      : undefined;
     const results = entries.map((entry, i) => {
       const busName = busNames[i]!;
       for (const field of ['Source', 'DetailType', 'Detail'] as const) {
@@ -164,13 +193,14 @@ export class LocalEventBus {
         resources: entry.Resources ?? [],
         detail,
       };
-      this.publish(event, busName);
+      this.publish(event, busName, track);
       return { EventId: event.id };
     });
+    settle?.();
     return { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: results };
   }
 
-  private publish(event: EventBridgeEvent, busName: string): void {
+  private publish(event: EventBridgeEvent, busName: string, track?: () => () => void): void {
     this.counters.published++;
     const matched = busName === this.busName ? this.rules.filter((r) => matchesEventPattern(r.pattern, event)) : [];
     try {
@@ -181,7 +211,7 @@ export class LocalEventBus {
     if (this.stopped) return;
     for (const rule of matched) {
       for (let copy = 0; copy < (this.faults.duplicate ? 2 : 1); copy++) {
-        this.enqueue({ rule: rule.name, target: rule.target, event, attempt: 1 });
+        this.enqueue({ rule: rule.name, target: rule.target, event, attempt: 1, settle: track?.() });
       }
     }
   }
@@ -217,6 +247,7 @@ export class LocalEventBus {
     try {
       await this.opts.runtime.invoke(d.target, d.event);
       this.counters.delivered++;
+      d.settle?.();
     } catch (error) {
       const maxAttempts = this.opts.maxAttempts ?? 3;
       if (d.attempt < maxAttempts && !this.stopped) {
@@ -233,6 +264,7 @@ export class LocalEventBus {
         };
         this.counters.deadLettered++;
         this.deadLetters.push(dead);
+        d.settle?.();
         try {
           this.opts.onDeadLetter?.(dead);
         } catch {
@@ -281,6 +313,7 @@ export class LocalEventBus {
     this.timers.clear();
     [this.window, this.windowTimer] = [[], undefined];
     for (let i = 0; i < dropped; i++) this.settleOne();
+    for (const done of [...this.settlers]) done();
     await this.settled();
   }
 }

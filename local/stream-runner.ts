@@ -8,7 +8,8 @@
  * time from the target's dynamic paths, the detail from its input template).
  *
  * At least once, like the pipe: a shard's position (the last sequence number handled) is checkpointed only
- * after the bus accepted every event of the batch, durably in `checkpointFile` when the data is persisted; a
+ * after the bus delivered every event of the batch to its targets (the local bus is in memory, unlike
+ * EventBridge whose acceptance is durable), durably in `checkpointFile` when the data is persisted; a
  * restart resumes after it, so a crash between delivery and checkpoint delivers those events again (consumers
  * dedupe on detail.eventId). A failing batch is retried `maximumRetryAttempts` times with backoff, then one
  * record at a time (what AUTOMATIC_BISECT converges to); a record that still fails is dead-lettered (kept,
@@ -26,7 +27,7 @@ import {
   type Shard,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { PipeSpec, TableId } from '../lib/wiring.ts';
-import { crashArmed, crashPoint } from '../src/faults.ts';
+import { crashPoint } from '../src/faults.ts';
 import { matchesEventPattern, parseEventPattern, type CompiledPattern } from './event-pattern.ts';
 import type { PutEventsEntry } from './event-bus.ts';
 import type { LambdaRuntime } from './lambda-runtime.ts';
@@ -39,8 +40,15 @@ const PUT_EVENTS_MAX = 10;
 
 export interface StreamRunnerOptions {
   runtime: LambdaRuntime;
-  /** The local bus's PutEvents; a failed entry counts as a failed batch. */
-  putEvents: (entries: PutEventsEntry[]) => { FailedEntryCount: number; Entries: Array<{ ErrorCode?: string; ErrorMessage?: string }> };
+  /**
+   * The local bus's PutEvents; a failed entry counts as a failed batch. `onSettled` is called once the targets
+   * of the accepted entries ran (or gave up): the local bus keeps nothing across a crash, so a batch is only
+   * checkpointed then (in AWS, EventBridge's acceptance is already durable).
+   */
+  putEvents: (
+    entries: PutEventsEntry[],
+    onSettled: () => void,
+  ) => { FailedEntryCount: number; Entries: Array<{ ErrorCode?: string; ErrorMessage?: string }> };
   busName: string;
   /** Pipe id → spec (lib/wiring.ts `pipes`). */
   pipes: Readonly<Record<string, PipeSpec>>;
@@ -50,8 +58,6 @@ export interface StreamRunnerOptions {
   /** Where shard checkpoints are kept across restarts (JSON); undefined = in memory (in-memory data, nothing to resume). */
   checkpointFile?: string;
   pollMs?: number;
-  /** Resolves when the bus has delivered what it accepted (crash tests let the consumers count a batch before the crash). */
-  deliveriesSettled?: () => Promise<void>;
   /** First retry delay of a failing batch (ms), doubled per attempt. Default 200. */
   retryBaseMs?: number;
   log: (line: string, error?: unknown) => void;
@@ -230,14 +236,18 @@ export async function startStreamRunner(opts: StreamRunnerOptions): Promise<Stre
     const entries = await opts.runtime.invoke(p.spec.enrichment, records);
     const list = Array.isArray(entries) ? entries : entries && typeof entries === 'object' && Object.keys(entries).length ? [entries] : [];
     const busEntries = list.map((e) => busEntry(p.spec.target, e, opts.busName));
+    const delivered: Promise<void>[] = [];
     for (let i = 0; i < busEntries.length; i += PUT_EVENTS_MAX) {
-      const out = opts.putEvents(busEntries.slice(i, i + PUT_EVENTS_MAX));
+      let settled!: () => void;
+      delivered.push(new Promise<void>((resolve) => (settled = resolve)));
+      const out = opts.putEvents(busEntries.slice(i, i + PUT_EVENTS_MAX), settled);
       if (out.FailedEntryCount > 0) {
         const failed = out.Entries.filter((e) => e.ErrorCode).map((e) => `${e.ErrorCode}: ${e.ErrorMessage}`);
         throw new Error(`PutEvents refused ${out.FailedEntryCount} entries: ${failed.join('; ')}`);
       }
     }
     counters.events += busEntries.length;
+    await Promise.all(delivered);
   };
 
   /** Delivers a batch with retries, then record by record; dead-letters what keeps failing. Throws only once stopped. */
@@ -293,8 +303,7 @@ export async function startStreamRunner(opts: StreamRunnerOptions): Promise<Stre
       counters.matched += matched.length;
       if (matched.length > 0) {
         await deliverBatch(p, shard, matched);
-        // Crash test: the consumers have counted the batch, its checkpoint is not written: a restart delivers it again.
-        if (crashArmed('after-pipe-delivery')) await opts.deliveriesSettled?.();
+        // The consumers have counted the batch, its checkpoint is not written: a restart delivers it again.
         crashPoint('after-pipe-delivery');
       }
       saveCheckpoint(`${p.streamArn}#${shard.shardId}`, records.at(-1)!.dynamodb!.SequenceNumber!);

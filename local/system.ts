@@ -256,8 +256,7 @@ export async function startLocalSystem(opts: LocalSystemOptions = {}): Promise<L
       Object.keys(pipeSpecs).length > 0
         ? await startStreamRunner({
             runtime,
-            putEvents: (entries) => bus.putEvents(entries),
-            deliveriesSettled: () => bus.settled(),
+            putEvents: (entries, onSettled) => bus.putEvents(entries, onSettled),
             busName: LOCAL_BUS_NAME,
             pipes: pipeSpecs,
             tableNames,

@@ -38,11 +38,6 @@ export type CrashPoint = keyof typeof CRASH_POINTS;
 // to `true` where it stands (esbuild does not inline module constants), turning what follows into dead code.
 const armed = process.env.WANDIAN_FAULTS === 'off' ? undefined : faultCrashPoint();
 
-/** Whether WANDIAN_FAULT_CRASH_AT names `point` (a local component may first let a test observe what happened before it). */
-export function crashArmed(point: CrashPoint): boolean {
-  return process.env.WANDIAN_FAULTS !== 'off' && armed === point;
-}
-
 /** Kills this process (SIGKILL) if WANDIAN_FAULT_CRASH_AT names `point`; otherwise does nothing (always, in a Lambda bundle). */
 export function crashPoint(point: CrashPoint): void {
   if (process.env.WANDIAN_FAULTS === 'off' || armed !== point) return;
