@@ -99,6 +99,10 @@ interface ShardState {
   iterator?: string;
   /** Read to its end (closed shard, no further iterator). */
   done: boolean;
+  /** Last sequence number read (a fresh iterator in this process starts after it, not after the older checkpoint). */
+  lastRead?: string;
+  /** Checkpoint writes in stream order, each after its batch's deliveries settled. */
+  checkpoints: Promise<void>;
 }
 
 interface PipeState {
@@ -208,13 +212,13 @@ export async function startStreamRunner(opts: StreamRunnerOptions): Promise<Stre
     } while (ExclusiveStartShardId);
     for (const s of listed) {
       if (!s.ShardId || p.shards.has(s.ShardId)) continue;
-      p.shards.set(s.ShardId, { shardId: s.ShardId, parentShardId: s.ParentShardId, done: false });
+      p.shards.set(s.ShardId, { shardId: s.ShardId, parentShardId: s.ParentShardId, done: false, checkpoints: Promise.resolve() });
     }
     p.shardsReadAt = Date.now();
   };
 
   const iteratorFor = async (p: PipeState, shard: ShardState): Promise<string | undefined> => {
-    const after = checkpoints[`${p.streamArn}#${shard.shardId}`];
+    const after = shard.lastRead ?? checkpoints[`${p.streamArn}#${shard.shardId}`];
     const request = after
       ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER' as const, SequenceNumber: after }
       : { ShardIteratorType: p.spec.source.startingPosition };
@@ -231,8 +235,12 @@ export async function startStreamRunner(opts: StreamRunnerOptions): Promise<Stre
     }
   };
 
-  /** Enrichment + PutEvents for `records`; throws if the enrichment fails or the bus refuses an entry. */
-  const deliver = async (p: PipeState, records: Record<string, unknown>[]) => {
+  /**
+   * Enrichment + PutEvents for `records`; throws if the enrichment fails or the bus refuses an entry. Resolves
+   * once the bus accepted them, with a promise of their deliveries to the targets (wrapped: an async function
+   * would otherwise wait for it).
+   */
+  const deliver = async (p: PipeState, records: Record<string, unknown>[]): Promise<{ settled: Promise<unknown> }> => {
     const entries = await opts.runtime.invoke(p.spec.enrichment, records);
     const list = Array.isArray(entries) ? entries : entries && typeof entries === 'object' && Object.keys(entries).length ? [entries] : [];
     const busEntries = list.map((e) => busEntry(p.spec.target, e, opts.busName));
@@ -247,18 +255,20 @@ export async function startStreamRunner(opts: StreamRunnerOptions): Promise<Stre
       }
     }
     counters.events += busEntries.length;
-    await Promise.all(delivered);
+    return { settled: Promise.all(delivered) };
   };
 
-  /** Delivers a batch with retries, then record by record; dead-letters what keeps failing. Throws only once stopped. */
-  const deliverBatch = async (p: PipeState, shard: ShardState, records: Record<string, unknown>[]): Promise<void> => {
+  /**
+   * Puts a batch on the bus with retries, then record by record; dead-letters what keeps failing. Resolves with
+   * the promises of the deliveries to the targets. Throws only once stopped.
+   */
+  const deliverBatch = async (p: PipeState, shard: ShardState, records: Record<string, unknown>[]): Promise<Promise<unknown>[]> => {
     const attempts = 1 + p.spec.source.maximumRetryAttempts;
     let failure: unknown;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       if (stopped) throw new Error('stream runner stopped'); // not checkpointed: delivered again after a restart
       try {
-        await deliver(p, records);
-        return;
+        return [(await deliver(p, records)).settled];
       } catch (error) {
         failure = error;
         if (attempt < attempts) {
@@ -269,14 +279,16 @@ export async function startStreamRunner(opts: StreamRunnerOptions): Promise<Stre
     }
     if (records.length > 1) {
       // Isolate the failing record (what AUTOMATIC_BISECT converges to); the others go through.
-      for (const r of records) await deliverBatch(p, shard, [r]);
-      return;
+      const settled: Promise<unknown>[] = [];
+      for (const r of records) settled.push(...(await deliverBatch(p, shard, [r])));
+      return settled;
     }
     const sequenceNumber = String((records[0]?.dynamodb as { SequenceNumber?: string } | undefined)?.SequenceNumber);
     const dead = { pipe: p.id, shardId: shard.shardId, sequenceNumber, error: String((failure as Error)?.stack ?? failure) };
     deadLetters.push(dead);
     counters.deadLettered++;
     opts.log(`pipe ${p.id}: record ${sequenceNumber} dead-lettered after ${attempts} attempts: ${dead.error}`);
+    return [];
   };
 
   /** One GetRecords on the shard and the delivery of what it returned; returns how many records it read. */
@@ -301,12 +313,18 @@ export async function startStreamRunner(opts: StreamRunnerOptions): Promise<Stre
       const asPiped = records.map((r) => pipeRecord(r, p.streamArn));
       const matched = asPiped.filter((r) => p.filters.some((f) => matchesEventPattern(f, r)));
       counters.matched += matched.length;
-      if (matched.length > 0) {
-        await deliverBatch(p, shard, matched);
-        // The consumers have counted the batch, its checkpoint is not written: a restart delivers it again.
-        crashPoint('after-pipe-delivery');
-      }
-      saveCheckpoint(`${p.streamArn}#${shard.shardId}`, records.at(-1)!.dynamodb!.SequenceNumber!);
+      const settled = matched.length > 0 ? await deliverBatch(p, shard, matched) : [];
+      const sequenceNumber = records.at(-1)!.dynamodb!.SequenceNumber!;
+      shard.lastRead = sequenceNumber;
+      // The next batch is read meanwhile; checkpoints follow in stream order, each once its batch reached the targets.
+      shard.checkpoints = shard.checkpoints
+        .then(() => Promise.all(settled))
+        .then(() => {
+          // The consumers have counted the batch, its checkpoint is not written: a restart delivers it again.
+          if (matched.length > 0) crashPoint('after-pipe-delivery');
+          saveCheckpoint(`${p.streamArn}#${shard.shardId}`, sequenceNumber);
+        })
+        .catch((error) => opts.log(`pipe ${p.id}: checkpoint of shard ${shard.shardId} failed`, error));
     }
     shard.iterator = out.NextShardIterator;
     if (!shard.iterator) shard.done = true;
@@ -359,6 +377,8 @@ export async function startStreamRunner(opts: StreamRunnerOptions): Promise<Stre
         stopped = true;
         wake?.();
         await loop;
+        // The bus is still running: the batches in hand reach their targets and are checkpointed.
+        await Promise.all(pipes.flatMap((p) => [...p.shards.values()].map((s) => s.checkpoints)));
         for (const w of waiters) w.resolve();
         waiters = [];
         streams.destroy();
