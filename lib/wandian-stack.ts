@@ -10,6 +10,7 @@ import { EventsConstruct } from './constructs/events-construct.ts';
 import { FunctionsConstruct } from './constructs/functions-construct.ts';
 import { LiveStatusConstruct } from './constructs/live-status-construct.ts';
 import { ObservabilityConstruct } from './constructs/observability-construct.ts';
+import { OutboxConstruct } from './constructs/outbox-construct.ts';
 import { SagaConstruct } from './constructs/saga-construct.ts';
 import { SchedulesConstruct } from './constructs/schedules-construct.ts';
 import { SecurityConstruct } from './constructs/security-construct.ts';
@@ -30,7 +31,7 @@ export interface WandianStackProps extends StackProps {
 
 /**
  * wandian in one AWS region: everything lib/wiring.ts describes (tables, functions, HTTP routes,
- * sagas, bus and rules, WebSocket API, schedules) plus the per-provider webhook secrets, the stack key, the
+ * sagas, bus and rules, the outbox pipes, WebSocket API, schedules) plus the per-provider webhook secrets, the stack key, the
  * low-stock alert topic, event schema registry and archive, dashboard and alarms, and the CloudFront + WAF front
  * door of the HTTP API. It trusts the chain's user pool (WandianIdentity) and uses the shared web ACL
  * (WandianEdge), both read from SSM parameters of this region.
@@ -58,6 +59,8 @@ export class WandianStack extends Stack {
   readonly eventCatalog: EventCatalogConstruct;
   /** EventBridge Scheduler schedules (the reconciler). */
   readonly schedules: SchedulesConstruct;
+  /** The transactional outbox: EventBridge Pipes from the orders stream to the bus. */
+  readonly outbox: OutboxConstruct;
 
   constructor(scope: Construct, id: string, props: WandianStackProps) {
     super(scope, id, props);
@@ -82,6 +85,7 @@ export class WandianStack extends Stack {
     });
     const fns = this.functions.functions;
     this.events.addRules(fns);
+    this.outbox = new OutboxConstruct(this, 'Outbox', { tables: this.data.tables, functions: fns, bus: this.events.bus, key });
     this.alerts = new AlertsConstruct(this, 'Alerts', { functions: fns, key });
     this.eventCatalog = new EventCatalogConstruct(this, 'EventCatalog', { bus: this.events.bus, key });
     this.saga = new SagaConstruct(this, 'Saga', { functions: fns, key });
@@ -94,7 +98,10 @@ export class WandianStack extends Stack {
       functions: fns,
       stateMachines: this.saga.stateMachines,
       tables: this.data.tables,
-      deadLetterQueues: this.events.deadLetterQueues,
+      deadLetterQueues: {
+        ...this.events.deadLetterQueues,
+        ...Object.fromEntries(Object.entries(this.outbox.deadLetterQueues).map(([id, q]) => [`pipes.${id}`, q])),
+      },
       eventQueues: this.events.queues,
       key,
     });

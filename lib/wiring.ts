@@ -19,6 +19,8 @@ export interface TableSpec {
   purpose: string;
   /** Global secondary indexes by index name (on-demand like the table). */
   globalSecondaryIndexes?: Record<string, IndexSpec>;
+  /** DynamoDB Streams view type, when a `pipes` entry reads the table's changes (the transactional outbox). */
+  stream?: 'NEW_AND_OLD_IMAGES' | 'NEW_IMAGE' | 'OLD_IMAGE' | 'KEYS_ONLY';
 }
 
 /** A global secondary index: string (S) keys; `projection` lists the non-key attributes it copies ([] = keys only). */
@@ -48,6 +50,8 @@ export const tables = {
     partitionKey: 'orderId',
     envVar: 'TABLE_ORDERS',
     purpose: 'Orders with status, history, reservation state and the saga task token.',
+    // The outbox: every order's domain events come from its changes (pipes.orderEvents), never from a publish after the write.
+    stream: 'NEW_AND_OLD_IMAGES',
     globalSecondaryIndexes: {
       openOrders: {
         partitionKey: 'openShard',
@@ -210,7 +214,8 @@ export const functions = {
   },
   createOrder: {
     entry: 'functions/api/create-order.ts',
-    description: 'POST /v1/orders: price, reserve stock + redeem coupons + write order in one transaction, start the saga',
+    description:
+      'POST /v1/orders: price, reserve stock + redeem coupons + write order in one transaction (OrderPlaced via the outbox), start the saga',
     tables: {
       stores: 'read',
       catalog: 'read',
@@ -223,7 +228,6 @@ export const functions = {
     // Powertools Idempotency deletes its record when the handler fails.
     deletesFrom: ['idempotency'],
     startsStateMachines: ['orderSaga'],
-    publishesEvents: true,
     reservedConcurrency: 200,
   },
   getOrder: { entry: 'functions/api/get-order.ts', description: 'GET /v1/orders/{orderId}', tables: { orders: 'read', staff: 'read' } },
@@ -236,9 +240,8 @@ export const functions = {
   },
   fulfilOrder: {
     entry: 'functions/api/fulfil-order.ts',
-    description: 'POST /v1/orders/{orderId}/fulfil: the store hands a PAID order over (FULFILLED), OrderFulfilled (audited)',
+    description: 'POST /v1/orders/{orderId}/fulfil: the store hands a PAID order over (FULFILLED; OrderFulfilled via the outbox) (audited)',
     tables: { orders: 'readWrite', staff: 'read', audit: 'readWrite' },
-    publishesEvents: true,
   },
   topUpWallet: {
     entry: 'functions/api/top-up-wallet.ts',
@@ -299,9 +302,8 @@ export const functions = {
   },
   commitReservation: {
     entry: 'functions/saga/commit-reservation.ts',
-    description: 'Saga CommitReservation: reserved -> sold, order -> PAID, OrderPaid',
+    description: 'Saga CommitReservation: reserved -> sold, order -> PAID (OrderPaid via the outbox)',
     tables: { orders: 'readWrite', inventory: 'readWrite' },
-    publishesEvents: true,
   },
   voidPayment: {
     entry: 'functions/saga/void-payment.ts',
@@ -320,9 +322,8 @@ export const functions = {
   },
   closeOrder: {
     entry: 'functions/saga/close-order.ts',
-    description: 'Saga CloseOrder: final status CANCELLED | EXPIRED | PAYMENT_FAILED, OrderCancelled',
+    description: 'Saga CloseOrder: final status CANCELLED | EXPIRED | PAYMENT_FAILED (OrderCancelled via the outbox)',
     tables: { orders: 'readWrite' },
-    publishesEvents: true,
   },
   beginRefund: {
     entry: 'functions/saga/begin-refund.ts',
@@ -341,15 +342,13 @@ export const functions = {
   },
   markRefunded: {
     entry: 'functions/saga/mark-refunded.ts',
-    description: 'Refund saga MarkRefunded: order -> REFUNDED, OrderRefunded',
+    description: 'Refund saga MarkRefunded: order -> REFUNDED (OrderRefunded via the outbox)',
     tables: { orders: 'readWrite' },
-    publishesEvents: true,
   },
   markNeedsAttention: {
     entry: 'functions/saga/mark-needs-attention.ts',
     description: 'Saga MarkNeedsAttention: a compensation kept failing; park the order for an operator',
     tables: { orders: 'readWrite' },
-    publishesEvents: true,
   },
   // --- Event consumers ---
   projectReports: {
@@ -363,6 +362,13 @@ export const functions = {
     description: 'On InventoryLow: store the alert once and send it to the alert topic',
     tables: { alerts: 'readWrite' },
     publishesAlerts: true,
+  },
+  orderEventsFromStream: {
+    entry: 'functions/events/order-events-from-stream.ts',
+    description:
+      'Outbox pipe enrichment (pipes.orderEvents): a batch of orders-table stream records → the domain events they mean, as event-bus entries',
+    // Pure: everything it needs is in the stream record's images.
+    tables: {},
   },
   // --- Reports and alerts API ---
   getSalesReport: {
@@ -432,7 +438,6 @@ export const functions = {
     queriesIndexes: { orders: ['openOrders'] },
     startsStateMachines: ['orderSaga', 'recoverOrder'],
     readsExecutionsOf: ['orderSaga', 'recoverOrder'],
-    publishesEvents: true,
     timeoutSeconds: 120,
   },
 } as const satisfies Record<string, FunctionSpec>;
@@ -780,6 +785,71 @@ export const rules = {
 } as const satisfies Record<string, RuleSpec>;
 
 export type RuleId = keyof typeof rules;
+
+/**
+ * An EventBridge Pipe from a table's stream: filter (Pipes filter patterns on the stream record, any one
+ * matching), enrichment function, event-bus target. Deployed as `AWS::Pipes::Pipe`
+ * (lib/constructs/outbox-construct.ts); run locally from the same entry by local/stream-runner.ts.
+ */
+export interface PipeSpec {
+  description: string;
+  source: {
+    /** The table whose stream is read (it declares `stream`). */
+    table: TableId;
+    startingPosition: 'TRIM_HORIZON' | 'LATEST';
+    /** Records per batch handed to the enrichment (at most). */
+    batchSize: number;
+    /** Seconds the pipe may wait to fill a batch; 0 = hand over what a poll found (latency first). */
+    maximumBatchingWindowSeconds: number;
+    /** Retries of a failing batch before it is dead-lettered. */
+    maximumRetryAttempts: number;
+    /** AUTOMATIC_BISECT: a failing batch is split to isolate the record that fails, so the others go through. */
+    onPartialBatchItemFailure: 'AUTOMATIC_BISECT';
+  };
+  /** EventBridge Pipes filter patterns on the stream record (Lambda event-source shape); a record passes if any matches. */
+  filters: readonly Record<string, unknown>[];
+  /** Synchronous enrichment: stream records in, an array of target entries out (one event each). */
+  enrichment: FunctionId;
+  /**
+   * Event-bus target (the region's bus): each enrichment entry becomes one event; the values are Pipes dynamic
+   * paths into the entry (`$.field`), the detail its input template (`<$.field>`).
+   */
+  target: { kind: 'eventBus'; source: string; detailType: string; time: string; inputTemplate: string };
+}
+
+/**
+ * The transactional outbox: the orders table's changes → the domain events (src/events/order-stream.ts) → the bus.
+ * No handler publishes an order event after its write; the write is the event, delivered at least once.
+ */
+export const pipes = {
+  orderEvents: {
+    description: 'Order changes to domain events on the bus (transactional outbox)',
+    source: {
+      table: 'orders',
+      startingPosition: 'TRIM_HORIZON',
+      batchSize: 100,
+      // Status pushes have a 500 ms budget: no batching window; under load polls fill batches anyway.
+      maximumBatchingWindowSeconds: 0,
+      maximumRetryAttempts: 10,
+      onPartialBatchItemFailure: 'AUTOMATIC_BISECT',
+    },
+    filters: [
+      // A new order (OrderPlaced, CouponRedeemed).
+      { eventName: ['INSERT'] },
+      // A change that leaves the order in an announced status; the enrichment drops those whose status did not change.
+      {
+        eventName: ['MODIFY'],
+        dynamodb: {
+          NewImage: { status: { S: ['PAID', 'CANCELLED', 'EXPIRED', 'PAYMENT_FAILED', 'REFUNDED', 'FULFILLED', 'NEEDS_ATTENTION'] } },
+        },
+      },
+    ],
+    enrichment: 'orderEventsFromStream',
+    target: { kind: 'eventBus', source: '$.source', detailType: '$.detailType', time: '$.time', inputTemplate: '<$.detail>' },
+  },
+} as const satisfies Record<string, PipeSpec>;
+
+export type PipeId = keyof typeof pipes;
 
 /** Environment variable that carries the bus name to every publishing function. */
 export const EVENT_BUS_ENV = 'EVENT_BUS_NAME';

@@ -85,6 +85,8 @@ export interface EventBusStats {
 interface Delivery {
   rule: string;
   target: string;
+  /** Called once when this delivery is done: delivered, dead-lettered or dropped at stop. */
+  settle?: () => void;
   event: EventBridgeEvent;
   attempt: number;
 }
@@ -104,6 +106,9 @@ export class LocalEventBus {
   private pending = 0;
   private idleWaiters: Array<() => void> = [];
   private stopped = false;
+  /** Settle callbacks of deliveries in progress (called for the dropped ones at stop). */
+  private readonly settlers = new Set<() => void>();
+  private upstream: (() => Promise<void>) | undefined;
 
   /** Compiles every rule pattern; throws InvalidEventPatternError for one AWS would reject, or for an unknown target. */
   constructor(private readonly opts: EventBusOptions) {
@@ -145,7 +150,11 @@ export class LocalEventBus {
    * in envelopes and queues their deliveries. Throws AwsError ValidationException for 0 or more than 10
    * entries, ResourceNotFoundException for a bus other than this one or `default` (which has no rules).
    */
-  putEvents(entries: PutEventsEntry[]): {
+  putEvents(
+    entries: PutEventsEntry[],
+    /** Called once every delivery of the accepted entries is done (delivered, dead-lettered or dropped at stop). */
+    onSettled?: () => void,
+  ): {
     FailedEntryCount: number;
     Entries: Array<{ EventId?: string; ErrorCode?: string; ErrorMessage?: string }>;
   } {
@@ -156,6 +165,27 @@ export class LocalEventBus {
     const busNames = entries.map((e) => (e.EventBusName ?? 'default').replace(/^arn:aws:events:[^:]*:\d{12}:event-bus\//, ''));
     const unknown = busNames.find((name) => name !== this.busName && name !== 'default');
     if (unknown !== undefined) throw new AwsError('ResourceNotFoundException', `Event bus ${unknown} does not exist.`);
+    // One count for the call itself, released after the loop: onSettled fires once, after the last delivery.
+    let outstanding = 1;
+    const settle = onSettled
+      ? () => {
+          if (--outstanding === 0) onSettled();
+        }
+      : undefined;
+    const track = settle
+      ? () => {
+          outstanding++;
+          let called = false;
+          const done = () => {
+            if (called) return;
+            called = true;
+            this.settlers.delete(done);
+            settle();
+          };
+          this.settlers.add(done);
+          return done;
+        }
+      : undefined;
     const results = entries.map((entry, i) => {
       const busName = busNames[i]!;
       for (const field of ['Source', 'DetailType', 'Detail'] as const) {
@@ -185,7 +215,7 @@ export class LocalEventBus {
         resources: entry.Resources ?? [],
         detail,
       };
-      this.publish(event, busName);
+      this.publish(event, busName, track);
       if (meter.enabled) {
         // Billed per 64 KB chunk of each entry (https://aws.amazon.com/eventbridge/pricing/).
         const bytes = Buffer.byteLength(entry.Detail!) + Buffer.byteLength(entry.DetailType!) + Buffer.byteLength(entry.Source!);
@@ -194,10 +224,11 @@ export class LocalEventBus {
       }
       return { EventId: event.id };
     });
+    settle?.();
     return { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: results };
   }
 
-  private publish(event: EventBridgeEvent, busName: string): void {
+  private publish(event: EventBridgeEvent, busName: string, track?: () => () => void): void {
     this.counters.published++;
     const matched = busName === this.busName ? this.rules.filter((r) => matchesEventPattern(r.pattern, event)) : [];
     try {
@@ -208,7 +239,7 @@ export class LocalEventBus {
     if (this.stopped) return;
     for (const rule of matched) {
       for (let copy = 0; copy < (this.faults.duplicate ? 2 : 1); copy++) {
-        this.enqueue({ rule: rule.name, target: rule.target, event, attempt: 1 });
+        this.enqueue({ rule: rule.name, target: rule.target, event, attempt: 1, settle: track?.() });
       }
     }
   }
@@ -245,8 +276,13 @@ export class LocalEventBus {
     try {
       const queue = this.rules.find((r) => r.name === d.rule)?.queue;
       // A queued rule's target invocation is the SendMessage; the queue invokes the function later, in batches.
-      if (queue) queue.send(JSON.stringify(d.event));
-      else await this.opts.runtime.invoke(d.target, d.event);
+      // The local queue lives in memory, so an upstream (the local pipe) is settled only once the batch consumer
+      // took the message (or dead-lettered it): a crash before that redelivers from the stream, as SQS would keep it.
+      if (queue) queue.send(JSON.stringify(d.event), d.settle);
+      else {
+        await this.opts.runtime.invoke(d.target, d.event);
+        d.settle?.();
+      }
       this.counters.delivered++;
     } catch (error) {
       const maxAttempts = this.opts.maxAttempts ?? 3;
@@ -262,6 +298,7 @@ export class LocalEventBus {
           error: String((error as Error)?.stack ?? error),
           attempts: d.attempt,
         });
+        d.settle?.();
       }
     } finally {
       this.settleOne();
@@ -285,18 +322,20 @@ export class LocalEventBus {
     for (const resolve of waiters) resolve();
   }
 
-  /** Resolves once no delivery is queued, running or waiting for a retry, queued targets' messages included. */
+  /** What feeds this bus from elsewhere (the local pipes): {@link idle} first waits until it has nothing in hand. */
+  setUpstream(drained: () => Promise<void>): void {
+    this.upstream = drained;
+  }
+
+  /** Resolves once the upstream (if any) has put what it had, and no delivery is queued, running or waiting for a retry. */
   async idle(): Promise<void> {
+    await this.upstream?.();
     const queues = this.queues();
     // Consumers may publish again (and a queue may be fed by a late delivery): settle until both are quiet.
     do {
-      await this.deliveriesIdle();
+      await this.settled();
       await Promise.all(queues.map((q) => q.idle()));
     } while (this.pending > 0 || !queues.every((q) => q.isIdle()));
-  }
-
-  private deliveriesIdle(): Promise<void> {
-    return this.pending === 0 ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   private queues(): LocalQueue[] {
@@ -306,6 +345,11 @@ export class LocalEventBus {
   /** Per queued rule: messages sent, batches invoked, deleted, failed receives, dead-lettered. */
   queueStats(): Record<string, LocalQueueStats> {
     return Object.fromEntries(this.rules.flatMap((r) => (r.queue ? [[r.name, r.queue.stats()]] : [])));
+  }
+
+  /** Resolves once no delivery of what this bus accepted is queued, running or waiting for a retry (upstream aside). */
+  settled(): Promise<void> {
+    return this.pending === 0 ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   /** Published / delivered / retried / dead-lettered counts since start. */
@@ -322,7 +366,8 @@ export class LocalEventBus {
     this.timers.clear();
     [this.window, this.windowTimer] = [[], undefined];
     for (let i = 0; i < dropped; i++) this.settleOne();
-    await this.deliveriesIdle();
     await Promise.all(this.queues().map((q) => q.stop()));
+    for (const done of [...this.settlers]) done();
+    await this.settled();
   }
 }

@@ -44,6 +44,8 @@ interface Message {
   body: string;
   sentAt: number;
   receiveCount: number;
+  /** Called once the consumer took the message (deleted) or it was dead-lettered: its sender may move on. */
+  settle?: () => void;
 }
 
 /** One queue + event source mapping. */
@@ -62,12 +64,15 @@ export class LocalQueue {
     this.arn = `arn:aws:sqs:${opts.region ?? DEFAULT_REGION}:${LOCAL_ACCOUNT}:${opts.name}`;
   }
 
-  /** SendMessage: queues `body` (never fails while running; dropped after stop). */
-  send(body: string): void {
+  /**
+   * SendMessage: queues `body` (never fails while running; dropped after stop). `settle` is called once the
+   * message was consumed or dead-lettered (never for a message dropped at stop).
+   */
+  send(body: string, settle?: () => void): void {
     meter.add('sqs.requests'); // the rule's SendMessage
     if (this.stopped) return;
     this.counters.sent++;
-    this.push({ messageId: randomUUID(), body, sentAt: Date.now(), receiveCount: 0 });
+    this.push({ messageId: randomUUID(), body, sentAt: Date.now(), receiveCount: 0, settle });
   }
 
   private push(message: Message): void {
@@ -112,6 +117,7 @@ export class LocalQueue {
     for (const m of batch) {
       if (!failed.has(m.messageId)) {
         this.counters.deleted++;
+        m.settle?.();
         continue;
       }
       this.counters.failedReceives++;
@@ -122,6 +128,7 @@ export class LocalQueue {
         } catch {
           // observer bug: ignore
         }
+        m.settle?.();
       } else if (!this.stopped) {
         this.delayed++;
         const timer = setTimeout(() => {

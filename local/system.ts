@@ -9,10 +9,13 @@
  * every function's variables; either way an SDK call the function's deployed role would not allow fails with
  * AccessDeniedException (local/access-guard.ts). The resource variables are also set in this process (tests read them).
  */
+import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   EVENT_BUS_ENV,
   functions as wiredFunctions,
+  pipes as wiredPipes,
+  type PipeSpec,
   routes as wiredRoutes,
   rules as wiredRules,
   schedules as wiredSchedules,
@@ -39,6 +42,7 @@ import {
 } from './lambda-runtime.ts';
 import { LocalStepFunctions, type ExecutionStatus, type LocalStateMachineSpec, type StepFunctionsOptions } from './step-functions.ts';
 import { createTables, tableEnvironment } from './tables.ts';
+import { startStreamRunner, type StreamRunner } from './stream-runner.ts';
 import { DEFAULT_LOCAL_SCHEDULE_SECONDS, startScheduler } from './scheduler.ts';
 import { COMPENSATION_FUNCTIONS, OpsDashboard } from './ops-dashboard.ts';
 import { startLocalWebSocket, type LocalWebSocket } from './websocket.ts';
@@ -90,6 +94,8 @@ export interface LocalSystemOptions {
     rules?: EventBusOptions['rules'];
     /** Schedule id → target function id; default lib/wiring.ts `schedules` (none if fixture `functions` lack the targets). */
     schedules?: Readonly<Record<string, { target: string }>>;
+    /** Pipe id → spec; default lib/wiring.ts `pipes` (none if fixture `functions` lack their enrichments). */
+    pipes?: Readonly<Record<string, PipeSpec>>;
     /** WebSocket route key → function id; default lib/wiring.ts `webSocketRoutes` (none if fixture `functions` lack them). */
     webSocketRoutes?: Readonly<Record<string, string>>;
     /** Base directory of function entries and ASL files; default the repository root. */
@@ -114,6 +120,8 @@ export interface LocalSystem {
   runtime: LocalLambdaRuntime;
   stepFunctions: LocalStepFunctions;
   bus: LocalEventBus;
+  /** The wiring's pipes over DynamoDB Local's streams (the outbox: order changes → events on the bus). */
+  streams: StreamRunner | undefined;
   http: HttpApi;
   /** The live-status WebSocket at `ws://127.0.0.1:<port>/ws` (undefined without WebSocket routes). */
   webSocket: LocalWebSocket | undefined;
@@ -264,6 +272,28 @@ export async function startLocalSystem(opts: LocalSystemOptions = {}): Promise<L
       region,
     });
 
+    // The outbox: the wiring's pipes read the tables' streams and put the events on the bus. Stopped before the bus.
+    const pipeSpecs = w.pipes ?? (Object.values(wiredPipes).every((p) => runtime.has(p.enrichment)) ? wiredPipes : {});
+    const streams =
+      Object.keys(pipeSpecs).length > 0
+        ? await startStreamRunner({
+            runtime,
+            putEvents: (entries, onSettled) => bus.putEvents(entries, onSettled),
+            busName: LOCAL_BUS_NAME,
+            pipes: pipeSpecs,
+            tableNames,
+            dynamoEndpoint: dynamo.endpoint,
+            region,
+            checkpointFile: opts.persist ? join(opts.persist, 'stream-checkpoints.json') : undefined,
+            log,
+          })
+        : undefined;
+    if (streams) {
+      stops.push(() => streams.stop());
+      // "The bus is idle" includes the changes not yet read from the streams (tests wait on it).
+      bus.setUpstream(() => streams.drained());
+    }
+
     const http = await startHttpApi({
       runtime,
       routes: w.routes ?? wiredRoutes,
@@ -295,6 +325,7 @@ export async function startLocalSystem(opts: LocalSystemOptions = {}): Promise<L
       runtime,
       stepFunctions,
       bus,
+      streams,
       http,
       webSocket,
       dashboard,

@@ -37,7 +37,7 @@ function indexInput(indexName: string, index: IndexSpec): GlobalSecondaryIndex {
 /**
  * The CreateTable request for one wiring table: string (S) keys, HASH then optional RANGE, on-demand
  * billing, and the spec's global secondary indexes (string keys, INCLUDE projection of the listed
- * attributes, or KEYS_ONLY). Pure: `id` names the logical table, `spec` is its wiring entry, `name` the
+ * attributes, or KEYS_ONLY) and its stream (`stream`: the view type). Pure: `id` names the logical table, `spec` is its wiring entry, `name` the
  * physical name. TTL is not part of CreateTable; `createTables` enables it with UpdateTimeToLive.
  */
 export function createTableInput(_id: TableId, spec: TableSpec, name: string): CreateTableCommandInput {
@@ -50,11 +50,12 @@ export function createTableInput(_id: TableId, spec: TableSpec, name: string): C
     AttributeDefinitions: [...attributes].map((AttributeName) => ({ AttributeName, AttributeType: 'S' })),
     BillingMode: 'PAY_PER_REQUEST',
     ...(indexes.length ? { GlobalSecondaryIndexes: indexes } : {}),
+    ...(spec.stream ? { StreamSpecification: { StreamEnabled: true, StreamViewType: spec.stream } } : {}),
   };
 }
 
 /**
- * Creates one table unless it exists (then checks its keys match and adds wiring indexes it lacks, e.g.
+ * Creates one table unless it exists (then checks its keys match and adds wiring indexes and the stream it lacks, e.g.
  * `--persist` data from an older version), waits until it and its indexes are ACTIVE, enables TTL.
  */
 async function ensureTable(client: DynamoDBClient, id: TableId, name: string): Promise<void> {
@@ -70,6 +71,10 @@ async function ensureTable(client: DynamoDBClient, id: TableId, name: string): P
       throw new Error(`Table ${name} exists with key schema ${existing}, wiring expects ${JSON.stringify(input.KeySchema)}`);
     }
     const present = new Set((Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
+    // `--persist` data from before the outbox: turn the table's stream on (its earlier changes are not replayed).
+    if (input.StreamSpecification && Table?.StreamSpecification?.StreamEnabled !== true) {
+      await client.send(new UpdateTableCommand({ TableName: name, StreamSpecification: input.StreamSpecification }));
+    }
     for (const index of input.GlobalSecondaryIndexes ?? []) {
       if (present.has(index.IndexName)) continue;
       await client.send(

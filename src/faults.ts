@@ -27,6 +27,8 @@ export const CRASH_POINTS = {
   'after-commit': 'functions/saga/commit-reservation.ts',
   /** ReleaseStock: the release transaction done (reserved → available), ReleaseCoupons not yet run. */
   'after-release-stock': 'functions/saga/release-stock.ts',
+  /** Local pipe (outbox): a batch of order changes put on the bus, the shard's checkpoint not yet written. */
+  'after-pipe-delivery': 'local/stream-runner.ts',
 } as const;
 
 export type CrashPoint = keyof typeof CRASH_POINTS;

@@ -3,8 +3,8 @@
  * couponCodes?, paymentMethod}` → 201 `{orderId, status: PENDING_PAYMENT, items, pricing (minor units),
  * appliedCoupons, rejectedCoupons, expiresAt, ...}` + Location. Prices the order (pure domain), then
  * reserves stock, redeems coupons and writes the order in ONE conditional transaction, then starts the
- * order Saga (execution name = orderId, so a repeated start is a no-op) and emits OrderPlaced plus one
- * CouponRedeemed per applied coupon. Automatic promotions (coupons with `automatic: true`) join the
+ * order Saga (execution name = orderId, so a repeated start is a no-op). OrderPlaced and one CouponRedeemed
+ * per applied coupon come from the order's write (the outbox, lib/wiring.ts `pipes`). Automatic promotions (coupons with `automatic: true`) join the
  * entered codes in the promotions engine (src/domain/pricing.ts); their rules are compiled once per
  * coupon version per container. BALANCE orders are paid by the saga's DebitWallet.
  * Errors (problem+json): 400 VALIDATION_FAILED, IDEMPOTENCY_KEY_REQUIRED; 404 STORE_NOT_FOUND,
@@ -20,7 +20,7 @@ import { callerOf } from '../commons/auth.ts';
 import { httpHandler, json, jsonBody } from '../commons/http.ts';
 import { idempotentByHeader } from '../commons/idempotency.ts';
 import { principalRateLimit } from '../commons/rate-limit.ts';
-import { eventBridge, sfn } from '../commons/clients.ts';
+import { sfn } from '../commons/clients.ts';
 import { cachedMasterData, coupons, orders } from '../commons/stores.ts';
 import { correlateWith } from '../commons/powertools.ts';
 import { flushMetrics, recordOrderStatus } from '../commons/metrics.ts';
@@ -33,8 +33,6 @@ import { buildOrder, orderIdFor } from '../../src/domain/order-factory.ts';
 import { placeWithPromotionFallback } from '../../src/orders/place-order.ts';
 import { OrderAlreadyExistsError } from '../../src/store/order-store.ts';
 import { paymentTimeoutSeconds, stateMachineArn } from '../../src/config.ts';
-import { publishEvents } from '../../src/events/publisher.ts';
-import { couponsRedeemed, orderPlaced } from '../../src/events/order-events.ts';
 import { crashPoint } from '../../src/faults.ts';
 import { afterCommit, within, writeAllowanceMs } from '../commons/deadline.ts';
 
@@ -113,21 +111,18 @@ export const handler = httpHandler(
   ...idempotentByHeader('createOrder'),
 );
 
-/** After the commit: start the order saga and publish OrderPlaced + CouponRedeemed (both safe to repeat). */
+/** After the commit: start the order saga (safe to repeat). OrderPlaced + CouponRedeemed come from the outbox (the orders stream). */
 async function postCommit(order: Order, timeout: number): Promise<void> {
-  await Promise.all([
-    sfn
-      .send(
-        new StartExecutionCommand({
-          stateMachineArn: stateMachineArn('orderSaga'),
-          name: order.orderId,
-          input: JSON.stringify({ orderId: order.orderId, paymentTimeoutSeconds: timeout }),
-        }),
-      )
-      // Execution name = orderId: a saga that already ran for this order is not started twice.
-      .catch((e) => {
-        if ((e as Error).name !== 'ExecutionAlreadyExists') throw e;
+  await sfn
+    .send(
+      new StartExecutionCommand({
+        stateMachineArn: stateMachineArn('orderSaga'),
+        name: order.orderId,
+        input: JSON.stringify({ orderId: order.orderId, paymentTimeoutSeconds: timeout }),
       }),
-    publishEvents(eventBridge, [orderPlaced(order), ...couponsRedeemed(order)]),
-  ]);
+    )
+    // Execution name = orderId: a saga that already ran for this order is not started twice.
+    .catch((e) => {
+      if ((e as Error).name !== 'ExecutionAlreadyExists') throw e;
+    });
 }

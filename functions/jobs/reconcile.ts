@@ -12,7 +12,7 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { doc, eventBridge, sfn } from '../commons/clients.ts';
+import { doc, sfn } from '../commons/clients.ts';
 import { orders } from '../commons/stores.ts';
 import { logger, metrics, tracer } from '../commons/powertools.ts';
 import { flushMetrics } from '../commons/metrics.ts';
@@ -20,8 +20,6 @@ import { schedules, type ScheduledRun } from '../../lib/wiring.ts';
 import { reconcileSettings, stateMachineArn } from '../../src/config.ts';
 import type { ReconcileSummary } from '../../src/domain/reconcile.ts';
 import { reconcile } from '../../src/saga/reconciler.ts';
-import { publishEvents } from '../../src/events/publisher.ts';
-import { couponsRedeemed, orderPlaced } from '../../src/events/order-events.ts';
 import { ReconcileStore } from '../../src/store/reconcile-store.ts';
 
 const store = new ReconcileStore(doc);
@@ -38,7 +36,6 @@ export const handler = middy<ScheduledRun, ReconcileSummary>()
         store,
         sfn,
         arns: { orderSaga: stateMachineArn('orderSaga'), recoverOrder: stateMachineArn('recoverOrder') },
-        announcePlaced: (order) => publishEvents(eventBridge, [orderPlaced(order), ...couponsRedeemed(order)]),
         warn: (message, details) => logger.warn(message, details),
       },
       reconcileSettings(),

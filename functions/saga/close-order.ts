@@ -1,14 +1,11 @@
 /**
  * Saga task CloseOrder — input `{orderId, finalStatus: CANCELLED | EXPIRED | PAYMENT_FAILED}` →
  * `{applied}`. Moves the compensated order to its final status (history reason: CUSTOMER, EXPIRED,
- * PAYMENT_FAILED) and emits OrderCancelled (also on a retry; consumers dedupe by eventId).
+ * PAYMENT_FAILED); OrderCancelled comes from that change (the outbox, lib/wiring.ts `pipes`).
  */
 import { taskHandler, nowIso } from '../commons/task.ts';
 import { orders } from '../commons/stores.ts';
 import { flushMetrics, recordOrderStatus } from '../commons/metrics.ts';
-import { eventBridge } from '../commons/clients.ts';
-import { publishEvents } from '../../src/events/publisher.ts';
-import { orderCancelled } from '../../src/events/order-events.ts';
 import { isCompensatedStatus, type CompensatedStatus } from '../../src/domain/order-status.ts';
 import { IllegalOrderStateError } from '../../src/saga/errors.ts';
 
@@ -18,7 +15,6 @@ export const handler = taskHandler(
     if (!isCompensatedStatus(finalStatus)) throw new IllegalOrderStateError(`Bad finalStatus ${String(finalStatus)}`);
     const { applied, order } = await orders.close(orderId, finalStatus, nowIso());
     if (applied) recordOrderStatus(order);
-    await publishEvents(eventBridge, [orderCancelled(order, finalStatus)]);
     return { applied };
   },
   flushMetrics(),

@@ -1,17 +1,13 @@
 /**
  * Saga task CommitReservation — input `{orderId}` → `{applied}`. Reserved → sold for every line and
- * the order → PAID in one transaction, once; emits OrderPaid (also on a retry: consumers dedupe by
- * eventId). Throws IllegalOrderState if the payment does not match the order (invariant 4) or the
+ * the order → PAID in one transaction, once; OrderPaid comes from that change (the outbox). Throws IllegalOrderState if the payment does not match the order (invariant 4) or the
  * order is not payable any more.
  */
 import { taskHandler, nowIso, type OrderTaskInput } from '../commons/task.ts';
 import { orders } from '../commons/stores.ts';
 import { flushMetrics, recordOrderStatus } from '../commons/metrics.ts';
-import { eventBridge } from '../commons/clients.ts';
 import { IllegalOrderStateError } from '../../src/saga/errors.ts';
 import { paymentMatches } from '../../src/domain/saga-resume.ts';
-import { publishEvents } from '../../src/events/publisher.ts';
-import { orderPaid } from '../../src/events/order-events.ts';
 import { crashPoint } from '../../src/faults.ts';
 
 export const handler = taskHandler(
@@ -22,7 +18,6 @@ export const handler = taskHandler(
     const { applied, order: paid } = await orders.commit(orderId, nowIso());
     crashPoint('after-commit');
     if (applied) recordOrderStatus(paid);
-    await publishEvents(eventBridge, [orderPaid(paid)]);
     return { applied };
   },
   flushMetrics(),

@@ -1,16 +1,13 @@
 /**
  * Saga task MarkNeedsAttention — input `{orderId, error: {Error, Cause}}` → `{applied}`. A step kept
- * failing: park a non-final order in NEEDS_ATTENTION (never silently lost), emit OrderNeedsAttention
+ * failing: park a non-final order in NEEDS_ATTENTION (never silently lost; OrderNeedsAttention comes from that change)
  * and log an error (the execution then fails, which alarms). A final order is left as it is.
  */
 import { taskHandler, nowIso } from '../commons/task.ts';
 import { orders } from '../commons/stores.ts';
-import { eventBridge } from '../commons/clients.ts';
 import { logger } from '../commons/powertools.ts';
 import { flushMetrics, recordOrderStatus } from '../commons/metrics.ts';
 import { IllegalOrderStateError } from '../../src/saga/errors.ts';
-import { publishEvents } from '../../src/events/publisher.ts';
-import { orderNeedsAttention } from '../../src/events/order-events.ts';
 
 export const handler = taskHandler(
   'MarkNeedsAttention',
@@ -20,7 +17,6 @@ export const handler = taskHandler(
     try {
       const { applied, order } = await orders.markNeedsAttention(orderId, nowIso(), reason);
       if (applied) recordOrderStatus(order);
-      await publishEvents(eventBridge, [orderNeedsAttention(order, reason)]);
       return { applied };
     } catch (e) {
       if (e instanceof IllegalOrderStateError) return { applied: false };

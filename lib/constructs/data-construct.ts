@@ -1,5 +1,5 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, Billing, ProjectionType, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, Billing, ProjectionType, StreamViewType, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { tables, type TableId, type TableSpec } from '../wiring.ts';
@@ -17,7 +17,7 @@ export interface DataConstructProps {
 /**
  * One DynamoDB table per `tables` entry of lib/wiring.ts: on-demand, point-in-time recovery, encrypted with the
  * stack's customer-managed key,
- * string keys, TTL and global secondary indexes as the spec says. Business data (orders, inventory, coupons, payments,
+ * string keys, TTL, global secondary indexes and stream as the spec says. Business data (orders, inventory, coupons, payments,
  * stores, catalog, reports) is retained when the stack is deleted; idempotency records and live-status
  * connections are not.
  */
@@ -32,6 +32,8 @@ export class DataConstruct extends Construct {
         partitionKey: { name: spec.partitionKey, type: AttributeType.STRING },
         sortKey: spec.sortKey ? { name: spec.sortKey, type: AttributeType.STRING } : undefined,
         timeToLiveAttribute: spec.ttlAttribute,
+        // The outbox reads this stream (lib/wiring.ts `pipes`).
+        dynamoStream: spec.stream ? StreamViewType[spec.stream] : undefined,
         billing: Billing.onDemand(),
         encryption: TableEncryptionV2.customerManagedKey(props.key),
         pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },

@@ -70,7 +70,7 @@ export function acknowledgeIamWildcards(stack: Stack, rules: readonly WildcardRu
   visit(stack);
 }
 
-/** Actions that exist only on Resource "*" (X-Ray, CloudWatch Logs vended delivery used by Step Functions logging). */
+/** Actions that exist only on Resource "*" (X-Ray, CloudWatch Logs vended delivery used by Step Functions logging, DynamoDB ListStreams). */
 export const WILDCARD_ONLY_ACTIONS: ReadonlySet<string> = new Set([
   'xray:PutTraceSegments',
   'xray:PutTelemetryRecords',
@@ -84,6 +84,7 @@ export const WILDCARD_ONLY_ACTIONS: ReadonlySet<string> = new Set([
   'logs:PutResourcePolicy',
   'logs:DescribeResourcePolicies',
   'logs:DescribeLogGroups',
+  'dynamodb:ListStreams',
 ]);
 
 /** Wildcards every wandian stack may carry, each with its reason. */
@@ -95,6 +96,10 @@ export const commonWildcardRules: readonly WildcardRule[] = [
   (finding, actions) =>
     finding === 'Resource::*' && actions.every((a) => WILDCARD_ONLY_ACTIONS.has(a) && a.startsWith('logs:'))
       ? 'CloudWatch Logs vended log delivery (Step Functions logging to its log group) supports only Resource "*"'
+      : undefined,
+  (finding, actions) =>
+    finding === 'Resource::*' && actions.every((a) => a === 'dynamodb:ListStreams')
+      ? 'DynamoDB ListStreams (an EventBridge Pipe reading a table stream) names no resource: it supports only Resource "*"'
       : undefined,
   (finding, actions) =>
     /^Resource::<[A-Za-z0-9]+\.Arn>:\*$/.test(finding) && actions.every((a) => a === 'lambda:InvokeFunction')

@@ -8,8 +8,8 @@
  *     VoidPayment → ReleaseStock → ReleaseCoupons → CloseOrder), each once-only per order.
  * (a) never started: PENDING_PAYMENT orders older than `graceSeconds` with no saga step yet get their
  *     order saga (execution name = orderId: ExecutionAlreadyExists means it did start) with the time
- *     left until expiresAt (at least 1 s, so a late one expires and compensates at once), and their
- *     OrderPlaced / CouponRedeemed events again (deterministic ids: consumers drop repeats).
+ *     left until expiresAt (at least 1 s, so a late one expires and compensates at once). Their OrderPlaced /
+ *     CouponRedeemed events need no repair: they come from the order's write (the outbox).
  * (c) leaked reservations: one page of one inventory segment per run, resumed from that segment's stored
  *     cursor (the whole table every inventoryCycleRuns runs); reserved units no open order holds are given
  *     back when checkReservation says it is safe; anything else is reported.
@@ -42,8 +42,6 @@ export interface ReconcilerDeps {
   sfn: SFNClient;
   /** ARNs of the order saga and of the recovery state machine. */
   arns: { orderSaga: string; recoverOrder: string };
-  /** Sends the order's OrderPlaced (and CouponRedeemed) events; their ids are deterministic, so consumers dedupe repeats. */
-  announcePlaced: (order: StoredOrder) => Promise<void>;
   /** Reports a candidate that failed or needs an operator. */
   warn: (message: string, details: Record<string, unknown>) => void;
 }
@@ -99,7 +97,6 @@ export async function reconcile(
       summary[
         (await startNamedExecution(deps.sfn, deps.arns.orderSaga, order.orderId, input)) === 'STARTED' ? 'started' : 'alreadyStarted'
       ]++;
-      await deps.announcePlaced(order); // the crash may also have cut off OrderPlaced
     });
   }
 

@@ -20,6 +20,7 @@ import {
   webSocketAuthorizer,
   eventSources,
   functions,
+  pipes,
   routes,
   rules,
   schedules,
@@ -27,6 +28,8 @@ import {
   tables,
   type FunctionId,
   type FunctionSpec,
+  type PipeId,
+  type PipeSpec,
   type RuleId,
   type RuleSpec,
   type ScheduleId,
@@ -64,6 +67,7 @@ const tableEntries = Object.entries(tables) as [TableId, TableSpec][];
 const stateMachineEntries = Object.entries(stateMachines) as [StateMachineId, StateMachineSpec][];
 const ruleEntries = Object.entries(rules) as [RuleId, RuleSpec][];
 const scheduleEntries = Object.entries(schedules) as [ScheduleId, ScheduleSpec][];
+const pipeEntries = Object.entries(pipes) as [PipeId, PipeSpec][];
 
 const TASK_RESULT_ACTIONS = ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'];
 const PSEUDO = { 'AWS::Partition': 'aws', 'AWS::AccountId': '123456789012', 'AWS::URLSuffix': 'amazonaws.com' } as Record<string, string>;
@@ -194,6 +198,12 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
         }
       },
     );
+
+    it.each(tableEntries)('gives table %s the stream its spec declares (view type), and none otherwise', (tableId, spec) => {
+      const p = wired(`tables.${tableId}`)[1].Properties;
+      if (spec.stream) expect(p.StreamSpecification).toEqual({ StreamViewType: spec.stream });
+      else expect(p.StreamSpecification).toBeUndefined();
+    });
 
     it('keeps orders, inventory, coupons and payments when the stack is deleted', () => {
       for (const tableId of ['orders', 'inventory', 'coupons', 'payments'] as const) {
@@ -501,6 +511,78 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
         );
       }
       expect(registry.Properties.RegistryName).toBeDefined();
+    });
+  });
+
+  describe('outbox (EventBridge Pipes)', () => {
+    it('has exactly the pipes wiring.ts lists', () => {
+      expect(ofType('AWS::Pipes::Pipe')).toHaveLength(pipeEntries.length);
+    });
+
+    it.each(pipeEntries)(
+      'reads pipe %s from its table stream through the wiring filters and enrichment into the regional bus, with retries and a dead-letter queue',
+      (pipeId, spec) => {
+        const p = wired(`pipes.${pipeId}`)[1].Properties;
+        const tableId = wired(`tables.${spec.source.table}`)[0];
+        expect(tables[spec.source.table]).toMatchObject({ stream: 'NEW_AND_OLD_IMAGES' });
+        expect(p.Source).toEqual({ 'Fn::GetAtt': [tableId, 'StreamArn'] });
+        expect(p.DesiredState).toBe('RUNNING');
+        const source = p.SourceParameters.DynamoDBStreamParameters;
+        expect(source).toMatchObject({
+          StartingPosition: spec.source.startingPosition,
+          BatchSize: spec.source.batchSize,
+          MaximumBatchingWindowInSeconds: spec.source.maximumBatchingWindowSeconds,
+          MaximumRetryAttempts: spec.source.maximumRetryAttempts,
+          OnPartialBatchItemFailure: spec.source.onPartialBatchItemFailure,
+        });
+        expect(ofType('AWS::SQS::Queue').map(([id]) => id)).toContain(targetOf(source.DeadLetterConfig.Arn));
+        expect(p.SourceParameters.FilterCriteria.Filters.map((f: Json) => JSON.parse(f.Pattern))).toEqual(spec.filters);
+        expect(p.Enrichment).toEqual(getAttArn(functionByEntry(functions[spec.enrichment].entry)));
+        expect(p.Target).toEqual(getAttArn(busId()));
+        expect(p.TargetParameters).toEqual({
+          EventBridgeEventBusParameters: { Source: spec.target.source, DetailType: spec.target.detailType, Time: spec.target.time },
+          InputTemplate: spec.target.inputTemplate,
+        });
+        expect(p.KmsKeyIdentifier).toEqual(getAttArn(keyId()));
+      },
+    );
+
+    it.each(pipeEntries)('gives pipe %s a role of its own that may do only what the pipe does', (pipeId, spec) => {
+      const p = wired(`pipes.${pipeId}`)[1].Properties;
+      const roleId = targetOf(p.RoleArn)!;
+      expect(resources[roleId]!.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+        expect.objectContaining({ Principal: { Service: 'pipes.amazonaws.com' }, Action: 'sts:AssumeRole' }),
+      ]);
+      const statements = statementsOfRole(roleId);
+      const byAction = Object.fromEntries(statements.flatMap((s) => asArray<string>(s.Action).map((a) => [a, asArray(s.Resource)])));
+      expect(Object.keys(byAction).sort()).toEqual(
+        [
+          'dynamodb:DescribeStream',
+          'dynamodb:GetRecords',
+          'dynamodb:GetShardIterator',
+          'dynamodb:ListStreams',
+          'events:PutEvents',
+          'kms:Decrypt',
+          'kms:DescribeKey',
+          'kms:GenerateDataKey',
+          'lambda:InvokeFunction',
+          'sqs:SendMessage',
+        ].sort(),
+      );
+      expect(byAction['dynamodb:GetRecords']).toEqual([p.Source]);
+      expect(byAction['lambda:InvokeFunction']).toEqual([p.Enrichment]);
+      expect(byAction['events:PutEvents']).toEqual([p.Target]);
+      expect(byAction['sqs:SendMessage']).toEqual([p.SourceParameters.DynamoDBStreamParameters.DeadLetterConfig.Arn]);
+      expect(byAction['kms:Decrypt']).toEqual([getAttArn(keyId())]);
+      expect(
+        (functions[spec.enrichment] as FunctionSpec).publishesEvents,
+        'the enrichment only answers; the pipe puts the events',
+      ).toBeUndefined();
+    });
+
+    it('leaves no order event to a publish after a write: only functions that publish other events may put events', () => {
+      const publishers = functionEntries.filter(([, spec]) => spec.publishesEvents).map(([id]) => id);
+      expect(publishers).toEqual(['detectLowStock']);
     });
   });
 
@@ -1004,6 +1086,9 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
       const queueIds = new Set(
         ruleEntries.map(([ruleId]) => targetOf(wired(`rules.${ruleId}`)[1].Properties.Targets[0].DeadLetterConfig.Arn)),
       );
+      for (const [pipeId] of pipeEntries) {
+        queueIds.add(targetOf(wired(`pipes.${pipeId}`)[1].Properties.SourceParameters.DynamoDBStreamParameters.DeadLetterConfig.Arn));
+      }
       for (const queueId of queueIds) {
         expect(alarms, `${queueId} depth`).toContainEqual(
           expect.objectContaining({

@@ -10,9 +10,15 @@
  * Unlike AWS, the local Step Functions executions live in memory and die with the process, so after the
  * restart every saga that was in flight is gone: the reconciler must drive those orders (a: start a saga
  * that never started; b: recover an order stuck past its deadline).
+ *
+ * The outbox (lib/wiring.ts `pipes`): every committed order change reaches the consumers exactly once after
+ * the restart, whatever the crash point: the reports count every order placed, paid and cancelled once, and
+ * every coupon redemption once. That includes a crash right after the order transaction (the 201 never sent)
+ * and a crash of the local pipe between putting a batch on the bus and checkpointing it (redelivered after the
+ * restart, deduplicated by the consumers).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -245,6 +251,46 @@ async function expectNothingLost(db: DynamoDBDocumentClient, orders: StoredOrder
   expect(perCustomer?.redemptions ?? 0, 'per-customer redemptions = orders still holding one').toBe(holding.length);
 }
 
+/** Polls `read` until `done(value)`; throws after 60 s with the last value (events flow asynchronously). */
+async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+  const deadline = Date.now() + 60_000;
+  let last = await read();
+  while (!done(last)) {
+    if (Date.now() > deadline) throw new Error(`not reached in 60 s; last ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 250));
+    last = await read();
+  }
+  return last;
+}
+
+/**
+ * The outbox after recovery: every order change the tables hold reached the consumers, each once. The funnel
+ * counts every order placed and every PAID one, the sales report every PAID and every compensated order, the
+ * coupon report every order that redeemed the coupon at placement (a release is not announced).
+ */
+async function expectEveryEventOnce(api: ApiClient, orders: StoredOrder[], s: Seeded, from: string): Promise<void> {
+  const to = new Date(Date.now() + 3_600_000).toISOString();
+  const q = new URLSearchParams({ storeId: s.storeId, from, to }).toString();
+  const paid = orders.filter((o) => o.status === 'PAID').length;
+  const compensated = orders.filter((o) => COMPENSATED.includes(o.status)).length;
+  const withCoupon = orders.filter((o) => o.appliedCoupons.some((c) => c.code === s.code)).length;
+  const funnel = (r: { body: { placed?: number; paid?: number } }) => [r.body.placed ?? 0, r.body.paid ?? 0];
+  const sum = (r: { body: { rows?: Record<string, number>[] } }, k: string) => (r.body.rows ?? []).reduce((n, row) => n + (row[k] ?? 0), 0);
+  const sales = (r: { body: { rows?: Record<string, number>[] } }) => [sum(r, 'orders'), sum(r, 'cancelled'), sum(r, 'refunded')];
+  const expected = { funnel: [orders.length, paid], sales: [paid, compensated, 0], coupons: withCoupon };
+  // Wait until every count is reached, then check that none went beyond (a repeat would show as one too many).
+  const read = async () => ({
+    funnel: funnel(await api.get(`/v1/reports/funnel?${q}`)),
+    sales: sales(await api.get(`/v1/reports/sales?${q}`)),
+    coupons: sum(await api.get(`/v1/reports/coupons?${new URLSearchParams({ code: s.code, from, to })}`), 'redemptions'),
+  });
+  const reached = (v: typeof expected) =>
+    v.funnel.every((n, i) => n >= expected.funnel[i]!) && v.sales.every((n, i) => n >= expected.sales[i]!) && v.coupons >= expected.coupons;
+  await eventually(read, reached);
+  await new Promise((r) => setTimeout(r, 1_000)); // late duplicates would land now
+  expect(await read(), 'every order change counted exactly once by the consumers').toEqual(expected);
+}
+
 /**
  * Runs `before` on a fresh child armed to crash at `point`, waits for the crash, restarts on the same
  * data with the reconciler every second, waits until `settled`, checks every invariant, and returns
@@ -257,6 +303,8 @@ async function crashAndRecover(
     /** False when the crash may leave nothing to repair (the saga can finish before the process dies). */
     expectRepairs?: boolean;
     before: (api: ApiClient, s: Seeded) => Promise<void>;
+    /** Checks on the persisted data directory between the crash and the restart. */
+    afterCrash?: (dir: string) => void;
     after?: (api: ApiClient, db: DynamoDBDocumentClient) => Promise<void>;
   },
 ): Promise<StoredOrder[]> {
@@ -270,6 +318,7 @@ async function crashAndRecover(
   const children: Child[] = [];
   try {
     // No reconciler before the crash: what gets repaired is repaired after the restart.
+    const from = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000).toISOString();
     const first = await startChild(dir, { ...env, WANDIAN_LOCAL_SCHEDULE_SECONDS: '0', WANDIAN_FAULT_CRASH_AT: point });
     children.push(first);
     const api = new ApiClient(first.url, SECRET);
@@ -277,6 +326,7 @@ async function crashAndRecover(
     await opts.before(api, s);
     expect(await first.exited, `crashed at ${point}:\n${first.tail.join('\n')}`).toBe('SIGKILL');
     await portClosed(first.dynamoEndpoint);
+    opts.afterCrash?.(dir);
 
     const second = await startChild(dir, { ...env, WANDIAN_LOCAL_SCHEDULE_SECONDS: '1' });
     children.push(second);
@@ -290,6 +340,7 @@ async function crashAndRecover(
     await opts.after?.(new ApiClient(second.url, SECRET), db);
     const orders = await waitForOrders(db, (all) => all.length > 0 && all.every((o) => FINAL.includes(o.status)));
     await expectNothingLost(db, orders, s);
+    await expectEveryEventOnce(new ApiClient(second.url, SECRET), orders, s, from);
     // The reconciler did the driving, and every one of its runs went through.
     const acted = second.summaries.reduce((n, r) => n + r.started + r.committed + r.compensated, 0);
     if (opts.expectRepairs !== false) expect(acted, 'sagas started or orders recovered by the reconciler').toBeGreaterThan(0);
@@ -377,5 +428,15 @@ describe('crash recovery of the order path (local runtime killed and restarted o
     });
     expect(statuses(orders)).toEqual(['CANCELLED', 'EXPIRED']);
     expect(orders.find((o) => o.status === 'CANCELLED')!.couponsState).toBe('RELEASED');
+  });
+
+  it('after-pipe-delivery: the local pipe dies after the consumers counted a batch but before its checkpoint; the restart delivers it again, counted once', async () => {
+    const orders = await crashAndRecover('after-pipe-delivery', {
+      timeoutSeconds: 4,
+      before: async (api, s) => cutOff(api.createOrder(order(s))),
+      // Nothing was checkpointed: the restarted pipe reads the stream from its start and puts OrderPlaced again.
+      afterCrash: (dir) => expect(existsSync(join(dir, 'stream-checkpoints.json'))).toBe(false),
+    });
+    expect(statuses(orders)).toEqual(['EXPIRED']);
   });
 });

@@ -71,7 +71,6 @@ function deps(store: ReturnType<typeof memoryStore>['store']): ReconcilerDeps {
     store,
     sfn: {},
     arns: { orderSaga: 'arn:order', recoverOrder: 'arn:recover' },
-    announcePlaced: async () => {},
     warn: () => {},
   } as unknown as ReconcilerDeps;
 }
