@@ -318,6 +318,12 @@ export const functions = {
     description: 'Saga ReleaseCoupons: give coupon redemptions back, once per order (compensation)',
     tables: { orders: 'readWrite', coupons: 'readWrite' },
   },
+  claimOrder: {
+    entry: 'functions/saga/claim-order.ts',
+    description:
+      'Saga ClaimOrder: claim an unpaid order for EXPIRY, CANCEL or PAYMENT_FAILED by one conditional write; answers the winning claim',
+    tables: { orders: 'readWrite' },
+  },
   closeOrder: {
     entry: 'functions/saga/close-order.ts',
     description: 'Saga CloseOrder: final status CANCELLED | EXPIRED | PAYMENT_FAILED, OrderCancelled',
@@ -649,6 +655,7 @@ export const stateMachines = {
       CreatePaymentIntentFunctionArn: 'createPaymentIntent',
       DebitWalletFunctionArn: 'debitWallet',
       AwaitPaymentFunctionArn: 'awaitPayment',
+      ClaimOrderFunctionArn: 'claimOrder',
       CommitReservationFunctionArn: 'commitReservation',
       VoidPaymentFunctionArn: 'voidPayment',
       ReleaseStockFunctionArn: 'releaseStock',

@@ -6,10 +6,12 @@
  * Body `{paymentId, orderId | topupId (exactly one), status: SUCCEEDED | FAILED, amount (minor units),
  * currency, occurredAt}` → 200 `{received, disposition}` (duplicates too).
  *
- * Orders: the first callback for an order is recorded on it (invariant 4) and resumes the saga (APPLIED); a
- * repeat of it is DUPLICATE; any other successful payment for an order that already has one, or that is
- * already closed, or that is paid from the wallet (BALANCE), is REFUNDED once per paymentId (late or double
- * payment); another FAILED one is IGNORED.
+ * Orders: the first callback for an order CLAIMS the unpaid order with one conditional write (src/domain/order-claim.ts;
+ * invariant 4) and resumes the saga (APPLIED): a payment answered APPLIED always ends PAID. A repeat of it is
+ * DUPLICATE; any other successful payment for an order that already has one, that an expiry or cancel claimed
+ * first, that is already closed, or that is paid from the wallet (BALANCE), is REFUNDED once per paymentId (late
+ * or double payment, never applied); another FAILED one is IGNORED. A payment after expiresAt but before the
+ * expiry's claim is honoured (the stock is still reserved for it).
  * Top-ups: settled in one transaction with the payments record (src/store/topup-store.ts): APPLIED (credited
  * once / FAILED once), DUPLICATE, REFUNDED (double or late money, or money the wallet cannot take: refunded
  * once per paymentId), REJECTED (amount, currency or provider differ from the top-up: never credited, the

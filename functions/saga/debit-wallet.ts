@@ -16,6 +16,6 @@ export const handler = taskHandler('DebitWallet', async ({ orderId }: OrderTaskI
   const order = await wallets.debitOrder(await orders.mustGet(orderId), nowIso());
   if (paymentMatches(order))
     return { paymentId: order.payment!.paymentId, amount: order.payment!.amount, currency: order.payment!.currency };
-  if (order.cancelRequestedAt) throw new SagaError(SAGA_ERRORS.cancelledByCustomer, `Order ${orderId} was cancelled before payment`);
+  if (order.claim === 'CANCEL') throw new SagaError(SAGA_ERRORS.cancelledByCustomer, `Order ${orderId} was cancelled before payment`);
   throw new IllegalOrderStateError(`Order ${orderId} is ${order.status} and cannot be paid from the wallet`);
 });

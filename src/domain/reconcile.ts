@@ -136,7 +136,7 @@ export type Recovery = { action: 'COMMIT' } | { action: 'COMPENSATE'; finalStatu
  */
 export function recoveryFor(order: StoredOrder): Recovery {
   if (!order.paymentClosedAt && order.stockState === 'RESERVED' && paymentMatches(order)) return { action: 'COMMIT' };
-  if (order.cancelRequestedAt && !order.payment) return { action: 'COMPENSATE', finalStatus: 'CANCELLED' };
+  if (order.claim === 'CANCEL' && !order.payment) return { action: 'COMPENSATE', finalStatus: 'CANCELLED' };
   if (order.payment && !paymentMatches(order)) return { action: 'COMPENSATE', finalStatus: 'PAYMENT_FAILED' };
   return { action: 'COMPENSATE', finalStatus: 'EXPIRED' };
 }

@@ -24,7 +24,7 @@ export type ResumeDecision =
  */
 export function resumeDecision(order: Order): ResumeDecision | undefined {
   const { payment } = order;
-  if (order.cancelRequestedAt && !payment)
+  if (order.claim === 'CANCEL' && !payment)
     return { kind: 'FAILURE', error: SAGA_ERRORS.cancelledByCustomer, cause: 'Customer cancelled before payment' };
   if (!payment) return undefined;
   if (payment.status === 'FAILED')

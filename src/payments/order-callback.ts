@@ -7,6 +7,7 @@
 import { DomainError } from '../domain/errors.ts';
 import { acceptsProviderPayment, unrecordedCallbackDisposition, type OrderCallbackDisposition } from '../domain/payment-callback.ts';
 import type { Order, PaymentRecord } from '../domain/types.ts';
+import { paymentClaim, type OrderClaim } from '../domain/order-claim.ts';
 import type { PaymentItem } from '../store/payment-store.ts';
 import type { RefundRequest } from './provider.ts';
 import { crashPoint } from '../faults.ts';
@@ -26,8 +27,12 @@ export interface OrderCallback {
 export interface OrderCallbackDeps {
   orders: {
     get(orderId: string): Promise<Order | undefined>;
-    /** Records the callback on the order unless it has a payment or is closed to payments; the new order, or undefined. */
-    recordPayment(orderId: string, payment: PaymentRecord): Promise<Order | undefined>;
+    /**
+     * Records the callback on the order and claims it (`claim`: PAYMENT or PAYMENT_FAILED) unless the order is
+     * no longer PENDING_PAYMENT, is claimed already (expiry, cancel, another payment), has a payment or is
+     * closed to payments; the new order, or undefined.
+     */
+    recordPayment(orderId: string, payment: PaymentRecord, claim: OrderClaim): Promise<Order | undefined>;
   };
   payments: { recordOnce(item: PaymentItem): Promise<boolean> };
   /** Resumes the order's saga if it waits (src/saga/resume.ts); harmless when it does not. */
@@ -62,7 +67,12 @@ export async function settleOrderCallback(deps: OrderCallbackDeps, cb: OrderCall
     receivedAt: now,
   };
   const item = { ...cb, receivedAt: now };
-  const recorded = acceptsProviderPayment(order) ? await deps.orders.recordPayment(order.orderId, record) : undefined;
+  // The claim race (src/domain/order-claim.ts): this one conditional write either wins the order for this
+  // payment (then it always ends PAID, or PAYMENT_FAILED for a failed/wrong-amount payment) or loses to an
+  // expiry, cancel or earlier payment (then the money is refunded below as late, never applied).
+  const recorded = acceptsProviderPayment(order)
+    ? await deps.orders.recordPayment(order.orderId, record, paymentClaim(order, record))
+    : undefined;
   if (recorded) {
     crashPoint('after-payment-recorded');
     await deps.resume(recorded); // no token yet → AwaitPayment resumes when it stores one

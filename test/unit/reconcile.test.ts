@@ -114,7 +114,7 @@ describe('(b) stuck past the deadline', () => {
   });
 
   it('finishes a customer cancel as CANCELLED', () => {
-    expect(recoveryFor(order({ cancelRequestedAt: ago(30) }))).toEqual({ action: 'COMPENSATE', finalStatus: 'CANCELLED' });
+    expect(recoveryFor(order({ claim: 'CANCEL', cancelRequestedAt: ago(30) }))).toEqual({ action: 'COMPENSATE', finalStatus: 'CANCELLED' });
   });
 
   it('expires an unpaid order', () => {

@@ -23,11 +23,14 @@ describe('resumeDecision', () => {
   });
 
   it('fails the wait with OrderCancelledByCustomer when the customer cancelled before paying', () => {
-    expect(resumeDecision(order({ cancelRequestedAt: AT }))).toMatchObject({ kind: 'FAILURE', error: SAGA_ERRORS.cancelledByCustomer });
+    expect(resumeDecision(order({ claim: 'CANCEL', cancelRequestedAt: AT }))).toMatchObject({
+      kind: 'FAILURE',
+      error: SAGA_ERRORS.cancelledByCustomer,
+    });
   });
 
   it('lets a recorded payment win over a later cancel mark', () => {
-    expect(resumeDecision(order({ cancelRequestedAt: AT, payment: paid() }))).toMatchObject({ kind: 'SUCCESS' });
+    expect(resumeDecision(order({ claim: 'CANCEL', cancelRequestedAt: AT, payment: paid() }))).toMatchObject({ kind: 'SUCCESS' });
   });
 
   it('fails the wait with PaymentFailed when the provider reported a failure', () => {
