@@ -26,7 +26,7 @@ import { DEFAULT_REGION, LOCAL_ACCOUNT, REPO_ROOT, localFunctionArn, type Lambda
 
 /** What the runner needs of a state machine: the wiring's spec, or a test fixture's. */
 export type LocalStateMachineSpec = Pick<StateMachineSpec, 'file'> &
-  Partial<Pick<StateMachineSpec, 'envVar'>> & {
+  Partial<Pick<StateMachineSpec, 'envVar' | 'type'>> & {
     functionSubstitutions: Record<string, string>;
   };
 
@@ -123,6 +123,8 @@ interface Prepared {
   machine: StateMachine;
   tasks: Array<[string, TaskState]>;
   retryStates: string[];
+  /** EXPRESS: no execution-name dedupe (as in AWS); every start runs. */
+  express: boolean;
 }
 
 interface Execution {
@@ -176,7 +178,7 @@ export class LocalStepFunctions {
       }
       const machine = new StateMachine(definition, { validationOptions: { checkPaths: true, checkArn: true } });
       const arn = localStateMachineArn(id, opts.region);
-      this.machines.set(arn, { id, arn, machine, tasks, retryStates });
+      this.machines.set(arn, { id, arn, machine, tasks, retryStates, express: spec.type === 'EXPRESS' });
     }
   }
 
@@ -230,8 +232,9 @@ export class LocalStepFunctions {
   }
 
   /**
-   * Starts an execution (AWS semantics for `name`: a RUNNING execution with the same name and input is
-   * returned as is; any other reuse throws ExecutionAlreadyExists). Throws AwsError
+   * Starts an execution (AWS semantics for `name`: for STANDARD, a RUNNING execution with the same name and
+   * input is returned as is and any other reuse throws ExecutionAlreadyExists; EXPRESS has no name dedupe, so
+   * every start runs, with ARN `...:express:<machine>:<name>:<uuid>`). Throws AwsError
    * StateMachineDoesNotExist, InvalidName, InvalidExecutionInput.
    */
   startExecution(req: { stateMachineArn?: string; name?: string; input?: string }): ExecutionRecord {
@@ -247,7 +250,9 @@ export class LocalStepFunctions {
     } catch {
       throw new AwsError('InvalidExecutionInput', 'Invalid State Machine Execution Input: not JSON');
     }
-    const executionArn = `${machine.arn.replace(':stateMachine:', ':execution:')}:${name}`;
+    const executionArn = machine.express
+      ? `${machine.arn.replace(':stateMachine:', ':express:')}:${name}:${randomUUID()}`
+      : `${machine.arn.replace(':stateMachine:', ':execution:')}:${name}`;
     const existing = this.executions.get(executionArn);
     if (existing) {
       if (existing.record.status === 'RUNNING' && existing.record.input === inputText) return existing.record;

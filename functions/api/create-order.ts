@@ -3,7 +3,7 @@
  * couponCodes?, paymentMethod}` → 201 `{orderId, status: PENDING_PAYMENT, items, pricing (minor units),
  * appliedCoupons, rejectedCoupons, expiresAt, ...}` + Location. Prices the order (pure domain), then
  * reserves stock, redeems coupons and writes the order in ONE conditional transaction, then starts the
- * order Saga (execution name = orderId, so a repeated start is a no-op) and emits OrderPlaced plus one
+ * order Saga's first EXPRESS segment, placeOrder (at least once: its steps are once-only) and emits OrderPlaced plus one
  * CouponRedeemed per applied coupon. Automatic promotions (coupons with `automatic: true`) join the
  * entered codes in the promotions engine (src/domain/pricing.ts); their rules are compiled once per
  * coupon version per container. BALANCE orders are paid by the saga's DebitWallet.
@@ -12,7 +12,6 @@
  * IDEMPOTENCY_KEY_IN_PROGRESS; 422 COUPON_NOT_APPLICABLE, COUPON_EXHAUSTED, CURRENCY_MISMATCH,
  * IDEMPOTENCY_KEY_REUSED. Same key + same body → the same response.
  */
-import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { callerOf } from '../commons/auth.ts';
 import { httpHandler, json, jsonBody } from '../commons/http.ts';
 import { idempotentByHeader } from '../commons/idempotency.ts';
@@ -28,7 +27,8 @@ import { DomainError } from '../../src/domain/errors.ts';
 import { buildOrder, orderIdFor } from '../../src/domain/order-factory.ts';
 import { placeWithPromotionFallback } from '../../src/orders/place-order.ts';
 import { OrderAlreadyExistsError } from '../../src/store/order-store.ts';
-import { paymentTimeoutSeconds, stateMachineArn } from '../../src/config.ts';
+import { paymentTimeoutSeconds } from '../../src/config.ts';
+import { startSegment } from '../../src/saga/segments.ts';
 import { publishEvents } from '../../src/events/publisher.ts';
 import { couponsRedeemed, orderPlaced } from '../../src/events/order-events.ts';
 import { crashPoint } from '../../src/faults.ts';
@@ -92,18 +92,8 @@ export const handler = httpHandler(
     // The reservation is durable now; a failure below leaves a PENDING order that the reconciler drives on.
     crashPoint('after-order-transaction');
     await Promise.all([
-      sfn
-        .send(
-          new StartExecutionCommand({
-            stateMachineArn: stateMachineArn('orderSaga'),
-            name: order.orderId,
-            input: JSON.stringify({ orderId: order.orderId, paymentTimeoutSeconds: timeout }),
-          }),
-        )
-        // Execution name = orderId: a saga that already ran for this order is not started twice.
-        .catch((e) => {
-          if ((e as Error).name !== 'ExecutionAlreadyExists') throw e;
-        }),
+      // EXPRESS, at least once (no name dedupe): a retried request starts it again, and its steps are once-only.
+      startSegment(sfn, 'placeOrder', { orderId: order.orderId }),
       publishEvents(eventBridge, [orderPlaced(order), ...couponsRedeemed(order)]),
     ]);
     crashPoint('after-saga-start');

@@ -38,3 +38,19 @@ export function finalStatusForClaim(claim: OrderClaim): 'PAID' | 'PAYMENT_FAILED
 }
 
 export const isOrderClaim = (v: unknown): v is OrderClaim => (ORDER_CLAIMS as readonly unknown[]).includes(v);
+
+/** The Saga segment a claimed order runs next (an EXPRESS state machine of lib/wiring.ts) and its input. */
+export type OrderSegment =
+  | { stateMachine: 'confirmPayment'; input: { orderId: string } }
+  | { stateMachine: 'compensateOrder'; input: { orderId: string; claim: CloseClaim } };
+
+/**
+ * What drives a claimed, still PENDING_PAYMENT order on: PAYMENT → confirmPayment (commit → PAID); any other
+ * claim → compensateOrder with that claim. Undefined for an unclaimed order (it waits for its payment) or one
+ * that left PENDING_PAYMENT (its segment finished). Starting it again is safe: every step is once-only.
+ */
+export function nextSegment(order: Pick<Order, 'orderId' | 'status' | 'claim'>): OrderSegment | undefined {
+  if (order.status !== 'PENDING_PAYMENT' || !order.claim) return undefined;
+  if (order.claim === 'PAYMENT') return { stateMachine: 'confirmPayment', input: { orderId: order.orderId } };
+  return { stateMachine: 'compensateOrder', input: { orderId: order.orderId, claim: order.claim } };
+}

@@ -195,8 +195,6 @@ export interface Order {
   stockState: StockState;
   couponsState: CouponsState;
   paymentIntentId?: string;
-  /** Step Functions task token of the WaitForPayment state. Never returned by the API. */
-  taskToken?: string;
   payment?: PaymentRecord;
   /**
    * Who decided this unpaid order's fate, set once by a conditional write while PENDING_PAYMENT

@@ -1,6 +1,6 @@
 /**
  * The payment webhook's order path as a service (rules: src/domain/payment-callback.ts): records the
- * first callback on the order and resumes the saga, resumes again on a redelivery, and refunds money the
+ * first callback on the order (its claim) and starts the next Saga segment, again on a redelivery, and refunds money the
  * order cannot take, once per paymentId. Its I/O comes in as dependencies, so it is unit-tested with fakes
  * (test/unit/order-callback.test.ts) and the handler stays thin.
  */
@@ -35,8 +35,8 @@ export interface OrderCallbackDeps {
     recordPayment(orderId: string, payment: PaymentRecord, claim: OrderClaim): Promise<Order | undefined>;
   };
   payments: { recordOnce(item: PaymentItem): Promise<boolean> };
-  /** Resumes the order's saga if it waits (src/saga/resume.ts); harmless when it does not. */
-  resume(order: Order): Promise<unknown>;
+  /** Starts the Saga segment the claimed order runs next (src/saga/segments.ts advanceOrder); harmless to repeat. */
+  advance(order: Order): Promise<unknown>;
   /** Refunds a captured payment at the provider (idempotent per paymentId). */
   refund(request: RefundRequest): Promise<unknown>;
 }
@@ -49,9 +49,9 @@ export interface OrderCallbackResult {
 
 /**
  * Settles one callback at `now`. Throws DomainError ORDER_NOT_FOUND for an unknown order (nothing written).
- * APPLIED: recorded on the order (first callback wins), saga resumed, payments record written;
- * DUPLICATE: the order's own payment again, saga resumed again (finish what the first delivery may not
- * have); IGNORED: another FAILED payment; REFUNDED: another successful payment, refunded if this call
+ * APPLIED: recorded on the order with its claim (first callback wins), next segment started, payments record
+ * written; DUPLICATE: the order's own payment again, its segment started again while the order is still pending
+ * (finish what the first delivery may not have); IGNORED: another FAILED payment; REFUNDED: another successful payment, refunded if this call
  * recorded it (`refundedFor` set), else an earlier delivery did.
  */
 export async function settleOrderCallback(deps: OrderCallbackDeps, cb: OrderCallback, now: string): Promise<OrderCallbackResult> {
@@ -75,13 +75,13 @@ export async function settleOrderCallback(deps: OrderCallbackDeps, cb: OrderCall
     : undefined;
   if (recorded) {
     crashPoint('after-payment-recorded');
-    await deps.resume(recorded); // no token yet → AwaitPayment resumes when it stores one
+    await deps.advance(recorded); // confirmPayment (PAYMENT) or compensateOrder (PAYMENT_FAILED)
     await deps.payments.recordOnce({ ...item, disposition: 'APPLIED' });
     return { disposition: 'APPLIED' };
   }
   const current = (await deps.orders.get(order.orderId)) ?? order;
   const disposition = unrecordedCallbackDisposition(current, cb);
-  if (disposition === 'DUPLICATE') await deps.resume(current);
+  if (disposition === 'DUPLICATE') await deps.advance(current); // finish what the first delivery may not have
   if (disposition !== 'REFUNDED') return { disposition };
   // Money arrived for an order that is paid already or closed: give it back, once per paymentId.
   if (!(await deps.payments.recordOnce({ ...item, disposition: 'REFUNDED' }))) return { disposition };

@@ -259,15 +259,6 @@ export class OrderStore {
     return this.transition(orderId, 'REFUNDED', now, 'CUSTOMER');
   }
 
-  /**
-   * Saga WaitForPayment: stores the task token the webhook or a cancel resumes the saga with. Returns the
-   * order, or undefined when it does not exist.
-   */
-  storeTaskToken(orderId: string, taskToken: string): Promise<Order | undefined> {
-    // Condition: the order exists (never create a stub order from a token).
-    return this.setIf(orderId, {}, { taskToken });
-  }
-
   /** Saga CreatePaymentIntent: records the provider's intent id; a retry with the same id is a no-op, another id is refused. */
   async recordPaymentIntent(orderId: string, intentId: string): Promise<void> {
     // Condition: one intent per order (the provider derives it from the order id, so a retry sends the same).
