@@ -47,7 +47,7 @@ export const tables = {
   orders: {
     partitionKey: 'orderId',
     envVar: 'TABLE_ORDERS',
-    purpose: 'Orders with status, history, reservation state and the saga task token.',
+    purpose: 'Orders with status, history, reservation state and the claim that decides an unpaid order (src/domain/order-claim.ts).',
     globalSecondaryIndexes: {
       openOrders: {
         partitionKey: 'openShard',
