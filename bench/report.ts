@@ -198,8 +198,8 @@ What runs where: **everything on this one machine, sharing its ${m.cores} cores*
 aws-local-stepfunctions, the event bus, the SFN/EventBridge emulator); DynamoDB Local in a Java
 process under it. The payment timeout is the default 900 s, so no order expires during the run.
 
-Each created order also starts its Saga (CreatePaymentIntent, then WaitForPayment stores the task
-token) and publishes OrderPlaced (detectLowStock), in the same Node process and against the same
+Each created order also starts its Saga's placeOrder segment (CreatePaymentIntent; the order then
+waits for payment as PENDING_PAYMENT) and publishes OrderPlaced (detectLowStock), in the same Node process and against the same
 DynamoDB Local: the API figure carries that background work, the raw figure is one transaction alone.
 An order's API path itself makes several more DynamoDB calls than the transaction (the Powertools
 idempotency record written and completed, store / catalog reads) plus StartExecution and PutEvents.

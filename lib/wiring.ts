@@ -49,16 +49,16 @@ export const tables = {
   orders: {
     partitionKey: 'orderId',
     envVar: 'TABLE_ORDERS',
-    purpose: 'Orders with status, history, reservation state and the saga task token.',
+    purpose: 'Orders with status, history, reservation state and the claim that decides an unpaid order (src/domain/order-claim.ts).',
     // The outbox: every order's domain events come from its changes (pipes.orderEvents), never from a publish after the write.
     stream: 'NEW_AND_OLD_IMAGES',
     globalSecondaryIndexes: {
       openOrders: {
         partitionKey: 'openShard',
         sortKey: 'expiresAt',
-        projection: ['status', 'storeId', 'createdAt', 'paymentIntentId'],
+        projection: ['status', 'storeId', 'createdAt', 'paymentIntentId', 'claimedAt'],
         purpose:
-          "Sparse: only orders the reconciler may have to drive (PENDING_PAYMENT, or NEEDS_ATTENTION reached from it) carry openShard ('OPEN#0'..'OPEN#15', a hash of the order id, spreading writes); removed when the order is paid or final.",
+          "Sparse: only orders the expiry sweeper and the reconciler may have to drive (PENDING_PAYMENT, or NEEDS_ATTENTION reached from it) carry openShard ('OPEN#0'..'OPEN#15', a hash of the order id, spreading writes); removed when the order is paid or final.",
       },
     },
   },
@@ -151,7 +151,7 @@ export const tables = {
 
 export type TableId = keyof typeof tables;
 /** Declared up front because functions and state machines refer to each other. */
-export type StateMachineId = 'orderSaga' | 'refundSaga' | 'recoverOrder';
+export type StateMachineId = 'placeOrder' | 'confirmPayment' | 'compensateOrder' | 'refundSaga';
 export type TableAccess = 'read' | 'readWrite';
 
 /** Optional capabilities a function needs; the CDK grants them, the local runtime provides them. */
@@ -170,8 +170,6 @@ export interface FunctionSpec {
   startsStateMachines?: StateMachineId[];
   /** State machines whose executions this function may look up (DescribeExecution). */
   readsExecutionsOf?: StateMachineId[];
-  /** May call SendTaskSuccess / SendTaskFailure on the order saga. */
-  sendsTaskResults?: boolean;
   publishesEvents?: boolean;
   /** May publish to the low-stock alert SNS topic (its ARN in ALERT_TOPIC_ENV). */
   publishesAlerts?: boolean;
@@ -227,7 +225,7 @@ export const functions = {
     },
     // Powertools Idempotency deletes its record when the handler fails.
     deletesFrom: ['idempotency'],
-    startsStateMachines: ['orderSaga'],
+    startsStateMachines: ['placeOrder'],
     reservedConcurrency: 200,
   },
   getOrder: { entry: 'functions/api/get-order.ts', description: 'GET /v1/orders/{orderId}', tables: { orders: 'read', staff: 'read' } },
@@ -235,8 +233,7 @@ export const functions = {
     entry: 'functions/api/cancel-order.ts',
     description: 'POST /v1/orders/{orderId}/cancel: cancel before payment, refund after (an operator refund is audited)',
     tables: { orders: 'readWrite', staff: 'read', audit: 'readWrite' },
-    startsStateMachines: ['refundSaga'],
-    sendsTaskResults: true,
+    startsStateMachines: ['compensateOrder', 'refundSaga'],
   },
   fulfilOrder: {
     entry: 'functions/api/fulfil-order.ts',
@@ -265,9 +262,9 @@ export const functions = {
   paymentWebhook: {
     entry: 'functions/api/payment-webhook.ts',
     description:
-      'POST /v1/payments/webhook/{provider}: verify the timed signature, record the payment once, resume the saga or credit the top-up',
+      'POST /v1/payments/webhook/{provider}: verify the timed signature, claim the order for the payment once and start confirmPayment (or compensateOrder), or credit the top-up',
     tables: { orders: 'readWrite', payments: 'readWrite', topups: 'readWrite', wallets: 'readWrite' },
-    sendsTaskResults: true,
+    startsStateMachines: ['confirmPayment', 'compensateOrder'],
     readsWebhookSecret: true,
     reservedConcurrency: 100,
   },
@@ -294,12 +291,6 @@ export const functions = {
     description: 'Saga DebitWallet (BALANCE): take the total from the wallet and record the payment, once, never below zero',
     tables: { orders: 'readWrite', wallets: 'readWrite' },
   },
-  awaitPayment: {
-    entry: 'functions/saga/await-payment.ts',
-    description: 'Saga WaitForPayment: store the task token on the order (resumes at once if the callback came first)',
-    tables: { orders: 'readWrite' },
-    sendsTaskResults: true,
-  },
   commitReservation: {
     entry: 'functions/saga/commit-reservation.ts',
     description: 'Saga CommitReservation: reserved -> sold, order -> PAID (OrderPaid via the outbox)',
@@ -319,6 +310,12 @@ export const functions = {
     entry: 'functions/saga/release-coupons.ts',
     description: 'Saga ReleaseCoupons: give coupon redemptions back, once per order (compensation)',
     tables: { orders: 'readWrite', coupons: 'readWrite' },
+  },
+  claimOrder: {
+    entry: 'functions/saga/claim-order.ts',
+    description:
+      'Saga ClaimOrder: claim an unpaid order for EXPIRY, CANCEL or PAYMENT_FAILED by one conditional write; answers the winning claim',
+    tables: { orders: 'readWrite' },
   },
   closeOrder: {
     entry: 'functions/saga/close-order.ts',
@@ -428,16 +425,24 @@ export const functions = {
     postsToConnections: true,
   },
   // --- Scheduled jobs (see `schedules`) ---
+  expireOrders: {
+    entry: 'functions/jobs/expire-orders.ts',
+    description:
+      'Expiry sweeper: claims unclaimed PENDING_PAYMENT orders past expiresAt for EXPIRY (conditional write) and starts compensateOrder',
+    tables: { orders: 'readWrite' },
+    queriesIndexes: { orders: ['openOrders'] },
+    startsStateMachines: ['compensateOrder'],
+    timeoutSeconds: 60,
+  },
   reconcile: {
     entry: 'functions/jobs/reconcile.ts',
     description:
-      'Reconciler: starts sagas that never started, recovers orders stuck past their deadline, gives back reservations no open order holds',
-    tables: { orders: 'read', inventory: 'readWrite', reconcilerState: 'readWrite' },
+      'Reconciler: restarts Saga segments from order state (placeOrder never ran, a claim whose segment did not finish, an expiry the sweeper missed), gives back reservations no open order holds',
+    tables: { orders: 'readWrite', inventory: 'readWrite', reconcilerState: 'readWrite' },
     // Parallel segment scan of inventory, one page of one segment per run, resumed from reconcilerState.
     scans: ['inventory'],
     queriesIndexes: { orders: ['openOrders'] },
-    startsStateMachines: ['orderSaga', 'recoverOrder'],
-    readsExecutionsOf: ['orderSaga', 'recoverOrder'],
+    startsStateMachines: ['placeOrder', 'confirmPayment', 'compensateOrder'],
     timeoutSeconds: 120,
   },
 } as const satisfies Record<string, FunctionSpec>;
@@ -639,15 +644,44 @@ export interface StateMachineSpec {
   envVar: string;
 }
 
+/**
+ * The order Saga runs as three EXPRESS segments (issue 8): the wait for payment is the order's PENDING_PAYMENT
+ * state in DynamoDB, not a task token, and whoever CLAIMS the unpaid order (src/domain/order-claim.ts) starts
+ * the next segment. Express starts are at-least-once with no name dedupe: every step is once-only by a
+ * conditional write on the order, so a duplicated start changes nothing twice.
+ */
 export const stateMachines = {
-  orderSaga: {
-    file: 'statemachines/order-saga.asl.json',
-    type: 'STANDARD',
-    envVar: 'ORDER_SAGA_ARN',
+  /** Started for each new order (create-order; the reconciler again for one without a payment intent). */
+  placeOrder: {
+    file: 'statemachines/place-order.asl.json',
+    type: 'EXPRESS',
+    envVar: 'PLACE_ORDER_ARN',
     functionSubstitutions: {
       CreatePaymentIntentFunctionArn: 'createPaymentIntent',
       DebitWalletFunctionArn: 'debitWallet',
-      AwaitPaymentFunctionArn: 'awaitPayment',
+      ClaimOrderFunctionArn: 'claimOrder',
+      CommitReservationFunctionArn: 'commitReservation',
+      VoidPaymentFunctionArn: 'voidPayment',
+      ReleaseStockFunctionArn: 'releaseStock',
+      ReleaseCouponsFunctionArn: 'releaseCoupons',
+      CloseOrderFunctionArn: 'closeOrder',
+      MarkNeedsAttentionFunctionArn: 'markNeedsAttention',
+    },
+  },
+  /** Started by the payment webhook after its PAYMENT claim (and by the reconciler while it has not finished). */
+  confirmPayment: {
+    file: 'statemachines/confirm-payment.asl.json',
+    type: 'EXPRESS',
+    envVar: 'CONFIRM_PAYMENT_ARN',
+    functionSubstitutions: { CommitReservationFunctionArn: 'commitReservation' },
+  },
+  /** Started after an EXPIRY (sweeper), CANCEL (cancel endpoint) or PAYMENT_FAILED (webhook) claim, and by the reconciler. */
+  compensateOrder: {
+    file: 'statemachines/compensate-order.asl.json',
+    type: 'EXPRESS',
+    envVar: 'COMPENSATE_ORDER_ARN',
+    functionSubstitutions: {
+      ClaimOrderFunctionArn: 'claimOrder',
       CommitReservationFunctionArn: 'commitReservation',
       VoidPaymentFunctionArn: 'voidPayment',
       ReleaseStockFunctionArn: 'releaseStock',
@@ -658,27 +692,13 @@ export const stateMachines = {
   },
   refundSaga: {
     file: 'statemachines/refund-saga.asl.json',
-    type: 'STANDARD',
+    type: 'EXPRESS',
     envVar: 'REFUND_SAGA_ARN',
     functionSubstitutions: {
       BeginRefundFunctionArn: 'beginRefund',
       RefundPaymentFunctionArn: 'refundPayment',
       RestockItemsFunctionArn: 'restockItems',
       MarkRefundedFunctionArn: 'markRefunded',
-      MarkNeedsAttentionFunctionArn: 'markNeedsAttention',
-    },
-  },
-  /** Started by the reconciler for a stuck order whose order saga is gone: commit or compensate. */
-  recoverOrder: {
-    file: 'statemachines/recover-order.asl.json',
-    type: 'STANDARD',
-    envVar: 'RECOVER_ORDER_ARN',
-    functionSubstitutions: {
-      CommitReservationFunctionArn: 'commitReservation',
-      VoidPaymentFunctionArn: 'voidPayment',
-      ReleaseStockFunctionArn: 'releaseStock',
-      ReleaseCouponsFunctionArn: 'releaseCoupons',
-      CloseOrderFunctionArn: 'closeOrder',
       MarkNeedsAttentionFunctionArn: 'markNeedsAttention',
     },
   },
@@ -892,6 +912,8 @@ export interface ScheduleSpec {
   /** Period in AWS (EventBridge Scheduler `rate(n minutes)`); locally every WANDIAN_LOCAL_SCHEDULE_SECONDS (default 5). */
   rateMinutes: number;
   target: FunctionId;
+  /** Locally at most this many seconds apart (the shorter of this and the shared local period; 0 still turns schedules off). */
+  localIntervalSeconds?: number;
 }
 
 /**
@@ -899,6 +921,13 @@ export interface ScheduleSpec {
  * Scheduler schedules (lib/constructs/schedules-construct.ts); run on a timer by the local runtime.
  */
 export const schedules = {
+  expireOrders: {
+    description: 'The payment deadline: claim unpaid orders past expiresAt for EXPIRY and compensate them',
+    rateMinutes: 1,
+    target: 'expireOrders',
+    // Locally every second (not the shared local period): tests use payment timeouts of a few seconds.
+    localIntervalSeconds: 1,
+  },
   reconcile: {
     description: 'Drive orders whose saga never started or got stuck to a final state; repair leaked reservations',
     rateMinutes: 5,

@@ -4,7 +4,7 @@
  * action lists (lib/function-environment.ts DYNAMODB_ACTIONS) as the CDK grants: DynamoDB actions per
  * declared table and access (read / readWrite, `deletesFrom`, `scans`, `queriesIndexes`; BatchWriteItem
  * never; TransactWriteItems / TransactGetItems per item), StartExecution / DescribeExecution on the declared
- * state machines, task-token answers with `sendsTaskResults`, PutEvents with `publishesEvents`, SNS Publish
+ * state machines, PutEvents with `publishesEvents`, SNS Publish
  * with `publishesAlerts`, the WebSocket management API with `postsToConnections`, Secrets Manager with
  * `readsWebhookSecret`.
  *
@@ -29,7 +29,6 @@ export interface AccessPolicy {
   readonly starts: ReadonlySet<string>;
   /** State machine names whose executions it may describe. */
   readonly describes: ReadonlySet<string>;
-  readonly sendsTaskResults: boolean;
   readonly publishesEvents: boolean;
   readonly publishesAlerts: boolean;
   readonly postsToConnections: boolean;
@@ -45,7 +44,6 @@ export type AccessSpec = Pick<
   | 'queriesIndexes'
   | 'startsStateMachines'
   | 'readsExecutionsOf'
-  | 'sendsTaskResults'
   | 'publishesEvents'
   | 'publishesAlerts'
   | 'postsToConnections'
@@ -88,7 +86,6 @@ export function accessPolicy(
         .filter((a): a is string => Boolean(a))
         .map((a) => a.split(':').at(-1)!),
     ),
-    sendsTaskResults: Boolean(spec.sendsTaskResults),
     publishesEvents: Boolean(spec.publishesEvents),
     publishesAlerts: Boolean(spec.publishesAlerts),
     postsToConnections: Boolean(spec.postsToConnections),
@@ -169,9 +166,6 @@ export function deniedReason(policy: AccessPolicy, service: string, operation: s
             .split(':')
             .at(-2) ?? '';
         return policy.describes.has(machine) ? undefined : deny('states:DescribeExecution', String(input?.executionArn));
-      }
-      if (/^SendTask(Success|Failure|Heartbeat)$/.test(operation)) {
-        return policy.sendsTaskResults ? undefined : deny(`states:${operation}`, arnOf('states', 'stateMachine:*'));
       }
       return deny(`states:${operation}`, '*');
     }

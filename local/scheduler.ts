@@ -1,7 +1,8 @@
 /**
  * The wiring's `schedules` (EventBridge Scheduler in AWS) run locally on a timer: every `intervalSeconds`
  * (WANDIAN_LOCAL_SCHEDULE_SECONDS, default 5, instead of the deployed `rateMinutes`) each schedule's target
- * is invoked with the same event shape, `{schedule, intervalSeconds}`. A schedule's next run is timed from
+ * is invoked with the same event shape, `{schedule, intervalSeconds}`; a schedule with `localIntervalSeconds` runs
+ * at the shorter of the two (the expiry sweeper every second). A schedule's next run is timed from
  * the end of the previous one, so runs of one schedule never overlap.
  */
 import type { ScheduledRun } from '../lib/wiring.ts';
@@ -20,7 +21,7 @@ export interface LocalScheduler {
 export function startScheduler(opts: {
   runtime: LambdaRuntime;
   /** Schedule id → target function id (lib/wiring.ts `schedules`, or test fixtures). */
-  schedules: Readonly<Record<string, { target: string }>>;
+  schedules: Readonly<Record<string, { target: string; localIntervalSeconds?: number }>>;
   intervalSeconds: number;
   log: (line: string, error?: unknown) => void;
 }): LocalScheduler {
@@ -29,24 +30,25 @@ export function startScheduler(opts: {
   const inFlight = new Set<Promise<unknown>>();
   const counts: Record<string, number> = {};
 
-  const arm = (id: string, target: string) => {
+  const arm = (id: string, target: string, seconds: number) => {
     timers.set(
       id,
       setTimeout(() => {
         counts[id] = (counts[id] ?? 0) + 1;
-        const event: ScheduledRun = { schedule: id, intervalSeconds: opts.intervalSeconds };
+        const event: ScheduledRun = { schedule: id, intervalSeconds: seconds };
         const run = opts.runtime
           .invoke(target, event)
           .catch((error) => opts.log(`schedule ${id} run failed`, error))
           .finally(() => {
             inFlight.delete(run);
-            if (!stopped) arm(id, target);
+            if (!stopped) arm(id, target, seconds);
           });
         inFlight.add(run);
-      }, opts.intervalSeconds * 1000),
+      }, seconds * 1000),
     );
   };
-  for (const [id, spec] of Object.entries(opts.schedules)) arm(id, spec.target);
+  for (const [id, spec] of Object.entries(opts.schedules))
+    arm(id, spec.target, Math.min(opts.intervalSeconds, spec.localIntervalSeconds ?? opts.intervalSeconds));
 
   return {
     runs: () => ({ ...counts }),

@@ -131,7 +131,7 @@ interface Prepared {
   machine: StateMachine;
   tasks: Array<[string, TaskState]>;
   retryStates: string[];
-  /** Default STANDARD (a fixture without `type`). */
+  /** Default STANDARD (a fixture without `type`). EXPRESS: no execution-name dedupe (as in AWS); every start runs. */
   type: 'STANDARD' | 'EXPRESS';
 }
 
@@ -240,8 +240,9 @@ export class LocalStepFunctions {
   }
 
   /**
-   * Starts an execution (AWS semantics for `name`: a RUNNING execution with the same name and input is
-   * returned as is; any other reuse throws ExecutionAlreadyExists). Throws AwsError
+   * Starts an execution (AWS semantics for `name`: for STANDARD, a RUNNING execution with the same name and
+   * input is returned as is and any other reuse throws ExecutionAlreadyExists; EXPRESS has no name dedupe, so
+   * every start runs, with ARN `...:express:<machine>:<name>:<uuid>`). Throws AwsError
    * StateMachineDoesNotExist, InvalidName, InvalidExecutionInput.
    */
   startExecution(req: { stateMachineArn?: string; name?: string; input?: string }): ExecutionRecord {
@@ -257,7 +258,10 @@ export class LocalStepFunctions {
     } catch {
       throw new AwsError('InvalidExecutionInput', 'Invalid State Machine Execution Input: not JSON');
     }
-    const executionArn = `${machine.arn.replace(':stateMachine:', ':execution:')}:${name}`;
+    const executionArn =
+      machine.type === 'EXPRESS'
+        ? `${machine.arn.replace(':stateMachine:', ':express:')}:${name}:${randomUUID()}`
+        : `${machine.arn.replace(':stateMachine:', ':execution:')}:${name}`;
     const existing = this.executions.get(executionArn);
     if (existing) {
       if (existing.record.status === 'RUNNING' && existing.record.input === inputText) return existing.record;

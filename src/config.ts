@@ -101,6 +101,18 @@ export function reconcileSettings(): ReconcileSettings {
 }
 
 /**
+ * The expiry sweeper's bounds (functions/jobs/expire-orders.ts): orders claimed per run
+ * (WANDIAN_EXPIRY_MAX_ORDERS, default 5,000: a minute's expiries at 1,000 orders/s with a few percent
+ * unpaid, the rest next minute) and claims in flight at once (WANDIAN_EXPIRY_CONCURRENCY, default 16).
+ */
+export function expirySweepSettings(): { maxOrdersPerRun: number; concurrency: number } {
+  return {
+    maxOrdersPerRun: positiveInt('WANDIAN_EXPIRY_MAX_ORDERS', 5000),
+    concurrency: positiveInt('WANDIAN_EXPIRY_CONCURRENCY', 16),
+  };
+}
+
+/**
  * LOCAL TESTING ONLY: the crash point named by WANDIAN_FAULT_CRASH_AT (src/faults.ts). Always undefined
  * inside AWS Lambda (AWS_EXECUTION_ENV is set there), so a deployed function can never be made to crash; and
  * the Lambda bundles do not even contain it (src/faults.ts: compiled out by esbuild `define`).

@@ -1,16 +1,15 @@
 /**
  * POST /v1/orders/{orderId}/cancel → 202 `{orderId, action: CANCEL | REFUND}`.
- * Before payment: records the request and fails the saga's WaitForPayment with
- * OrderCancelledByCustomer (compensation → CANCELLED). After payment (or once a payment callback has
- * been accepted): starts the refund Saga, execution name = orderId so repeats start it once
- * (→ REFUNDED with restock). Repeating a cancel is harmless.
+ * Before payment: CLAIMS the unpaid order for CANCEL with one conditional write (src/domain/order-claim.ts; it
+ * races the webhook and the expiry) and starts compensateOrder (→ CANCELLED). After payment (or once a payment
+ * has claimed the order): starts the refund Saga (EXPRESS, → REFUNDED with restock). Repeating a cancel is
+ * harmless: a repeated start re-runs once-only steps.
  * A refund request is first marked on the order (`refundRequestedAt`, conditional: the order can no longer
  * be fulfilled); when an operator (not the order's customer) asks, that marking carries the audit record
  * ('order.refund', the status before) in the same transaction, so each refund request that changed the order
  * is recorded once, and a refused one (409) not at all.
  * Errors: 400 VALIDATION_FAILED (id); 404 ORDER_NOT_FOUND; 409 ORDER_NOT_CANCELLABLE, CONCURRENT_UPDATE.
  */
-import { ExecutionAlreadyExists, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { authorize, orderTarget } from '../commons/auth.ts';
 import { correlateWith } from '../commons/powertools.ts';
 import { httpHandler, json, pathId } from '../commons/http.ts';
@@ -18,8 +17,7 @@ import { orders } from '../commons/stores.ts';
 import { sfn } from '../commons/clients.ts';
 import { DomainError } from '../../src/domain/errors.ts';
 import { cancellationKind, isRefundable } from '../../src/domain/order-status.ts';
-import { stateMachineArn } from '../../src/config.ts';
-import { resumeSaga } from '../../src/saga/resume.ts';
+import { advanceOrder, startSegment } from '../../src/saga/segments.ts';
 import { auditAs } from '../commons/audit.ts';
 import type { OrderFacts } from '../../src/store/order-store.ts';
 
@@ -35,14 +33,14 @@ export const handler = httpHandler(async (event) => {
 
   let kind = cancellationKind(order.status);
   if (kind === 'CANCEL') {
-    // Marked only while still unpaid with no callback accepted; the saga owns the status change itself.
+    // The claim: won only while still unpaid and unclaimed (a repeat finds its own claim); the saga changes the status.
     const requested = await orders.requestCancel(orderId, new Date().toISOString());
     if (requested) {
-      await resumeSaga(sfn, requested); // no token yet → AwaitPayment sees cancelRequestedAt and resumes
+      await advanceOrder(sfn, requested); // compensateOrder {claim: CANCEL}
       return json(202, { orderId, action: 'CANCEL', status: requested.status });
     }
     const now = await orders.get(orderId);
-    // A payment was accepted in between: too late to cancel, but a refund may be.
+    // A payment claimed the order first: too late to cancel, but a refund may be.
     kind = now && isRefundable(now) ? 'REFUND' : null;
   }
   if (kind !== 'REFUND') throw notCancellable();
@@ -56,12 +54,6 @@ export const handler = httpHandler(async (event) => {
     ? auditAs<OrderFacts>(event, caller, { action: 'order.refund', target: { type: 'order', id: orderId }, storeId: order.storeId }, at)
     : undefined;
   if ((await orders.requestRefund(orderId, at, audit)) === 'NOT_REFUNDABLE') throw notCancellable();
-  try {
-    await sfn.send(
-      new StartExecutionCommand({ stateMachineArn: stateMachineArn('refundSaga'), name: orderId, input: JSON.stringify({ orderId }) }),
-    );
-  } catch (e) {
-    if (!(e instanceof ExecutionAlreadyExists || (e as Error).name === 'ExecutionAlreadyExists')) throw e;
-  }
+  await startSegment(sfn, 'refundSaga', { orderId });
   return json(202, { orderId, action: 'REFUND', status: order.status });
 });

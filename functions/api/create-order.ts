@@ -3,8 +3,8 @@
  * couponCodes?, paymentMethod}` → 201 `{orderId, status: PENDING_PAYMENT, items, pricing (minor units),
  * appliedCoupons, rejectedCoupons, expiresAt, ...}` + Location. Prices the order (pure domain), then
  * reserves stock, redeems coupons and writes the order in ONE conditional transaction, then starts the
- * order Saga (execution name = orderId, so a repeated start is a no-op). OrderPlaced and one CouponRedeemed
- * per applied coupon come from the order's write (the outbox, lib/wiring.ts `pipes`). Automatic promotions (coupons with `automatic: true`) join the
+ * order Saga's first EXPRESS segment, placeOrder (at least once: its steps are once-only). OrderPlaced and one
+ * CouponRedeemed per applied coupon come from the order's write (the outbox, lib/wiring.ts `pipes`). Automatic promotions (coupons with `automatic: true`) join the
  * entered codes in the promotions engine (src/domain/pricing.ts); their rules are compiled once per
  * coupon version per container. BALANCE orders are paid by the saga's DebitWallet.
  * Errors (problem+json): 400 VALIDATION_FAILED, IDEMPOTENCY_KEY_REQUIRED; 404 STORE_NOT_FOUND,
@@ -15,7 +15,6 @@
  * the same response. Once the order transaction has committed the answer is 201, whatever fails after it
  * (functions/commons/deadline.ts; README "Overload and retries").
  */
-import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { callerOf } from '../commons/auth.ts';
 import { httpHandler, json, jsonBody } from '../commons/http.ts';
 import { idempotentByHeader } from '../commons/idempotency.ts';
@@ -32,7 +31,8 @@ import type { Order } from '../../src/domain/types.ts';
 import { buildOrder, orderIdFor } from '../../src/domain/order-factory.ts';
 import { placeWithPromotionFallback } from '../../src/orders/place-order.ts';
 import { OrderAlreadyExistsError } from '../../src/store/order-store.ts';
-import { paymentTimeoutSeconds, stateMachineArn } from '../../src/config.ts';
+import { paymentTimeoutSeconds } from '../../src/config.ts';
+import { startSegment } from '../../src/saga/segments.ts';
 import { crashPoint } from '../../src/faults.ts';
 import { afterCommit, within, writeAllowanceMs } from '../commons/deadline.ts';
 
@@ -101,7 +101,7 @@ export const handler = httpHandler(
     // whose saga did not start is driven on by the reconciler.
     await afterCommit(context, async () => {
       crashPoint('after-order-transaction');
-      await postCommit(order, timeout);
+      await postCommit(order);
       crashPoint('after-saga-start');
     });
     return json(201, orderView(order), { location: `/v1/orders/${order.orderId}` });
@@ -111,18 +111,7 @@ export const handler = httpHandler(
   ...idempotentByHeader('createOrder'),
 );
 
-/** After the commit: start the order saga (safe to repeat). OrderPlaced + CouponRedeemed come from the outbox (the orders stream). */
-async function postCommit(order: Order, timeout: number): Promise<void> {
-  await sfn
-    .send(
-      new StartExecutionCommand({
-        stateMachineArn: stateMachineArn('orderSaga'),
-        name: order.orderId,
-        input: JSON.stringify({ orderId: order.orderId, paymentTimeoutSeconds: timeout }),
-      }),
-    )
-    // Execution name = orderId: a saga that already ran for this order is not started twice.
-    .catch((e) => {
-      if ((e as Error).name !== 'ExecutionAlreadyExists') throw e;
-    });
+/** After the commit: start the Saga's placeOrder segment (EXPRESS, at least once: its steps are once-only). */
+async function postCommit(order: Order): Promise<void> {
+  await startSegment(sfn, 'placeOrder', { orderId: order.orderId });
 }

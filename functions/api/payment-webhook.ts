@@ -6,10 +6,12 @@
  * Body `{paymentId, orderId | topupId (exactly one), status: SUCCEEDED | FAILED, amount (minor units),
  * currency, occurredAt}` → 200 `{received, disposition}` (duplicates too).
  *
- * Orders: the first callback for an order is recorded on it (invariant 4) and resumes the saga (APPLIED); a
- * repeat of it is DUPLICATE; any other successful payment for an order that already has one, or that is
- * already closed, or that is paid from the wallet (BALANCE), is REFUNDED once per paymentId (late or double
- * payment); another FAILED one is IGNORED.
+ * Orders: the first callback for an order CLAIMS the unpaid order with one conditional write (src/domain/order-claim.ts;
+ * invariant 4) and starts the next Saga segment (APPLIED: confirmPayment, or compensateOrder for a failed payment): a payment answered APPLIED always ends PAID. A repeat of it is
+ * DUPLICATE; any other successful payment for an order that already has one, that an expiry or cancel claimed
+ * first, that is already closed, or that is paid from the wallet (BALANCE), is REFUNDED once per paymentId (late
+ * or double payment, never applied); another FAILED one is IGNORED. A payment after expiresAt but before the
+ * expiry's claim is honoured (the stock is still reserved for it).
  * Top-ups: settled in one transaction with the payments record (src/store/topup-store.ts): APPLIED (credited
  * once / FAILED once), DUPLICATE, REFUNDED (double or late money, or money the wallet cannot take: refunded
  * once per paymentId), REJECTED (amount, currency or provider differ from the top-up: never credited, the
@@ -32,7 +34,7 @@ import { paymentProviders, type PaymentProviderId } from '../../src/payments/web
 import { paymentProvider, type RefundRequest } from '../../src/payments/provider.ts';
 import { settleOrderCallback } from '../../src/payments/order-callback.ts';
 import type { Order } from '../../src/domain/types.ts';
-import { resumeSaga } from '../../src/saga/resume.ts';
+import { advanceOrder } from '../../src/saga/segments.ts';
 
 // Deployed without a secret ARN per provider: fail at cold start, not on the first callback.
 assertWebhookSecretsConfigured();
@@ -49,7 +51,7 @@ export const handler = httpHandler(async (event) => {
   if (verdict === 'STALE') throw new DomainError('STALE_SIGNATURE', 'X-Signature timestamp t is more than 300 s away from now');
   const body = jsonBody(event, paymentWebhookBodySchema);
   logger.appendKeys({ provider, paymentId: body.paymentId, ...(body.topupId ? { topupId: body.topupId } : {}) });
-  // An order's callback joins that order's correlation id (its saga resumes from here).
+  // An order's callback joins that order's correlation id (its saga goes on from here).
   if (!body.topupId) correlateWith(body.orderId!);
   return body.topupId ? topupCallback(provider, body, body.topupId) : orderCallback(provider, body, body.orderId!);
 });
@@ -77,7 +79,7 @@ async function orderCallback(provider: PaymentProviderId, body: PaymentWebhookBo
   const deps = {
     orders,
     payments,
-    resume: (order: Order) => resumeSaga(sfn, order),
+    advance: (order: Order) => advanceOrder(sfn, order),
     refund: (r: RefundRequest) => paymentProvider().refund(r),
   };
   const { paymentId, status, amount, currency, occurredAt } = body;

@@ -1,11 +1,11 @@
 /**
  * Scheduled job `reconcile` (lib/wiring.ts `schedules`: every 5 minutes in AWS, every few seconds
  * locally) — input {@link ScheduledRun} `{schedule, intervalSeconds}` → {@link ReconcileSummary}
- * `{started, alreadyStarted, committed, compensated, stillRunning, recovering, unrecoverable,
- * needsAttention, inventoryChecked, repaired, mismatches, errors}` (counts). Finds orders whose saga never
- * started, orders stuck past their deadline, and reservations no open order holds, and drives each to a
- * correct final state (src/saga/reconciler.ts; rules in src/domain/reconcile.ts). Idempotent: every
- * action is a named execution or a conditional write. Logs the summary (WARN when it acted) and emits one
+ * `{started, committed, compensated, needsAttention, inventoryChecked, repaired, mismatches, errors}` (counts).
+ * Finds orders placeOrder never reached, claimed orders whose segment did not finish, orders the expiry sweeper
+ * missed, and reservations no open order holds, and drives each to a correct final state (src/saga/reconciler.ts;
+ * rules in src/domain/reconcile.ts). Idempotent: every action is a conditional write or a segment start whose
+ * steps are once-only. Logs the summary (WARN when it acted) and emits one
  * `Reconciler<Count>` metric per non-zero count.
  */
 import middy from '@middy/core';
@@ -17,13 +17,13 @@ import { orders } from '../commons/stores.ts';
 import { logger, metrics, tracer } from '../commons/powertools.ts';
 import { flushMetrics } from '../commons/metrics.ts';
 import { schedules, type ScheduledRun } from '../../lib/wiring.ts';
-import { reconcileSettings, stateMachineArn } from '../../src/config.ts';
+import { reconcileSettings } from '../../src/config.ts';
 import type { ReconcileSummary } from '../../src/domain/reconcile.ts';
 import { reconcile } from '../../src/saga/reconciler.ts';
 import { ReconcileStore } from '../../src/store/reconcile-store.ts';
 
 const store = new ReconcileStore(doc);
-const ACTIONS: (keyof ReconcileSummary)[] = ['started', 'committed', 'compensated', 'repaired', 'unrecoverable', 'mismatches', 'errors'];
+const ACTIONS: (keyof ReconcileSummary)[] = ['started', 'committed', 'compensated', 'repaired', 'mismatches', 'errors'];
 
 export const handler = middy<ScheduledRun, ReconcileSummary>()
   .use(captureLambdaHandler(tracer))
@@ -35,7 +35,6 @@ export const handler = middy<ScheduledRun, ReconcileSummary>()
         orders,
         store,
         sfn,
-        arns: { orderSaga: stateMachineArn('orderSaga'), recoverOrder: stateMachineArn('recoverOrder') },
         warn: (message, details) => logger.warn(message, details),
       },
       reconcileSettings(),

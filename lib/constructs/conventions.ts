@@ -23,5 +23,5 @@ export function markWiring(construct: IConstruct, ref: string, entry?: string): 
   if (entry) resource.addMetadata(ENTRY_METADATA, entry);
 }
 
-/** `orderSaga` → `order-saga`: wiring ids as they appear in physical resource names. */
+/** `placeOrder` → `place-order`: wiring ids as they appear in physical resource names. */
 export const kebab = (id: string): string => id.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

@@ -7,25 +7,13 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { paymentProviders, type PaymentProvider } from '../../src/payments/webhook-secret-env.ts';
-import {
-  functions,
-  tables,
-  type FunctionId,
-  type FunctionSpec,
-  type PrincipalLimitId,
-  type StateMachineId,
-  type TableAccess,
-  type TableId,
-} from '../wiring.ts';
+import { functions, tables, type FunctionId, type FunctionSpec, type PrincipalLimitId, type TableAccess, type TableId } from '../wiring.ts';
 import { DYNAMODB_ACTIONS, functionEnvironment } from '../function-environment.ts';
 import { markWiring } from './conventions.ts';
 import { createLambda } from './lambda.ts';
 import { stateMachineArn, stateMachineName } from './saga-construct.ts';
 
 export { functionSettings } from './lambda.ts';
-
-/** The state machine whose task tokens `sendsTaskResults` functions answer (wiring.ts: "on the order saga"). */
-const TASK_TOKEN_STATE_MACHINE: StateMachineId = 'orderSaga';
 
 export { DYNAMODB_ACTIONS };
 
@@ -145,14 +133,6 @@ export class FunctionsConstruct extends Construct {
       });
       Grant.addToPrincipal({ grantee: fn, actions: ['states:DescribeExecution'], resourceArns: [executions] });
       kmsActions.add('kms:Decrypt');
-    }
-    if (spec.sendsTaskResults) {
-      Grant.addToPrincipal({
-        grantee: fn,
-        actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
-        resourceArns: [stateMachineArn(this, TASK_TOKEN_STATE_MACHINE)],
-      });
-      kmsActions.add('kms:GenerateDataKey');
     }
     if (spec.publishesAlerts) for (const a of ['kms:Decrypt', 'kms:GenerateDataKey']) kmsActions.add(a);
     if (kmsActions.size) fn.addToRolePolicy(new PolicyStatement({ actions: [...kmsActions].sort(), resources: [props.key.keyArn] }));

@@ -15,15 +15,15 @@ import { stateMachines, type FunctionId, type StateMachineId, type StateMachineS
 import { kebab, LOG_RETENTION, markWiring } from './conventions.ts';
 import { acknowledge } from './nag.ts';
 
-/** Deterministic state machine name, e.g. `Wandian-ap-east-1-order-saga`. */
+/** Deterministic state machine name, e.g. `Wandian-ap-east-1-place-order`. */
 export function stateMachineName(scope: IConstruct, id: StateMachineId): string {
   return `${Stack.of(scope).stackName}-${kebab(id)}`;
 }
 
 /**
  * ARN of a wiring state machine, built from its deterministic name rather than read from the
- * resource: the state machines reference the saga functions, so functions that start them or
- * answer their task tokens must not reference them back (that would be a dependency cycle).
+ * resource: the state machines reference the saga functions, so functions that start them
+ * must not reference them back (that would be a dependency cycle).
  */
 export function stateMachineArn(scope: IConstruct, id: StateMachineId): string {
   return Stack.of(scope).formatArn({

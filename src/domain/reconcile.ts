@@ -9,7 +9,6 @@
  * and removed when the order leaves PENDING_PAYMENT / NEEDS_ATTENTION (src/store/order-store.ts).
  */
 import { createHash } from 'node:crypto';
-import { paymentMatches } from './saga-resume.ts';
 import { inventoryViolations, type StockCounts } from './inventory.ts';
 import type { Order, OrderStatus } from './types.ts';
 
@@ -32,9 +31,12 @@ export const staysOpen = (status: OrderStatus): boolean => OPEN_STATUSES.include
 
 /** Thresholds of a reconciler run, in seconds (defaults and env variables: src/config.ts). */
 export interface ReconcileSettings {
-  /** (a) An order this old with no saga step yet is treated as "saga never started" (default 30). */
+  /**
+   * (a) An order this old with no payment intent is treated as "placeOrder never ran"; (b) a claim this old on a
+   * still-pending order means its segment did not finish (default 30; Express segments take seconds).
+   */
   graceSeconds: number;
-  /** (b) A PENDING_PAYMENT order this long past expiresAt is stuck: its saga would have closed it (default 120). */
+  /** (b) An unclaimed PENDING_PAYMENT order this long past expiresAt was missed by the expiry sweeper (default 120). */
   stuckAfterSeconds: number;
   /** (c) An inventory item must not have moved for this long before a leaked reservation is repaired. */
   quietSeconds: number;
@@ -46,20 +48,12 @@ export interface ReconcileSettings {
 
 /** What one run did, by check; logged and returned by the reconcile function. */
 export interface ReconcileSummary {
-  /** (a) Sagas started for orders whose saga never started. */
+  /** (a) placeOrder started again for orders it never reached (no payment intent). */
   started: number;
-  /** (a) StartExecution answered that the execution exists (it started after all). */
-  alreadyStarted: number;
-  /** (b) Stuck orders whose payment arrived in time: recovery commits them (→ PAID). */
+  /** (b) confirmPayment started again for a PAYMENT claim whose commit did not finish (→ PAID). */
   committed: number;
-  /** (b) Stuck orders being compensated (→ EXPIRED, CANCELLED or PAYMENT_FAILED). */
+  /** (b) compensateOrder started again for any other unfinished claim, or for an order the sweeper missed (claimed EXPIRY here). */
   compensated: number;
-  /** (b) Past the deadline but the saga still runs (e.g. retrying): left alone. */
-  stillRunning: number;
-  /** (b) A recovery for the order is already running. */
-  recovering: number;
-  /** (b) A recovery already ran and ended, yet the order is still pending: an operator must look. */
-  unrecoverable: number;
   /** Open orders parked in NEEDS_ATTENTION past their deadline (reported, left to operators). */
   needsAttention: number;
   /** (c) Inventory items (store x SKU) examined. */
@@ -75,12 +69,8 @@ export interface ReconcileSummary {
 /** A summary with every count at 0. */
 export const emptySummary = (): ReconcileSummary => ({
   started: 0,
-  alreadyStarted: 0,
   committed: 0,
   compensated: 0,
-  stillRunning: 0,
-  recovering: 0,
-  unrecoverable: 0,
   needsAttention: 0,
   inventoryChecked: 0,
   repaired: 0,
@@ -94,51 +84,36 @@ export type StoredOrder = Order & { paymentClosedAt?: string };
 const seconds = (iso: string): number => Date.parse(iso) / 1000;
 
 /**
- * (a) True when the order is PENDING_PAYMENT, older than `graceSeconds`, and no saga step has touched
- * it: no payment intent, no task token, payment not closed. (The saga's first step records the intent.)
+ * (a) True when the order is PENDING_PAYMENT, older than `graceSeconds`, and placeOrder has not touched it:
+ * no payment intent, no claim, payment not closed. (placeOrder's first step records the intent.)
  */
 export function sagaNeverStarted(order: StoredOrder, now: Date, graceSeconds: number): boolean {
   return (
     order.status === 'PENDING_PAYMENT' &&
     !order.paymentIntentId &&
-    !order.taskToken &&
+    !order.claim &&
     !order.paymentClosedAt &&
     seconds(order.createdAt) <= now.getTime() / 1000 - graceSeconds
   );
 }
 
 /**
- * (a) Payment timeout (seconds) for a saga started late: the time left until expiresAt, rounded up,
- * and at least 1, so an order already past expiresAt expires and is compensated at once.
+ * (b) True when a PENDING_PAYMENT order was claimed more than `graceSeconds` ago: the segment its claim started
+ * (confirmPayment or compensateOrder) did not finish, e.g. it died with a process or kept failing; starting it
+ * again is safe (nextSegment; every step is once-only).
  */
-export function remainingPaymentSeconds(expiresAt: string, now: Date): number {
-  return Math.max(1, Math.ceil(seconds(expiresAt) - now.getTime() / 1000));
+export function claimUnfinished(order: StoredOrder, now: Date, graceSeconds: number): boolean {
+  return (
+    order.status === 'PENDING_PAYMENT' &&
+    order.claim !== undefined &&
+    order.claimedAt !== undefined &&
+    seconds(order.claimedAt) <= now.getTime() / 1000 - graceSeconds
+  );
 }
 
-/** (b) True when a PENDING_PAYMENT order is more than `stuckAfterSeconds` past its expiresAt. */
+/** (b) True when an unclaimed PENDING_PAYMENT order is more than `stuckAfterSeconds` past its expiresAt (the sweeper missed it). */
 export function isStuck(order: StoredOrder, now: Date, stuckAfterSeconds: number): boolean {
-  return order.status === 'PENDING_PAYMENT' && seconds(order.expiresAt) <= now.getTime() / 1000 - stuckAfterSeconds;
-}
-
-export type { CompensatedStatus } from './order-status.ts';
-import type { CompensatedStatus } from './order-status.ts';
-
-/** Input of the recoverOrder state machine (statemachines/recover-order.asl.json). */
-export type Recovery = { action: 'COMMIT' } | { action: 'COMPENSATE'; finalStatus: CompensatedStatus };
-
-/**
- * (b) How to finish a stuck PENDING_PAYMENT order whose saga is gone, from what the order records:
- * - a matching successful payment accepted before the payment was closed, stock still reserved →
- *   COMMIT (the customer paid in time; the saga would have committed; invariant 4 via paymentMatches);
- * - otherwise COMPENSATE, with the final status the saga would have chosen: customer cancel without
- *   payment → CANCELLED; a FAILED or wrong-amount payment → PAYMENT_FAILED; else EXPIRED (the order
- *   is past its deadline). Compensation voids or refunds the payment (VoidPayment), so no money is kept.
- */
-export function recoveryFor(order: StoredOrder): Recovery {
-  if (!order.paymentClosedAt && order.stockState === 'RESERVED' && paymentMatches(order)) return { action: 'COMMIT' };
-  if (order.cancelRequestedAt && !order.payment) return { action: 'COMPENSATE', finalStatus: 'CANCELLED' };
-  if (order.payment && !paymentMatches(order)) return { action: 'COMPENSATE', finalStatus: 'PAYMENT_FAILED' };
-  return { action: 'COMPENSATE', finalStatus: 'EXPIRED' };
+  return order.status === 'PENDING_PAYMENT' && !order.claim && seconds(order.expiresAt) <= now.getTime() / 1000 - stuckAfterSeconds;
 }
 
 /**

@@ -211,9 +211,14 @@ export interface Order {
   stockState: StockState;
   couponsState: CouponsState;
   paymentIntentId?: string;
-  /** Step Functions task token of the WaitForPayment state. Never returned by the API. */
-  taskToken?: string;
   payment?: PaymentRecord;
+  /**
+   * Who decided this unpaid order's fate, set once by a conditional write while PENDING_PAYMENT
+   * (src/domain/order-claim.ts): PAYMENT | PAYMENT_FAILED | EXPIRY | CANCEL. Never returned by the API.
+   */
+  claim?: 'PAYMENT' | 'PAYMENT_FAILED' | 'EXPIRY' | 'CANCEL';
+  /** When `claim` was made (the reconciler restarts a claimed order's segment that did not finish). */
+  claimedAt?: string;
   cancelRequestedAt?: string;
   refundId?: string;
   /** BALANCE orders: the wallet debit moves DEBITED → CREDITED at most once (never credited twice). */

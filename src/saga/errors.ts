@@ -1,18 +1,11 @@
 /**
- * The one catalog of saga error names: the `name` a task handler throws, or the `error` sent with
- * SendTaskFailure, that the ASL Retry/Catch blocks in statemachines/*.asl.json match by ErrorEquals.
+ * The one catalog of saga error names: the `name` a task handler throws that the ASL Retry/Catch blocks in statemachines/*.asl.json match by ErrorEquals.
  * Pure (no SDK). test/unit/saga-errors.test.ts reads the state machine files and checks that every
  * ErrorEquals name is here and every name here is matched or thrown somewhere.
  */
 
 /** Saga error names by intent. */
 export const SAGA_ERRORS = {
-  /** The customer cancelled before payment (WaitForPayment, DebitWallet → CancelledByCustomer). */
-  cancelledByCustomer: 'OrderCancelledByCustomer',
-  /** The provider reported the payment FAILED (WaitForPayment → PaymentFailed via States.ALL). */
-  paymentFailed: 'PaymentFailed',
-  /** Paid another amount or currency than the order total (invariant 4; → PaymentFailed via States.ALL). */
-  amountMismatch: 'PaymentAmountMismatch',
   /** The wallet cannot pay a BALANCE order (DebitWallet: not retried). */
   walletDeclined: 'WalletDeclined',
   /** The order's state does not allow the step (not transient: DebitWallet does not retry it). */

@@ -1,15 +1,15 @@
 /**
  * One reconciler run (PRODUCT.md: "A periodic reconciler finds orders whose saga never started or got
- * stuck and drives them to a final state"). Three checks, each bounded and idempotent, rules in
- * src/domain/reconcile.ts:
- * (b) stuck: PENDING_PAYMENT orders more than `stuckAfterSeconds` past expiresAt whose order saga is not
- *     RUNNING (gone, failed, aborted, or lost with a local runtime) get a fresh recovery: the recoverOrder
- *     state machine, execution name = orderId, runs the order saga's own tasks (CommitReservation, or
- *     VoidPayment → ReleaseStock → ReleaseCoupons → CloseOrder), each once-only per order.
- * (a) never started: PENDING_PAYMENT orders older than `graceSeconds` with no saga step yet get their
- *     order saga (execution name = orderId: ExecutionAlreadyExists means it did start) with the time
- *     left until expiresAt (at least 1 s, so a late one expires and compensates at once). Their OrderPlaced /
- *     CouponRedeemed events need no repair: they come from the order's write (the outbox).
+ * stuck and drives them to a final state"), from order state alone: the Saga runs as EXPRESS segments with
+ * no execution names to look up, and every segment step is once-only, so starting a segment again is safe.
+ * Checks, each bounded and idempotent, rules in src/domain/reconcile.ts:
+ * (b) unfinished claims: PENDING_PAYMENT orders claimed more than `graceSeconds` ago (src/domain/order-claim.ts)
+ *     get the segment their claim calls for again (confirmPayment for PAYMENT: a payment answered APPLIED ends
+ *     PAID; compensateOrder otherwise); unclaimed orders more than `stuckAfterSeconds` past expiresAt (the
+ *     expiry sweeper missed them) are claimed for EXPIRY and compensated (src/saga/expiry.ts).
+ * (a) never started: PENDING_PAYMENT orders older than `graceSeconds`, not yet due, with no payment intent and
+ *     no claim get placeOrder again. Their OrderPlaced / CouponRedeemed events need no repair: they come from
+ *     the order's write (the outbox).
  * (c) leaked reservations: one page of one inventory segment per run, resumed from that segment's stored
  *     cursor (the whole table every inventoryCycleRuns runs); reserved units no open order holds are given
  *     back when checkReservation says it is safe; anything else is reported.
@@ -18,14 +18,13 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import {
   checkReservation,
+  claimUnfinished,
   emptySummary,
   heldByOrders,
   inventoryItemsPerRun,
   inventorySegmentFor,
   itemsWithinStoreLimit,
   isStuck,
-  recoveryFor,
-  remainingPaymentSeconds,
   sagaNeverStarted,
   type ReconcileSettings,
   type ReconcileSummary,
@@ -33,15 +32,14 @@ import {
 } from '../domain/reconcile.ts';
 import type { OrderStore } from '../store/order-store.ts';
 import type { ReconcileStore } from '../store/reconcile-store.ts';
-import { executionState, startNamedExecution } from './executions.ts';
+import { expireOrder } from './expiry.ts';
+import { advanceOrder, startSegment } from './segments.ts';
 import { parseShardPartitionKey } from '../domain/inventory.ts';
 
 export interface ReconcilerDeps {
   orders: OrderStore;
   store: ReconcileStore;
   sfn: SFNClient;
-  /** ARNs of the order saga and of the recovery state machine. */
-  arns: { orderSaga: string; recoverOrder: string };
   /** Reports a candidate that failed or needs an operator. */
   warn: (message: string, details: Record<string, unknown>) => void;
 }
@@ -55,55 +53,53 @@ export async function reconcile(
 ): Promise<ReconcileSummary> {
   const summary = emptySummary();
   const guarded = guard(deps, summary);
+  const at = now.toISOString();
   const stuckBefore = new Date(now.getTime() - settings.stuckAfterSeconds * 1000).toISOString();
+  const graceBefore = new Date(now.getTime() - settings.graceSeconds * 1000).toISOString();
+  const limit = settings.maxOrdersPerRun;
 
-  // (b) Stuck past the deadline.
-  const stuck = await deps.store.openOrders({ status: 'PENDING_PAYMENT', expiresBefore: stuckBefore, limit: settings.maxOrdersPerRun });
+  // (b) Claimed, but the claim's segment did not finish.
+  const claimed = await deps.store.openOrders({ status: 'PENDING_PAYMENT', claimed: true, claimedBy: graceBefore, limit });
+  for (const ref of claimed.orders) {
+    await guarded(ref.orderId, async () => {
+      const order = (await deps.orders.get(ref.orderId)) as StoredOrder | undefined;
+      if (!order || !claimUnfinished(order, now, settings.graceSeconds)) return;
+      const next = await advanceOrder(deps.sfn, order);
+      if (next) summary[next.stateMachine === 'confirmPayment' ? 'committed' : 'compensated']++;
+    });
+  }
+
+  // (b) Unclaimed well past the deadline: the expiry sweeper missed it.
+  const stuck = await deps.store.openOrders({ status: 'PENDING_PAYMENT', claimed: false, expiresBefore: stuckBefore, limit });
   for (const ref of stuck.orders) {
     await guarded(ref.orderId, async () => {
       const order = (await deps.orders.get(ref.orderId)) as StoredOrder | undefined;
       if (!order || !isStuck(order, now, settings.stuckAfterSeconds)) return;
-      if ((await executionState(deps.sfn, deps.arns.orderSaga, order.orderId)) === 'RUNNING') {
-        summary.stillRunning++;
-        return;
-      }
-      const recovery = recoveryFor(order);
-      if (
-        (await startNamedExecution(deps.sfn, deps.arns.recoverOrder, order.orderId, { orderId: order.orderId, ...recovery })) === 'STARTED'
-      ) {
-        summary[recovery.action === 'COMMIT' ? 'committed' : 'compensated']++;
-      } else if ((await executionState(deps.sfn, deps.arns.recoverOrder, order.orderId)) === 'RUNNING') {
-        summary.recovering++;
-      } else {
-        summary.unrecoverable++;
-        deps.warn('stuck order: its recovery ended but the order is still pending', { orderId: order.orderId });
-      }
+      if ((await expireOrder(deps, order.orderId, at)) === 'EXPIRED') summary.compensated++;
     });
   }
 
-  // (a) Saga never started (the process died between the order transaction and StartExecution).
+  // (a) placeOrder never ran (the process died between the order transaction and the start). Orders already
+  // due are the sweeper's: they expire instead.
   const young = await deps.store.openOrders({
     status: 'PENDING_PAYMENT',
-    expiresFrom: stuckBefore,
-    createdBy: new Date(now.getTime() - settings.graceSeconds * 1000).toISOString(),
+    expiresFrom: at,
+    createdBy: graceBefore,
     withoutPaymentIntent: true,
-    limit: settings.maxOrdersPerRun,
+    claimed: false,
+    limit,
   });
   for (const ref of young.orders) {
     await guarded(ref.orderId, async () => {
       const order = (await deps.orders.get(ref.orderId)) as StoredOrder | undefined;
       if (!order || !sagaNeverStarted(order, now, settings.graceSeconds)) return;
-      const input = { orderId: order.orderId, paymentTimeoutSeconds: remainingPaymentSeconds(order.expiresAt, now) };
-      summary[
-        (await startNamedExecution(deps.sfn, deps.arns.orderSaga, order.orderId, input)) === 'STARTED' ? 'started' : 'alreadyStarted'
-      ]++;
+      await startSegment(deps.sfn, 'placeOrder', { orderId: order.orderId });
+      summary.started++;
     });
   }
 
   // Parked for an operator: reported only (an operator finishes the compensation).
-  summary.needsAttention = (
-    await deps.store.openOrders({ status: 'NEEDS_ATTENTION', expiresBefore: stuckBefore, limit: settings.maxOrdersPerRun })
-  ).orders.length;
+  summary.needsAttention = (await deps.store.openOrders({ status: 'NEEDS_ATTENTION', expiresBefore: stuckBefore, limit })).orders.length;
 
   await checkReservations(deps, settings, now, intervalSeconds, summary);
   return summary;

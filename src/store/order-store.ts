@@ -11,7 +11,6 @@ import { DomainError } from '../domain/errors.ts';
 import type { HistoryEntry, Order, OrderStatus, PaymentRecord, StockLine } from '../domain/types.ts';
 import { openShard, staysOpen } from '../domain/reconcile.ts';
 import {
-  cancellableStatuses,
   isRefundable,
   reasonForFinalStatus,
   refundableStatuses,
@@ -19,6 +18,7 @@ import {
   statusIn,
   type CompensatedStatus,
 } from '../domain/order-status.ts';
+import type { CloseClaim, OrderClaim } from '../domain/order-claim.ts';
 import { customerScope, sliceKey } from './coupon-store.ts';
 import { cancellationReasons, cancelledByConditionsOnly, isConditionalCheckFailed } from './dynamo-errors.ts';
 import type { AuditOf } from '../domain/audit.ts';
@@ -423,15 +423,6 @@ export class OrderStore {
     return this.transition(orderId, 'REFUNDED', now, 'CUSTOMER');
   }
 
-  /**
-   * Saga WaitForPayment: stores the task token the webhook or a cancel resumes the saga with. Returns the
-   * order, or undefined when it does not exist.
-   */
-  storeTaskToken(orderId: string, taskToken: string): Promise<Order | undefined> {
-    // Condition: the order exists (never create a stub order from a token).
-    return this.setIf(orderId, {}, { taskToken });
-  }
-
   /** Saga CreatePaymentIntent: records the provider's intent id; a retry with the same id is a no-op, another id is refused. */
   async recordPaymentIntent(orderId: string, intentId: string): Promise<void> {
     // Condition: one intent per order (the provider derives it from the order id, so a retry sends the same).
@@ -458,18 +449,35 @@ export class OrderStore {
   }
 
   /**
-   * POST /v1/orders/{orderId}/cancel before payment: marks `cancelRequestedAt = now` while the order is
-   * cancellable (cancellationKind 'CANCEL': PENDING_PAYMENT) and no payment callback has been accepted;
-   * the saga makes the status change itself. Returns the order, or undefined when that no longer holds.
+   * Claims a PENDING_PAYMENT order for `claim` (EXPIRY: the deadline passed; CANCEL: the customer or an
+   * operator cancelled; PAYMENT_FAILED: the saga could not take payment) with ONE conditional write:
+   * `status = PENDING_PAYMENT AND no claim yet` sets `claim`, `claimedAt` (and, for CANCEL,
+   * `cancelRequestedAt`). Returns `{won: true}` with the new order, or `{won: false}` with the order as it
+   * is (the winner's claim on it, or none when it is no longer pending); undefined when there is no such
+   * order. A repeat of the same claim answers won=false with `order.claim === claim`: callers act on
+   * `order.claim`, never on `won` alone (src/domain/order-claim.ts).
    */
-  requestCancel(orderId: string, now: string): Promise<Order | undefined> {
-    const cancellable = statusIn(cancellableStatuses(), ':c');
-    // Condition: still unpaid and no callback accepted yet (a recorded payment decides the saga instead).
-    return this.setIf(
+  async claim(orderId: string, claim: CloseClaim, now: string): Promise<{ won: boolean; order: Order } | undefined> {
+    const extra = claim === 'CANCEL' ? { cancelRequestedAt: now } : {};
+    const won = await this.setIf(
       orderId,
-      { condition: `${cancellable.expression} AND attribute_not_exists(payment)`, values: cancellable.values },
-      { cancelRequestedAt: now },
+      // Condition: the one decision about an unpaid order (webhook, expiry and cancel race on it).
+      { condition: '#status = :pending AND attribute_not_exists(#claim)', values: { ':pending': 'PENDING_PAYMENT' } },
+      { claim, claimedAt: now, ...extra },
     );
+    if (won) return { won: true, order: won };
+    const order = await this.get(orderId);
+    return order && { won: false, order };
+  }
+
+  /**
+   * POST /v1/orders/{orderId}/cancel before payment: claims the order for CANCEL (see `claim`). Returns the
+   * order when this call (or an earlier cancel) claimed it, or undefined when a payment or the expiry
+   * decided it first.
+   */
+  async requestCancel(orderId: string, now: string): Promise<Order | undefined> {
+    const out = await this.claim(orderId, 'CANCEL', now);
+    return out?.order.claim === 'CANCEL' ? out.order : undefined;
   }
 
   /**
@@ -534,6 +542,7 @@ export class OrderStore {
   ): Promise<Order | undefined> {
     const condition = where.condition ?? '';
     const names: Record<string, string> = condition.includes('#status') ? { '#status': 'status' } : {};
+    if (condition.includes('#claim')) names['#claim'] = 'claim';
     const values: Record<string, unknown> = { ...where.values, ...extraValues };
     const parts = Object.entries(sets).map(([k, v]) => {
       names[`#s_${k}`] = k;
@@ -625,10 +634,27 @@ export class OrderStore {
     });
   }
 
-  /** Records the provider's callback on the order once (first callback wins, invariant 4). */
-  recordPayment(orderId: string, payment: PaymentRecord): Promise<Order | undefined> {
-    // Condition: the first callback wins, and none once the saga closed the order to payments (invariant 4).
-    return this.setIf(orderId, { condition: 'attribute_not_exists(payment) AND attribute_not_exists(paymentClosedAt)' }, { payment });
+  /**
+   * Records the provider's callback on the order and claims the order for it (`claim`: PAYMENT for a matching
+   * successful payment, else PAYMENT_FAILED; src/domain/order-claim.ts) in ONE conditional write: only while
+   * PENDING_PAYMENT, unclaimed (no expiry or cancel came first), with no payment yet (first callback wins,
+   * invariant 4) and not closed to payments. Returns the new order, or undefined when it lost.
+   */
+  recordPayment(
+    orderId: string,
+    payment: PaymentRecord,
+    claim: OrderClaim = 'PAYMENT',
+    now = payment.receivedAt,
+  ): Promise<Order | undefined> {
+    return this.setIf(
+      orderId,
+      {
+        condition:
+          '#status = :pending AND attribute_not_exists(#claim) AND attribute_not_exists(payment) AND attribute_not_exists(paymentClosedAt)',
+        values: { ':pending': 'PENDING_PAYMENT' },
+      },
+      { payment, claim, claimedAt: now },
+    );
   }
 
   private async move(

@@ -36,6 +36,8 @@ export interface OpenOrderRef {
   createdAt: string;
   expiresAt: string;
   paymentIntentId?: string;
+  /** When the order was claimed (src/domain/order-claim.ts); absent while nobody has decided it. */
+  claimedAt?: string;
 }
 
 export interface OpenOrderQuery {
@@ -49,6 +51,9 @@ export interface OpenOrderQuery {
   createdBy?: string;
   /** Only orders with no payment intent yet (the saga's first step records one). */
   withoutPaymentIntent?: boolean;
+  /** true: only orders claimed at or before `claimedBy` (ISO; any claim time without it); false: only unclaimed orders. */
+  claimed?: boolean;
+  claimedBy?: string;
   /** Only orders of these stores (at most 100). */
   storeIds?: readonly string[];
   /** Stop after this many orders in total. */
@@ -84,6 +89,12 @@ export class ReconcileStore {
       values[':createdBy'] = q.createdBy;
     }
     if (q.withoutPaymentIntent) filters.push('attribute_not_exists(paymentIntentId)');
+    if (q.claimed === false) filters.push('attribute_not_exists(claimedAt)');
+    if (q.claimed === true) filters.push('attribute_exists(claimedAt)');
+    if (q.claimed === true && q.claimedBy) {
+      filters.push('claimedAt <= :claimedBy');
+      values[':claimedBy'] = q.claimedBy;
+    }
     if (q.storeIds?.length) {
       filters.push(`storeId IN (${q.storeIds.map((_, i) => `:s${i}`).join(', ')})`);
       q.storeIds.forEach((s, i) => {

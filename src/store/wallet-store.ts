@@ -171,12 +171,19 @@ export class WalletStore {
         Update: {
           TableName: tableName('orders'),
           Key: { orderId: order.orderId },
-          // Invariant 4: one payment per order, only while it is unpaid, not cancelled and not closed to payments.
+          // Invariant 4: one payment per order, only while it is unpaid, unclaimed (no cancel or expiry decided it:
+          // src/domain/order-claim.ts) and not closed to payments; the debit claims the order for PAYMENT.
           ConditionExpression:
-            '#status = :pending AND attribute_not_exists(payment) AND attribute_not_exists(walletDebit) AND attribute_not_exists(cancelRequestedAt) AND attribute_not_exists(paymentClosedAt)',
-          UpdateExpression: 'SET payment = :payment, walletDebit = :debited, updatedAt = :now',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':pending': 'PENDING_PAYMENT', ':payment': payment, ':debited': 'DEBITED', ':now': now },
+            '#status = :pending AND attribute_not_exists(#claim) AND attribute_not_exists(payment) AND attribute_not_exists(walletDebit) AND attribute_not_exists(paymentClosedAt)',
+          UpdateExpression: 'SET payment = :payment, walletDebit = :debited, #claim = :claim, claimedAt = :now, updatedAt = :now',
+          ExpressionAttributeNames: { '#status': 'status', '#claim': 'claim' },
+          ExpressionAttributeValues: {
+            ':pending': 'PENDING_PAYMENT',
+            ':payment': payment,
+            ':debited': 'DEBITED',
+            ':claim': 'PAYMENT',
+            ':now': now,
+          },
         },
       },
       {

@@ -354,13 +354,16 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
       },
     );
 
-    it.each(stateMachineEntries)('runs %s as a traced STANDARD workflow that logs errors without execution data', (smId) => {
-      expect(wired(`stateMachines.${smId}`)[1].Properties).toMatchObject({
-        StateMachineType: 'STANDARD',
-        TracingConfiguration: { Enabled: true },
-        LoggingConfiguration: { Level: 'ERROR', IncludeExecutionData: false },
-      });
-    });
+    it.each(stateMachineEntries)(
+      'runs %s as a traced workflow of its wiring type that logs errors without execution data',
+      (smId, spec) => {
+        expect(wired(`stateMachines.${smId}`)[1].Properties).toMatchObject({
+          StateMachineType: spec.type,
+          TracingConfiguration: { Enabled: true },
+          LoggingConfiguration: { Level: 'ERROR', IncludeExecutionData: false },
+        });
+      },
+    );
 
     it.each(stateMachineEntries)('lets %s invoke exactly the functions its ASL names', (smId, spec) => {
       const [, sm] = wired(`stateMachines.${smId}`);
@@ -662,15 +665,10 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
       }
     });
 
-    it('lets only the functions whose spec says sendsTaskResults answer order saga task tokens', () => {
-      for (const [fnId, spec] of functionEntries) {
+    it('lets no function answer task tokens (the Saga runs as EXPRESS segments; the payment wait is order state)', () => {
+      for (const [fnId] of functionEntries) {
         const statements = statementsOfFunction(fnId);
-        for (const action of TASK_RESULT_ACTIONS)
-          expect(allActions(statements).has(action), `${fnId} ${action}`).toBe(Boolean(spec.sendsTaskResults));
-        const scope = statements
-          .filter((s) => asArray(s.Action).includes('states:SendTaskSuccess'))
-          .flatMap((s) => asArray(s.Resource).map(render));
-        expect(scope, fnId).toEqual(spec.sendsTaskResults ? [stateMachineArn('orderSaga')] : []);
+        for (const action of TASK_RESULT_ACTIONS) expect(allActions(statements).has(action), `${fnId} ${action}`).toBe(false);
       }
     });
 
@@ -973,8 +971,7 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
       expect(actions.has('kms:Decrypt'), fnId).toBe(
         Object.keys(spec.tables).length > 0 || Boolean(spec.publishesAlerts || spec.readsExecutionsOf?.length),
       );
-      if (writes || spec.startsStateMachines?.length || spec.sendsTaskResults || spec.publishesAlerts)
-        expect(actions.has('kms:GenerateDataKey'), fnId).toBe(true);
+      if (writes || spec.startsStateMachines?.length || spec.publishesAlerts) expect(actions.has('kms:GenerateDataKey'), fnId).toBe(true);
     });
   });
 

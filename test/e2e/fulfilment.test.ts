@@ -123,7 +123,9 @@ describe('fulfilment', () => {
       const { orderId, storeId, sku } = await order();
       const [fulfilled, cancel] = await Promise.all([fulfil(orderId), api.cancel(orderId)]);
       expect([200, 409]).toContain(fulfilled.status);
-      const refund = system.stepFunctions.list().find((e) => e.name === orderId && e.stateMachineArn.endsWith('refundSaga'));
+      const refund = system.stepFunctions
+        .list()
+        .find((e) => e.stateMachineArn.endsWith('refundSaga') && JSON.parse(e.input).orderId === orderId);
       if (cancel.status === 202 && refund) await system.stepFunctions.waitForExecution(refund.executionArn);
       const final = (await api.get(`/v1/orders/${orderId}`)).body;
       if (fulfilled.status === 200) {

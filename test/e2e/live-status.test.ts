@@ -161,9 +161,11 @@ describe('live order status over WebSocket', () => {
     const { orderId } = created.body;
     await api.pay(created.body);
     const paid = await api.waitForStatus(orderId, ['PAID']);
-    // PAID is visible before CommitReservation has published OrderPaid: wait for the saga to end, then
+    // PAID is visible before CommitReservation has published OrderPaid: wait for confirmPayment to end, then
     // for the bus, so no on-time push reaches the subscriber below.
-    const execution = system.stepFunctions.list().find((e) => e.name === orderId)!;
+    const execution = system.stepFunctions
+      .list()
+      .find((e) => e.stateMachineArn.endsWith('confirmPayment') && JSON.parse(e.input).orderId === orderId)!;
     await system.stepFunctions.waitForExecution(execution.executionArn);
     await system.bus.idle();
     const client = await subscribeOwn(orderId, customerId);

@@ -48,7 +48,10 @@ it('parks the order in NEEDS_ATTENTION when ReleaseStock keeps failing, and fail
   // Nothing was released by the failing step: the units stay reserved for an operator to resolve.
   expect((await api.get('/v1/stores/na-store/inventory/na-sku')).body).toMatchObject({ available: 3, reserved: 2 });
 
-  const execution = system.stepFunctions.list().find((e) => e.name === created.body.orderId)!;
+  // The failed payment's claim started compensateOrder (EXPRESS: found by its input, executions have no order-id names).
+  const execution = system.stepFunctions
+    .list()
+    .find((e) => e.stateMachineArn.endsWith('compensateOrder') && JSON.parse(e.input).orderId === created.body.orderId)!;
   const done = await system.stepFunctions.waitForExecution(execution.executionArn);
   expect(done.status).toBe('FAILED');
   expect(done.error).toBe('CompensationFailed');

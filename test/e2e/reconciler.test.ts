@@ -1,7 +1,8 @@
 /**
  * The reconciler (functions/jobs/reconcile.ts) against the local runtime, one run at a time (the timer is
- * off; each test invokes the function as the schedule would): (a) a saga that never started, (b) an order
- * stuck past its deadline, (c) reservations no open order holds, and the sparse open-orders index it reads.
+ * off; each test invokes the function as the schedule would): (a) placeOrder that never ran, (b) an order
+ * stuck past its deadline (the sweeper missed it) and a claim whose segment did not finish, (c) reservations no
+ * open order holds, and the sparse open-orders index it reads.
  * Rules: src/domain/reconcile.ts; PRODUCT.md invariants 1-3.
  */
 import { randomUUID } from 'node:crypto';
@@ -158,6 +159,39 @@ describe('(b) stuck past the deadline', () => {
     expect(await level(storeId, sku)).toMatchObject({ available: 5, reserved: 0, sold: 0, stocked: 5 });
     expect(await isOpen(order.orderId)).toBe(false);
     expect((await reconcileOnce()).compensated).toBe(0);
+  });
+});
+
+describe('(b) a claim whose segment did not finish', () => {
+  it('starts confirmPayment again for a PAYMENT claim older than the grace period: the payment answered APPLIED ends PAID', async () => {
+    const { storeId, sku } = await seed(5);
+    const order = await placeWithoutSaga(storeId, sku, 2, 60, 900);
+    const at = ago(40);
+    const payment = {
+      paymentId: uid('pay'),
+      status: 'SUCCEEDED' as const,
+      amount: 1000,
+      currency: 'CNY' as const,
+      occurredAt: at,
+      receivedAt: at,
+    };
+    expect((await orders.recordPayment(order.orderId, payment, 'PAYMENT', at))?.claim).toBe('PAYMENT');
+    expect((await reconcileOnce()).committed).toBe(1);
+    await api.waitForStatus(order.orderId, ['PAID']);
+    expect(await level(storeId, sku)).toMatchObject({ available: 3, reserved: 0, sold: 2 });
+    expect((await reconcileOnce()).committed).toBe(0);
+  });
+
+  it('starts compensateOrder again for a CANCEL claim older than the grace period, and leaves a fresh claim alone', async () => {
+    const { storeId, sku } = await seed(5);
+    const order = await placeWithoutSaga(storeId, sku, 2, 60, 900);
+    const fresh = await placeWithoutSaga(storeId, sku, 1, 60, 900);
+    expect((await orders.claim(order.orderId, 'CANCEL', ago(40)))?.won).toBe(true);
+    expect((await orders.claim(fresh.orderId, 'CANCEL', ago(0)))?.won).toBe(true);
+    expect((await reconcileOnce()).compensated).toBe(1);
+    const cancelled = await api.waitForStatus(order.orderId, ['CANCELLED']);
+    expect(cancelled.history.at(-1)).toMatchObject({ status: 'CANCELLED', reason: 'CUSTOMER' });
+    expect((await orders.get(fresh.orderId))?.status).toBe('PENDING_PAYMENT');
   });
 });
 

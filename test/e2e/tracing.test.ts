@@ -119,7 +119,6 @@ describe('tracing', () => {
           'paymentWebhook',
           // saga steps
           'createPaymentIntent',
-          'awaitPayment',
           'commitReservation',
           // consumers of OrderPlaced, CouponRedeemed, OrderPaid, and of the InventoryLow the placement raised
           'projectReports',

@@ -394,25 +394,33 @@ describe('the deployed wiring', () => {
 
   it('loads every saga ASL file and compiles every rule pattern', () => {
     const machines = new LocalStepFunctions({ runtime: recorders, region: 'us-east-1' });
-    expect(Object.keys(machines.arns).sort()).toEqual(['orderSaga', 'recoverOrder', 'refundSaga']);
+    expect(Object.keys(machines.arns).sort()).toEqual(['compensateOrder', 'confirmPayment', 'placeOrder', 'refundSaga']);
     expect(() => new LocalEventBus({ runtime: recorders })).not.toThrow();
   });
 
-  it('runs the order saga through every compensation when the payment wait times out (TimeoutSecondsPath)', async () => {
+  it('ends placeOrder for a card order once the intent is open: the payment wait is order state, not a task token', async () => {
     const machines = new LocalStepFunctions({ runtime: recorders, region: 'us-east-1', retryIntervalMs: 1 });
     const orderId = uid('order');
-    const record = machines.startExecution({
-      stateMachineArn: machines.arns.orderSaga,
-      input: JSON.stringify({ orderId, paymentTimeoutSeconds: 1 }),
-    });
+    const record = machines.startExecution({ stateMachineArn: machines.arns.placeOrder, input: JSON.stringify({ orderId }) });
     const done = await machines.waitForExecution(record.executionArn);
     expect(done.status).toBe('SUCCEEDED');
     const steps = fixtureStore()
       .calls.filter((c) => c.event?.orderId === orderId)
       .map((c) => c.fn.replace('wandian-local-', ''));
-    expect(steps).toEqual(['createPaymentIntent', 'awaitPayment', 'voidPayment', 'releaseStock', 'releaseCoupons', 'closeOrder']);
-    expect(callsOf('closeOrder').at(-1)).toEqual({ orderId, finalStatus: 'EXPIRED' });
-    expect(JSON.parse(done.output!)).toMatchObject({ finalStatus: 'EXPIRED', error: { Error: 'States.Timeout' } });
+    expect(steps).toEqual(['createPaymentIntent']);
+    await machines.stop();
+  });
+
+  it('runs every start of an EXPRESS state machine (no execution-name dedupe, as in AWS)', async () => {
+    const machines = new LocalStepFunctions({ runtime: recorders, region: 'us-east-1', retryIntervalMs: 1 });
+    const orderId = uid('order');
+    const start = () =>
+      machines.startExecution({ stateMachineArn: machines.arns.confirmPayment, name: orderId, input: JSON.stringify({ orderId }) });
+    const [first, second] = [start(), start()];
+    expect(first.executionArn).not.toBe(second.executionArn);
+    expect(first.executionArn).toContain(':express:');
+    for (const r of [first, second]) expect((await machines.waitForExecution(r.executionArn)).status).toBe('SUCCEEDED');
+    expect(callsOf('commitReservation').filter((e) => e.orderId === orderId)).toHaveLength(2);
     await machines.stop();
   });
 });

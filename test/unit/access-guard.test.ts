@@ -17,9 +17,10 @@ const tableNames = {
   audit: 't-audit',
 } as const;
 const stateMachineArns = {
-  orderSaga: 'arn:aws:states:us-east-1:000000000000:stateMachine:wandian-local-orderSaga',
+  placeOrder: 'arn:aws:states:us-east-1:000000000000:stateMachine:wandian-local-placeOrder',
+  confirmPayment: 'arn:aws:states:us-east-1:000000000000:stateMachine:wandian-local-confirmPayment',
+  compensateOrder: 'arn:aws:states:us-east-1:000000000000:stateMachine:wandian-local-compensateOrder',
   refundSaga: 'arn:aws:states:us-east-1:000000000000:stateMachine:wandian-local-refundSaga',
-  recoverOrder: 'arn:aws:states:us-east-1:000000000000:stateMachine:wandian-local-recoverOrder',
 };
 const policy = (id: keyof typeof functions) =>
   accessPolicy(id, functions[id], { tableNames, stateMachineArns, account: '000000000000', region: 'us-east-1' });
@@ -61,22 +62,18 @@ describe('local access guard', () => {
     );
   });
 
-  it('allows StartExecution / DescribeExecution only on the declared state machines, events only with publishesEvents', () => {
-    expect(deniedReason(create, 'SFN', 'StartExecution', { stateMachineArn: stateMachineArns.orderSaga })).toBeUndefined();
+  it('allows StartExecution only on the declared state machines, no DescribeExecution or task tokens, events only with publishesEvents', () => {
+    expect(deniedReason(create, 'SFN', 'StartExecution', { stateMachineArn: stateMachineArns.placeOrder })).toBeUndefined();
     expect(deniedReason(create, 'SFN', 'StartExecution', { stateMachineArn: stateMachineArns.refundSaga })).toContain(
       'states:StartExecution',
     );
-    expect(deniedReason(create, 'SFN', 'SendTaskSuccess', {})).toContain('states:SendTaskSuccess');
-    expect(deniedReason(policy('cancelOrder'), 'SFN', 'SendTaskFailure', {})).toBeUndefined();
-    const reconcile = policy('reconcile');
     expect(
-      deniedReason(reconcile, 'SFN', 'DescribeExecution', {
-        executionArn: `${stateMachineArns.recoverOrder.replace('stateMachine', 'execution')}:o-1`,
-      }),
+      deniedReason(policy('cancelOrder'), 'SFN', 'StartExecution', { stateMachineArn: stateMachineArns.compensateOrder }),
     ).toBeUndefined();
+    expect(deniedReason(policy('cancelOrder'), 'SFN', 'SendTaskFailure', {})).toContain('states:SendTaskFailure');
     expect(
-      deniedReason(create, 'SFN', 'DescribeExecution', {
-        executionArn: `${stateMachineArns.orderSaga.replace('stateMachine', 'execution')}:o-1`,
+      deniedReason(policy('reconcile'), 'SFN', 'DescribeExecution', {
+        executionArn: `${stateMachineArns.placeOrder.replace('stateMachine', 'execution')}:o-1`,
       }),
     ).toContain('states:DescribeExecution');
     expect(deniedReason(policy('detectLowStock'), 'EventBridge', 'PutEvents', {})).toBeUndefined();

@@ -27,7 +27,7 @@ const cb = (c: Partial<OrderCallback> = {}): OrderCallback => ({
 function world(initial: Partial<Order> & { paymentClosedAt?: string } = {}) {
   const orders = new Map<string, Order & { paymentClosedAt?: string }>([['ord_1', { ...(pending as Order), ...initial }]]);
   const payments = new Map<string, PaymentItem>();
-  const resumed: Order[] = [];
+  const advanced: Order[] = [];
   const refunds: RefundRequest[] = [];
   const deps: OrderCallbackDeps = {
     orders: {
@@ -49,18 +49,18 @@ function world(initial: Partial<Order> & { paymentClosedAt?: string } = {}) {
         return true;
       },
     },
-    async resume(order) {
-      resumed.push(order);
+    async advance(order) {
+      advanced.push(order);
     },
     async refund(r) {
       refunds.push(r);
     },
   };
-  return { deps, orders, payments, resumed, refunds };
+  return { deps, orders, payments, advanced, refunds };
 }
 
 describe('settleOrderCallback', () => {
-  it('records the first callback on the order, resumes the saga and keeps a payments record (APPLIED)', async () => {
+  it('records the first callback on the order, starts the next segment and keeps a payments record (APPLIED)', async () => {
     const w = world();
     expect(await settleOrderCallback(w.deps, cb(), NOW)).toEqual({ disposition: 'APPLIED' });
     expect(w.orders.get('ord_1')!.payment).toEqual({
@@ -71,16 +71,16 @@ describe('settleOrderCallback', () => {
       occurredAt: NOW,
       receivedAt: NOW,
     });
-    expect(w.resumed.map((o) => o.payment?.paymentId)).toEqual(['pay_1']);
+    expect(w.advanced.map((o) => o.payment?.paymentId)).toEqual(['pay_1']);
     expect(w.payments.get('pay_1')).toMatchObject({ disposition: 'APPLIED', provider: 'card', orderId: 'ord_1', receivedAt: NOW });
     expect(w.refunds).toEqual([]);
   });
 
-  it('answers a redelivery DUPLICATE and resumes the saga again, changing nothing', async () => {
+  it('answers a redelivery DUPLICATE and starts the next segment again, changing nothing', async () => {
     const w = world();
     await settleOrderCallback(w.deps, cb(), NOW);
     expect(await settleOrderCallback(w.deps, cb(), '2026-12-01T10:06:00.000Z')).toEqual({ disposition: 'DUPLICATE' });
-    expect(w.resumed).toHaveLength(2);
+    expect(w.advanced).toHaveLength(2);
     expect(w.orders.get('ord_1')!.payment?.receivedAt).toBe(NOW);
     expect(w.refunds).toEqual([]);
   });
@@ -101,7 +101,7 @@ describe('settleOrderCallback', () => {
     const w = world({ status: 'EXPIRED', paymentClosedAt: NOW });
     expect(await settleOrderCallback(w.deps, cb(), NOW)).toEqual({ disposition: 'REFUNDED', refundedFor: 'EXPIRED' });
     expect(w.orders.get('ord_1')!.payment).toBeUndefined();
-    expect(w.resumed).toEqual([]);
+    expect(w.advanced).toEqual([]);
   });
 
   it('never records provider money on a BALANCE order: it is refunded', async () => {

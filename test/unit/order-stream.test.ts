@@ -48,7 +48,6 @@ const placed: Order & { openShard: string } = {
   stockState: 'RESERVED',
   couponsState: 'REDEEMED',
   paymentIntentId: 'pi_1',
-  taskToken: 't'.repeat(64),
   updatedAt: '2026-11-23T08:00:00.000Z',
   openShard: 'OPEN#3',
 };

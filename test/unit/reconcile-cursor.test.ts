@@ -70,7 +70,6 @@ function deps(store: ReturnType<typeof memoryStore>['store']): ReconcilerDeps {
     orders: { get: async () => undefined },
     store,
     sfn: {},
-    arns: { orderSaga: 'arn:order', recoverOrder: 'arn:recover' },
     warn: () => {},
   } as unknown as ReconcilerDeps;
 }

@@ -10,8 +10,7 @@ import {
   inventorySegmentFor,
   isStuck,
   openShard,
-  recoveryFor,
-  remainingPaymentSeconds,
+  claimUnfinished,
   sagaNeverStarted,
   staysOpen,
   type StoredOrder,
@@ -44,14 +43,6 @@ function order(overrides: Partial<StoredOrder> = {}): StoredOrder {
     ...overrides,
   };
 }
-const paid = (amount = 2500, status: 'SUCCEEDED' | 'FAILED' = 'SUCCEEDED') => ({
-  paymentId: 'pay_1',
-  status,
-  amount,
-  currency: 'CNY',
-  occurredAt: ago(10),
-  receivedAt: ago(10),
-});
 
 describe('open-orders index', () => {
   it('spreads orders over 16 stable shards', () => {
@@ -80,17 +71,11 @@ describe('(a) saga never started', () => {
 
   it.each([
     ['a payment intent', { paymentIntentId: 'pi_1' }],
-    ['a task token', { taskToken: 'tok' }],
+    ['a claim', { claim: 'EXPIRY' as const, claimedAt: ago(5) }],
     ['a closed payment', { paymentClosedAt: ago(5) }],
     ['a final status', { status: 'EXPIRED' as const }],
   ])('leaves an order with %s alone', (_what, overrides) => {
     expect(sagaNeverStarted(order({ createdAt: ago(300), ...overrides }), NOW, 30)).toBe(false);
-  });
-
-  it('gives a late saga the time left until expiresAt, and 1 s once it has passed', () => {
-    expect(remainingPaymentSeconds(ago(-120.2), NOW)).toBe(121);
-    expect(remainingPaymentSeconds(ago(0), NOW)).toBe(1);
-    expect(remainingPaymentSeconds(ago(600), NOW)).toBe(1);
   });
 });
 
@@ -101,29 +86,21 @@ describe('(b) stuck past the deadline', () => {
     expect(isStuck(order({ expiresAt: ago(900), status: 'NEEDS_ATTENTION' }), NOW, 120)).toBe(false);
   });
 
-  it('commits a matching payment accepted before the payment was closed', () => {
-    expect(recoveryFor(order({ payment: paid() }))).toEqual({ action: 'COMMIT' });
+  it('leaves a claimed order to its claim (the sweeper or the claim check drives it)', () => {
+    expect(isStuck(order({ expiresAt: ago(900), claim: 'PAYMENT', claimedAt: ago(890) }), NOW, 120)).toBe(false);
+  });
+});
+
+describe('(b) unfinished claims', () => {
+  it('restarts the segment of a still-pending order claimed more than the grace period ago', () => {
+    expect(claimUnfinished(order({ claim: 'PAYMENT', claimedAt: ago(31) }), NOW, 30)).toBe(true);
+    expect(claimUnfinished(order({ claim: 'EXPIRY', claimedAt: ago(31) }), NOW, 30)).toBe(true);
   });
 
-  it('never commits a wrong amount (invariant 4): compensates as PAYMENT_FAILED, which refunds it', () => {
-    expect(recoveryFor(order({ payment: paid(2499) }))).toEqual({ action: 'COMPENSATE', finalStatus: 'PAYMENT_FAILED' });
-  });
-
-  it('compensates a FAILED payment as PAYMENT_FAILED', () => {
-    expect(recoveryFor(order({ payment: paid(2500, 'FAILED') }))).toEqual({ action: 'COMPENSATE', finalStatus: 'PAYMENT_FAILED' });
-  });
-
-  it('finishes a customer cancel as CANCELLED', () => {
-    expect(recoveryFor(order({ cancelRequestedAt: ago(30) }))).toEqual({ action: 'COMPENSATE', finalStatus: 'CANCELLED' });
-  });
-
-  it('expires an unpaid order', () => {
-    expect(recoveryFor(order())).toEqual({ action: 'COMPENSATE', finalStatus: 'EXPIRED' });
-  });
-
-  it('keeps compensating once compensation began, even with a matching payment (VoidPayment refunds it)', () => {
-    expect(recoveryFor(order({ payment: paid(), paymentClosedAt: ago(20) }))).toEqual({ action: 'COMPENSATE', finalStatus: 'EXPIRED' });
-    expect(recoveryFor(order({ payment: paid(), stockState: 'RELEASED' }))).toEqual({ action: 'COMPENSATE', finalStatus: 'EXPIRED' });
+  it('waits for the grace period, and leaves unclaimed or finished orders alone', () => {
+    expect(claimUnfinished(order({ claim: 'CANCEL', claimedAt: ago(29) }), NOW, 30)).toBe(false);
+    expect(claimUnfinished(order(), NOW, 30)).toBe(false);
+    expect(claimUnfinished(order({ status: 'PAID', claim: 'PAYMENT', claimedAt: ago(300) }), NOW, 30)).toBe(false);
   });
 });
 
