@@ -344,6 +344,10 @@ async function main(): Promise<number> {
     const recRuns = exit?.stats?.functions.reconcile?.invocations;
     const repairs = Object.entries(reconciler.totals).filter(([k, v]) => v > 0 && !['stillRunning', 'inventoryChecked'].includes(k));
     out.push(`  runs: ${recRuns ?? 'not reported'} (invocations of the reconcile function, from the local system's stats)`);
+    const sweeps = exit?.stats?.functions.expireOrders?.invocations;
+    out.push(
+      `  expiry sweeper (every second locally, every minute in AWS; functions/jobs/expire-orders.ts): ${sweeps ?? 'not reported'} runs; it claims unpaid orders past expiresAt for EXPIRY and starts compensateOrder`,
+    );
     out.push(
       repairs.length
         ? `  repairs logged: ${repairs.map(([k, v]) => `${k} ${v}`).join(', ')} (from ${reconciler.runs} summaries logged at WARN)`
