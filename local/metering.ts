@@ -58,6 +58,11 @@ export const meter = {
     counters.clear();
     itemWcu.clear();
   },
+  /**
+   * Functions not counted per order: scheduled jobs (the expiry sweeper, the reconciler) run per period, not per
+   * order, and locally far more often than deployed. What they start (a compensation segment) is still counted.
+   */
+  unmetered: new Set<string>(),
 };
 
 /** The invocation running: its function id and the ms its metering spent on uncounted reads (not billed). */
@@ -73,6 +78,7 @@ const currentFunction = new AsyncLocalStorage<Invocation>();
  */
 export function inFunction<T>(id: string, memoryMb: number, fn: () => Promise<T>): Promise<T> {
   if (!meter.enabled) return fn();
+  if (meter.unmetered.has(id)) return currentFunction.exit(fn);
   const invocation: Invocation = { id, overheadMs: 0 };
   const started = performance.now();
   return currentFunction

@@ -28,6 +28,7 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import type { PipeSpec, TableId } from '../lib/wiring.ts';
 import { crashPoint } from '../src/faults.ts';
+import { meter } from './metering.ts';
 import { matchesEventPattern, parseEventPattern, type CompiledPattern } from './event-pattern.ts';
 import type { PutEventsEntry } from './event-bus.ts';
 import type { LambdaRuntime } from './lambda-runtime.ts';
@@ -313,6 +314,8 @@ export async function startStreamRunner(opts: StreamRunnerOptions): Promise<Stre
       const asPiped = records.map((r) => pipeRecord(r, p.streamArn));
       const matched = asPiped.filter((r) => p.filters.some((f) => matchesEventPattern(f, r)));
       counters.matched += matched.length;
+      // Pipes bill each record that passed the filter (per 64 KB chunk; an order record is far smaller).
+      meter.add('pipes.requests', matched.length);
       const settled = matched.length > 0 ? await deliverBatch(p, shard, matched) : [];
       const sequenceNumber = records.at(-1)!.dynamodb!.SequenceNumber!;
       shard.lastRead = sequenceNumber;
