@@ -23,9 +23,16 @@ import { startLocalSystem, type LocalSystem } from '../local/system.ts';
 import { renderCapacity, type CapacityInput, type FlowResult } from '../src/capacity/report.ts';
 
 const { values: args } = parseArgs({
-  options: { orders: { type: 'string', default: '20' }, out: { type: 'string', default: 'docs' } },
+  options: {
+    orders: { type: 'string', default: '20' },
+    // Orders of one flow in flight together. Batched consumers (the reporting queue, the pipes) batch across orders
+    // as they do at volume; `--concurrency 1` measures each order alone (the worst case for batching).
+    concurrency: { type: 'string', default: '20' },
+    out: { type: 'string', default: 'docs' },
+  },
 });
 const N = Math.max(1, Number(args.orders));
+const CONCURRENCY = Math.max(1, Number(args.concurrency));
 const SECRET = 'cost-model-secret';
 const PAYMENT_TIMEOUT_SECONDS = 2;
 const PRICE = 1250;
@@ -64,6 +71,7 @@ async function main(): Promise<void> {
     const input: CapacityInput = {
       generatedAt: new Date().toISOString(),
       ordersPerFlow: N,
+      concurrency: CONCURRENCY,
       paymentTimeoutSeconds: PAYMENT_TIMEOUT_SECONDS,
       weights: Object.fromEntries(Object.entries(SCENARIOS).map(([k, v]) => [k, v.weight])),
       types: Object.fromEntries(Object.entries(stateMachines).map(([id, s]) => [id, s.type])),
@@ -75,6 +83,7 @@ async function main(): Promise<void> {
       flows: results,
       hotSkuPartitions: results.HOT?.stockPartitionKeys ?? 1,
       hotSkuShardsRequested: results.HOT ? MAX_SHARDS : undefined,
+      promotionPartitions: results.PROMO?.promotionSlices ?? 1,
     };
     const { json, markdown } = renderCapacity(input);
     writeFileSync(resolve(REPO_ROOT, args.out!, 'capacity.json'), `${JSON.stringify(json, null, 2)}\n`);
@@ -144,10 +153,15 @@ async function runFlows(system: LocalSystem): Promise<Partial<Record<Flow, FlowR
     const code = `COST${randomUUID().slice(0, 8).toUpperCase()}`;
     ok(await api.put(`/v1/coupons/${code}`, { type: 'AMOUNT_OFF', amountOff: 100, currency: 'CNY', stackable: true }), 'coupon', 200);
     let promo: string | undefined;
+    let promoSlices = 1;
     if (flow === 'PROMO') {
       // A chain-wide automatic promotion (no region / store scope) whose redemption counter every order moves.
       promo = `CHAIN${randomUUID().slice(0, 6).toUpperCase()}`;
-      ok(await api.put(`/v1/coupons/${promo}`, { type: 'PERCENT_OFF', percentOff: 5, automatic: true }), 'promotion', 200);
+      // Its redemption counter split over MAX_SHARDS slice items under distinct partition keys (counterShards).
+      const sliced = { type: 'PERCENT_OFF', percentOff: 5, automatic: true, maxRedemptions: 1_000_000_000, counterShards: MAX_SHARDS };
+      promoSlices = (await api.put(`/v1/coupons/${promo}`, sliced)).status === 200 ? MAX_SHARDS : 1;
+      if (promoSlices === 1)
+        ok(await api.put(`/v1/coupons/${promo}`, { type: 'PERCENT_OFF', percentOff: 5, automatic: true }), 'promotion', 200);
     }
     await quiet();
     meter.reset();
@@ -230,9 +244,7 @@ async function runFlows(system: LocalSystem): Promise<Partial<Record<Flow, FlowR
       }
       await quiet();
     };
-    // Expiry waits out the payment timeout: those orders run 5 side by side; the others one at a time (durations
-    // measured under less contention).
-    const width = flow === 'NO_CALLBACK' ? 5 : 1;
+    const width = CONCURRENCY;
     for (let i = 0; i < N; i += width) await Promise.all(customers.slice(i, i + width).map((_, j) => one(i + j)));
     await quiet();
     await sleep(200);
@@ -244,16 +256,18 @@ async function runFlows(system: LocalSystem): Promise<Partial<Record<Flow, FlowR
     const partitionKeys = new Set(
       stockItems.map(([k]) => JSON.stringify(JSON.parse(k.slice(inventoryTable.length))[tables.inventory.partitionKey])),
     );
-    const promoItem = promo
-      ? Object.entries(items).find(([k]) => k.includes(`"code":"${promo}"`) && k.includes('"scope":"COUPON"'))
-      : undefined;
+    // The promotion's counter items: the coupon item (slice 0) and its slices `<code>#<k>` (scope SLICE).
+    const promoItems = promo
+      ? Object.entries(items).filter(([k]) => /"scope":"(COUPON|SLICE)"/.test(k) && new RegExp(`"code":"${promo}(#\\d+)?"`).test(k))
+      : [];
     return {
       orders: N,
       counters,
       inventoryItemWcu: stockItems.reduce((n, [, v]) => n + v, 0),
       stockItems: stockItems.length,
       stockPartitionKeys: partitionKeys.size,
-      promotionCounterWcu: promoItem?.[1],
+      promotionCounterWcu: promo ? promoItems.reduce((n, [, v]) => n + v, 0) : undefined,
+      promotionSlices: promo ? promoSlices : undefined,
     };
   };
 
