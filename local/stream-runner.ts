@@ -245,8 +245,8 @@ export async function startStreamRunner(opts: StreamRunnerOptions): Promise<Stre
 
   /**
    * Enrichment + target for `records`; throws if the enrichment or a function target fails or the bus refuses an
-   * entry. Resolves once a function target returned (settled at once) or the bus accepted them, with a promise of their deliveries to the targets (wrapped: an async function
-   * would otherwise wait for it).
+   * entry. Resolves once a function target returned (settled at once) or the bus accepted them, with a promise
+   * of their deliveries to the targets (wrapped: an async function would otherwise wait for it).
    */
   const deliver = async (p: PipeState, records: Record<string, unknown>[]): Promise<{ settled: Promise<unknown> }> => {
     const entries = await opts.runtime.invoke(p.spec.enrichment, records);
@@ -348,21 +348,23 @@ export async function startStreamRunner(opts: StreamRunnerOptions): Promise<Stre
     return records.length;
   };
 
-  const runPass = async (): Promise<number> => {
+  /** One poll of every shard of one pipe; returns how many records it read. */
+  const pollPipe = async (p: PipeState): Promise<number> => {
     let read = 0;
-    for (const p of pipes) {
-      if (Date.now() - p.shardsReadAt >= SHARD_REFRESH_MS) await refreshShards(p);
-      for (const shard of p.shards.values()) {
-        if (stopped) return read;
-        if (shard.done) continue;
-        // A child shard waits until its parent is read to its end (order per item is kept across splits).
-        const parent = shard.parentShardId ? p.shards.get(shard.parentShardId) : undefined;
-        if (parent && !parent.done) continue;
-        read += await pollShard(p, shard);
-      }
+    if (Date.now() - p.shardsReadAt >= SHARD_REFRESH_MS) await refreshShards(p);
+    for (const shard of p.shards.values()) {
+      if (stopped) return read;
+      if (shard.done) continue;
+      // A child shard waits until its parent is read to its end (order per item is kept across splits).
+      const parent = shard.parentShardId ? p.shards.get(shard.parentShardId) : undefined;
+      if (parent && !parent.done) continue;
+      read += await pollShard(p, shard);
     }
     return read;
   };
+
+  // The pipes poll side by side (in AWS each is its own consumer): the outbox never waits for the fan-out's target.
+  const runPass = async (): Promise<number> => (await Promise.all(pipes.map(pollPipe))).reduce((a, b) => a + b, 0);
 
   const loop = (async () => {
     while (!stopped) {
