@@ -211,7 +211,7 @@ aws-local-stepfunctions, the event bus, the SFN/EventBridge emulator); DynamoDB 
 process under it. The payment timeout is the default 900 s, so no order expires during the run.
 
 Each created order also starts its Saga's placeOrder segment (CreatePaymentIntent; the order then
-waits for payment as PENDING_PAYMENT) and publishes OrderPlaced (detectLowStock), in the same Node process and against the same
+waits for payment as PENDING_PAYMENT) and its OrderPlaced runs the pipes (reports, live push, low-stock check), in the same Node process and against the same
 DynamoDB Local: the API figure carries that background work, the raw figure is one transaction alone.
 An order's API path itself makes several more DynamoDB calls than the transaction (the Powertools
 idempotency record written and completed, store / catalog reads) plus StartExecution and PutEvents.

@@ -1,14 +1,18 @@
 /**
  * The wiring's `pipes` (EventBridge Pipes in AWS) run locally over DynamoDB Local's Streams API: the same
  * entry (lib/wiring.ts) gives the source table, the filter patterns, the enrichment function and the target.
+ * Every pipe reads on its own, with its own position per shard (as each pipe is its own stream consumer in AWS).
  * Per shard, in order: GetRecords (polled every `pollMs`, at once again while records keep coming; child
  * shards after their parent is read to its end), the records matching a filter pattern (local/event-pattern.ts,
  * as Pipes filters) are handed to the enrichment through the local Lambda runtime (so it is counted like any
- * invocation), and its entries are put on the local bus in PutEvents batches of 10 (source, detail-type and
- * time from the target's dynamic paths, the detail from its input template).
+ * invocation), and its entries go to the target: an event-bus target puts them on the local bus in PutEvents
+ * batches of 10 (source, detail-type and time from the target's dynamic paths, the detail from its input
+ * template); a function target is invoked once with the whole array (REQUEST_RESPONSE, as Pipes hands a Lambda
+ * target a batch), and its error fails the batch.
  *
  * At least once, like the pipe: a shard's position (the last sequence number handled) is checkpointed only
- * after the bus delivered every event of the batch to its targets (the local bus is in memory, unlike
+ * after the target has the batch: the function target returned, or the bus delivered every event of the batch
+ * to its targets (the local bus is in memory, unlike
  * EventBridge whose acceptance is durable), durably in `checkpointFile` when the data is persisted; a
  * restart resumes after it, so a crash between delivery and checkpoint delivers those events again (consumers
  * dedupe on detail.eventId). A failing batch is retried `maximumRetryAttempts` times with backoff, then one
@@ -26,7 +30,7 @@ import {
   type _Record as StreamRecord,
   type Shard,
 } from '@aws-sdk/client-dynamodb-streams';
-import type { PipeSpec, TableId } from '../lib/wiring.ts';
+import type { PipeEventBusTarget, PipeSpec, TableId } from '../lib/wiring.ts';
 import { crashPoint } from '../src/faults.ts';
 import { meter } from './metering.ts';
 import { matchesEventPattern, parseEventPattern, type CompiledPattern } from './event-pattern.ts';
@@ -76,7 +80,7 @@ export interface StreamRunnerStats {
   records: number;
   /** Records that passed a filter and went to the enrichment. */
   matched: number;
-  /** Events put on the bus. */
+  /** Events put on the bus (event-bus targets) or handed to a function target. */
   events: number;
   retried: number;
   deadLettered: number;
@@ -139,7 +143,7 @@ function atPath(entry: unknown, path: string): unknown {
 }
 
 /** The event-bus entry of one enrichment entry, per the pipe's target (input template `<$.path>` = that value as the detail). */
-function busEntry(target: PipeSpec['target'], entry: unknown, busName: string): PutEventsEntry {
+function busEntry(target: PipeEventBusTarget, entry: unknown, busName: string): PutEventsEntry {
   const template = /^<(\$\.[\w.-]+)>$/.exec(target.inputTemplate);
   if (!template) throw new Error(`Local pipes support input templates of the form <$.path>, not ${target.inputTemplate}`);
   const time = atPath(entry, target.time);
@@ -218,8 +222,11 @@ export async function startStreamRunner(opts: StreamRunnerOptions): Promise<Stre
     p.shardsReadAt = Date.now();
   };
 
+  /** A pipe's position in a shard: each pipe has its own (two pipes on one stream read it independently). */
+  const checkpointKey = (p: PipeState, shard: ShardState) => `${p.id}@${p.streamArn}#${shard.shardId}`;
+
   const iteratorFor = async (p: PipeState, shard: ShardState): Promise<string | undefined> => {
-    const after = shard.lastRead ?? checkpoints[`${p.streamArn}#${shard.shardId}`];
+    const after = shard.lastRead ?? checkpoints[checkpointKey(p, shard)];
     const request = after
       ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER' as const, SequenceNumber: after }
       : { ShardIteratorType: p.spec.source.startingPosition };
@@ -237,14 +244,21 @@ export async function startStreamRunner(opts: StreamRunnerOptions): Promise<Stre
   };
 
   /**
-   * Enrichment + PutEvents for `records`; throws if the enrichment fails or the bus refuses an entry. Resolves
-   * once the bus accepted them, with a promise of their deliveries to the targets (wrapped: an async function
-   * would otherwise wait for it).
+   * Enrichment + target for `records`; throws if the enrichment or a function target fails or the bus refuses an
+   * entry. Resolves once a function target returned (settled at once) or the bus accepted them, with a promise
+   * of their deliveries to the targets (wrapped: an async function would otherwise wait for it).
    */
   const deliver = async (p: PipeState, records: Record<string, unknown>[]): Promise<{ settled: Promise<unknown> }> => {
     const entries = await opts.runtime.invoke(p.spec.enrichment, records);
     const list = Array.isArray(entries) ? entries : entries && typeof entries === 'object' && Object.keys(entries).length ? [entries] : [];
-    const busEntries = list.map((e) => busEntry(p.spec.target, e, opts.busName));
+    const target = p.spec.target;
+    if (target.kind === 'function') {
+      // Pipes skips the target when the enrichment answers nothing.
+      if (list.length > 0) await opts.runtime.invoke(target.function, list);
+      counters.events += list.length;
+      return { settled: Promise.resolve() };
+    }
+    const busEntries = list.map((e) => busEntry(target, e, opts.busName));
     const delivered: Promise<void>[] = [];
     for (let i = 0; i < busEntries.length; i += PUT_EVENTS_MAX) {
       let settled!: () => void;
@@ -325,7 +339,7 @@ export async function startStreamRunner(opts: StreamRunnerOptions): Promise<Stre
         .then(() => {
           // The consumers have counted the batch, its checkpoint is not written: a restart delivers it again.
           if (matched.length > 0) crashPoint('after-pipe-delivery');
-          saveCheckpoint(`${p.streamArn}#${shard.shardId}`, sequenceNumber);
+          saveCheckpoint(checkpointKey(p, shard), sequenceNumber);
         })
         .catch((error) => opts.log(`pipe ${p.id}: checkpoint of shard ${shard.shardId} failed`, error));
     }
@@ -334,21 +348,23 @@ export async function startStreamRunner(opts: StreamRunnerOptions): Promise<Stre
     return records.length;
   };
 
-  const runPass = async (): Promise<number> => {
+  /** One poll of every shard of one pipe; returns how many records it read. */
+  const pollPipe = async (p: PipeState): Promise<number> => {
     let read = 0;
-    for (const p of pipes) {
-      if (Date.now() - p.shardsReadAt >= SHARD_REFRESH_MS) await refreshShards(p);
-      for (const shard of p.shards.values()) {
-        if (stopped) return read;
-        if (shard.done) continue;
-        // A child shard waits until its parent is read to its end (order per item is kept across splits).
-        const parent = shard.parentShardId ? p.shards.get(shard.parentShardId) : undefined;
-        if (parent && !parent.done) continue;
-        read += await pollShard(p, shard);
-      }
+    if (Date.now() - p.shardsReadAt >= SHARD_REFRESH_MS) await refreshShards(p);
+    for (const shard of p.shards.values()) {
+      if (stopped) return read;
+      if (shard.done) continue;
+      // A child shard waits until its parent is read to its end (order per item is kept across splits).
+      const parent = shard.parentShardId ? p.shards.get(shard.parentShardId) : undefined;
+      if (parent && !parent.done) continue;
+      read += await pollShard(p, shard);
     }
     return read;
   };
+
+  // The pipes poll side by side (in AWS each is its own consumer): the outbox never waits for the fan-out's target.
+  const runPass = async (): Promise<number> => (await Promise.all(pipes.map(pollPipe))).reduce((a, b) => a + b, 0);
 
   const loop = (async () => {
     while (!stopped) {

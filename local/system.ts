@@ -120,7 +120,7 @@ export interface LocalSystem {
   runtime: LocalLambdaRuntime;
   stepFunctions: LocalStepFunctions;
   bus: LocalEventBus;
-  /** The wiring's pipes over DynamoDB Local's streams (the outbox: order changes → events on the bus). */
+  /** The wiring's pipes over DynamoDB Local's streams (the outbox: order changes → events on the bus; the status fan-out). */
   streams: StreamRunner | undefined;
   http: HttpApi;
   /** The live-status WebSocket at `ws://127.0.0.1:<port>/ws` (undefined without WebSocket routes). */
@@ -272,8 +272,10 @@ export async function startLocalSystem(opts: LocalSystemOptions = {}): Promise<L
       region,
     });
 
-    // The outbox: the wiring's pipes read the tables' streams and put the events on the bus. Stopped before the bus.
-    const pipeSpecs = w.pipes ?? (Object.values(wiredPipes).every((p) => runtime.has(p.enrichment)) ? wiredPipes : {});
+    // The wiring's pipes read the tables' streams: the outbox puts the events on the bus, the fan-out invokes its
+    // function. Stopped before the bus.
+    const pipeFunctions = (p: PipeSpec) => [p.enrichment, ...(p.target.kind === 'function' ? [p.target.function] : [])];
+    const pipeSpecs = w.pipes ?? (Object.values(wiredPipes).every((p) => pipeFunctions(p).every((f) => runtime.has(f))) ? wiredPipes : {});
     const streams =
       Object.keys(pipeSpecs).length > 0
         ? await startStreamRunner({

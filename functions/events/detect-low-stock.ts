@@ -1,20 +1,21 @@
 /**
- * EventBridge consumer (rule placedToLowStockCheck): for each line of an OrderPlaced, flags stock
+ * Low-stock detection, called by the order-status fan-out (functions/events/order-status-fan-out.ts, pipe
+ * orderStatusFanOut) for every OrderPlaced: for each line, flags stock
  * that is at or below its lowStockThreshold and emits InventoryLow once per crossing (the flag is a
  * conditional write, so duplicate deliveries emit nothing); clears the flag of stock back above it.
  * Hot stock: judged on the TOTAL over the shards; a sharded item whose active shards are uneven (one empty
  * while the total could give each a unit) is rebalanced here, off the request path.
- * Throws (→ retry, then dead-letter queue) on a detail that does not match its catalog schema.
+ * Returns the InventoryLow events it put on the bus (rule inventoryLowToAlert stores and sends them). Throws
+ * when a read or write fails (the batch is retried; the flag makes the retry emit nothing twice).
  */
 import { eventBridge } from '../commons/clients.ts';
-import { eventConsumer } from '../commons/event-consumer.ts';
 import { inventory } from '../commons/stores.ts';
 import { isLowStock } from '../../src/domain/inventory.ts';
-import { domainEvent, type DomainEvent } from '../../src/events/catalog.ts';
+import { domainEvent, type DomainEvent, type EventDetail } from '../../src/events/catalog.ts';
 import { publishEvents } from '../../src/events/publisher.ts';
-import { rules } from '../../lib/wiring.ts';
 
-export const handler = eventConsumer(rules.placedToLowStockCheck.detailTypes, async ({ detail }) => {
+/** Checks the stock of every SKU the placed order reserved; publishes and returns the InventoryLow events it raised. */
+export async function detectLowStock(detail: EventDetail<'OrderPlaced'>): Promise<DomainEvent[]> {
   const { storeId, region, orderId } = detail;
   // Gifts move stock too: check every reserved SKU, not only the priced lines (`reserved` is absent in
   // events from before it was added).
@@ -57,4 +58,5 @@ export const handler = eventConsumer(rules.placedToLowStockCheck.detailTypes, as
     }),
   );
   if (alerts.length > 0) await publishEvents(eventBridge, alerts);
-});
+  return alerts;
+}

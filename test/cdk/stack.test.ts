@@ -3,6 +3,7 @@
  * and every expectation below is computed from wiring.ts, cdk.json or the ASL files on disk, never
  * copied from the template. Bundling is skipped, so handler code is not built here.
  */
+import { LIVE_STATUS_EVENT_TYPES } from '../../src/events/order-status-fan-out.ts';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -20,6 +21,7 @@ import {
   webSocketAuthorizer,
   eventSources,
   functions,
+  MAX_PIPES_PER_STREAM,
   pipes,
   routes,
   rules,
@@ -541,11 +543,17 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
         expect(ofType('AWS::SQS::Queue').map(([id]) => id)).toContain(targetOf(source.DeadLetterConfig.Arn));
         expect(p.SourceParameters.FilterCriteria.Filters.map((f: Json) => JSON.parse(f.Pattern))).toEqual(spec.filters);
         expect(p.Enrichment).toEqual(getAttArn(functionByEntry(functions[spec.enrichment].entry)));
-        expect(p.Target).toEqual(getAttArn(busId()));
-        expect(p.TargetParameters).toEqual({
-          EventBridgeEventBusParameters: { Source: spec.target.source, DetailType: spec.target.detailType, Time: spec.target.time },
-          InputTemplate: spec.target.inputTemplate,
-        });
+        if (spec.target.kind === 'function') {
+          // A Lambda target: invoked synchronously with the batch, so its error fails the batch (retry, bisect, DLQ).
+          expect(p.Target).toEqual(getAttArn(functionByEntry(functions[spec.target.function].entry)));
+          expect(p.TargetParameters).toEqual({ LambdaFunctionParameters: { InvocationType: 'REQUEST_RESPONSE' } });
+        } else {
+          expect(p.Target).toEqual(getAttArn(busId()));
+          expect(p.TargetParameters).toEqual({
+            EventBridgeEventBusParameters: { Source: spec.target.source, DetailType: spec.target.detailType, Time: spec.target.time },
+            InputTemplate: spec.target.inputTemplate,
+          });
+        }
         expect(p.KmsKeyIdentifier).toEqual(getAttArn(keyId()));
       },
     );
@@ -558,13 +566,14 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
       ]);
       const statements = statementsOfRole(roleId);
       const byAction = Object.fromEntries(statements.flatMap((s) => asArray<string>(s.Action).map((a) => [a, asArray(s.Resource)])));
+      const toBus = spec.target.kind === 'eventBus';
       expect(Object.keys(byAction).sort()).toEqual(
         [
           'dynamodb:DescribeStream',
           'dynamodb:GetRecords',
           'dynamodb:GetShardIterator',
           'dynamodb:ListStreams',
-          'events:PutEvents',
+          ...(toBus ? ['events:PutEvents'] : []),
           'kms:Decrypt',
           'kms:DescribeKey',
           'kms:GenerateDataKey',
@@ -573,8 +582,9 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
         ].sort(),
       );
       expect(byAction['dynamodb:GetRecords']).toEqual([p.Source]);
-      expect(byAction['lambda:InvokeFunction']).toEqual([p.Enrichment]);
-      expect(byAction['events:PutEvents']).toEqual([p.Target]);
+      // Exactly the enrichment and, for a function target, that function.
+      expect(byAction['lambda:InvokeFunction']).toEqual(toBus ? [p.Enrichment] : [p.Enrichment, p.Target]);
+      if (toBus) expect(byAction['events:PutEvents']).toEqual([p.Target]);
       expect(byAction['sqs:SendMessage']).toEqual([p.SourceParameters.DynamoDBStreamParameters.DeadLetterConfig.Arn]);
       expect(byAction['kms:Decrypt']).toEqual([getAttArn(keyId())]);
       expect(
@@ -585,7 +595,17 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
 
     it('leaves no order event to a publish after a write: only functions that publish other events may put events', () => {
       const publishers = functionEntries.filter(([, spec]) => spec.publishesEvents).map(([id]) => id);
-      expect(publishers).toEqual(['detectLowStock']);
+      expect(publishers).toEqual(['fanOutOrderStatus']);
+    });
+
+    it('reads no table stream with more than two pipes (DynamoDB Streams serves two readers per shard)', () => {
+      const perTable = new Map<string, number>();
+      for (const [, spec] of pipeEntries) perTable.set(spec.source.table, (perTable.get(spec.source.table) ?? 0) + 1);
+      expect(Math.max(...perTable.values())).toBeLessThanOrEqual(MAX_PIPES_PER_STREAM);
+      expect(MAX_PIPES_PER_STREAM).toBe(2);
+      // Deployed: every pipe's source is one of those streams.
+      const sources = ofType('AWS::Pipes::Pipe').map(([, r]) => JSON.stringify(r.Properties.Source));
+      for (const source of new Set(sources)) expect(sources.filter((s) => s === source).length).toBeLessThanOrEqual(2);
     });
   });
 
@@ -801,10 +821,18 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
       }
     });
 
-    it('pushes on every order status event: placed, paid, cancelled, refunded, fulfilled, needs attention', () => {
-      const pushers = ruleEntries.filter(([, r]) => (functions[r.target] as FunctionSpec).postsToConnections);
-      const detailTypes = pushers.flatMap(([ruleId]) => wired(`rules.${ruleId}`)[1].Properties.EventPattern['detail-type'] as string[]);
-      expect(detailTypes.sort()).toEqual([
+    it('pushes on every order status event (placed, paid, cancelled, refunded, fulfilled, needs attention) from the orders stream, not the bus', () => {
+      expect(ruleEntries.filter(([, r]) => (functions[r.target] as FunctionSpec).postsToConnections)).toEqual([]);
+      const pushers = pipeEntries.filter(
+        ([, spec]) => spec.target.kind === 'function' && (functions[spec.target.function] as FunctionSpec).postsToConnections,
+      );
+      expect(pushers.map(([id]) => id)).toEqual(['orderStatusFanOut']);
+      const [pipeId, spec] = pushers[0]!;
+      const p = wired(`pipes.${pipeId}`)[1].Properties;
+      expect(p.Target).toEqual(getAttArn(functionByEntry(functions.fanOutOrderStatus.entry)));
+      // The outbox's filter and enrichment: every change that means one of these events reaches the pusher.
+      expect(spec.filters).toBe(pipes.orderEvents.filters);
+      expect([...LIVE_STATUS_EVENT_TYPES].sort()).toEqual([
         'OrderCancelled',
         'OrderFulfilled',
         'OrderNeedsAttention',

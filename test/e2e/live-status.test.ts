@@ -16,6 +16,7 @@ import { orderSubject } from '../../src/domain/live-status.ts';
 import { ConnectionStore } from '../../src/store/connection-store.ts';
 import { OrderStore } from '../../src/store/order-store.ts';
 import { orderPlaced } from '../../src/events/order-events.ts';
+import { pipeEntry } from '../../src/events/order-stream.ts';
 import type { ApiClient } from '../helpers/api.ts';
 import { startTestSystem } from '../helpers/local-system.ts';
 
@@ -169,19 +170,13 @@ describe('live order status over WebSocket', () => {
     await system.stepFunctions.waitForExecution(execution.executionArn);
     await system.bus.idle();
     const client = await subscribeOwn(orderId, customerId);
-    // The OrderPlaced the bus would deliver (consumers validate the detail against the catalog), arriving late.
+    // The OrderPlaced the fan-out pipe would hand its target (a batch of enrichment entries), arriving late.
     const stored = (await new OrderStore(doc).get(orderId))!;
-    const lateOrderPlaced = {
-      version: '0',
-      id: randomUUID(),
-      'detail-type': 'OrderPlaced',
-      source: 'wandian.orders',
-      detail: orderPlaced(stored).detail,
-    };
+    const lateOrderPlaced = [pipeEntry(orderPlaced(stored))];
 
     // A subscriber that has not seen PAID gets PAID, not PENDING_PAYMENT; a second late copy sends nothing.
-    expect(await system.runtime.invoke('pushOrderStatus', lateOrderPlaced)).toEqual({ sent: 1, skipped: 0, gone: 0 });
-    expect(await system.runtime.invoke('pushOrderStatus', lateOrderPlaced)).toEqual({ sent: 0, skipped: 1, gone: 0 });
+    expect(await system.runtime.invoke('fanOutOrderStatus', lateOrderPlaced)).toMatchObject({ events: 1, sent: 1, skipped: 0, gone: 0 });
+    expect(await system.runtime.invoke('fanOutOrderStatus', lateOrderPlaced)).toMatchObject({ events: 1, sent: 0, skipped: 1, gone: 0 });
     await client.waitFor(orderId, 'PAID');
     expect(client.messages).toEqual([{ type: 'order.status', orderId, status: 'PAID', at: paid.history[1].at }]);
     client.ws.close();

@@ -120,10 +120,10 @@ describe('tracing', () => {
           // saga steps
           'createPaymentIntent',
           'commitReservation',
-          // consumers of OrderPlaced, CouponRedeemed, OrderPaid, and of the InventoryLow the placement raised
+          // the pipes (enrichment, status fan-out with low-stock detection), the consumers of OrderPlaced,
+          // CouponRedeemed, OrderPaid, and of the InventoryLow the placement raised
+          'fanOutOrderStatus',
           'projectReports',
-          'pushOrderStatus',
-          'detectLowStock',
           'recordLowStockAlert',
         ]),
       );

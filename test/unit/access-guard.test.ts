@@ -76,7 +76,7 @@ describe('local access guard', () => {
         executionArn: `${stateMachineArns.placeOrder.replace('stateMachine', 'execution')}:o-1`,
       }),
     ).toContain('states:DescribeExecution');
-    expect(deniedReason(policy('detectLowStock'), 'EventBridge', 'PutEvents', {})).toBeUndefined();
+    expect(deniedReason(policy('fanOutOrderStatus'), 'EventBridge', 'PutEvents', {})).toBeUndefined();
     // Order events come from the orders stream (the outbox): create-order may no longer put events itself.
     expect(deniedReason(create, 'EventBridge', 'PutEvents', {})).toContain('events:PutEvents');
     expect(deniedReason(policy('getOrder'), 'EventBridge', 'PutEvents', {})).toContain('events:PutEvents');
