@@ -4,7 +4,7 @@
  * `metering` option): every hook first reads `meter.enabled`, so benches pay one boolean test.
  *
  * API (any part of the local runtime may count; names are dotted, values add up):
- * - `meter.add(name, n = 1)`: e.g. `meter.add('pipes.requests')`, `meter.add('sqs.requests', 2)`;
+ * - `meter.add(name, n = 1)`: e.g. `meter.add('pipes.requests.<pipe>')`, `meter.add('sqs.requests', 2)`;
  * - `meter.snapshot()` / `meter.reset()`; `meter.items()`: write units per stored item (hot-spot analysis);
  * - `inFunction(id, memoryMb, fn)`: runs a handler call as one counted invocation (the Lambda runtime does this).
  *
@@ -18,7 +18,8 @@
  * `dynamodb.calls.<table>.<Operation>`, `dynamodb.wcu.<table>`, `dynamodb.wcu.<table>/index/<name>`,
  * `dynamodb.rcu.<table>[/index/<name>]`, `dynamodb.reported.<table>` (what DynamoDB Local's
  * ReturnConsumedCapacity said, a cross-check), `dynamodb.writtenBytes.<table>`, `dynamodb.writtenItems.<table>`;
- * `sdk.calls.<Service>.<Operation>` for every other SDK call a handler makes.
+ * `sdk.calls.<Service>.<Operation>` for every other SDK call a handler makes; `pipes.requests.<pipe>` (records past
+ * the filter, local/stream-runner.ts) and `sqs.requests` (SendMessage, receive + delete per batch, local/queue.ts).
  *
  * DynamoDB counting: a wrapper on the SDK's shared `Client.prototype.send` (as local/access-guard.ts does) sees
  * each call a handler makes (only inside `inFunction`, so table creation and test seeding are not counted).

@@ -329,7 +329,7 @@ export async function startStreamRunner(opts: StreamRunnerOptions): Promise<Stre
       const matched = asPiped.filter((r) => p.filters.some((f) => matchesEventPattern(f, r)));
       counters.matched += matched.length;
       // Pipes bill each record that passed the filter (per 64 KB chunk; an order record is far smaller).
-      meter.add('pipes.requests', matched.length);
+      meter.add(`pipes.requests.${p.id}`, matched.length);
       const settled = matched.length > 0 ? await deliverBatch(p, shard, matched) : [];
       const sequenceNumber = records.at(-1)!.dynamodb!.SequenceNumber!;
       shard.lastRead = sequenceNumber;

@@ -31,7 +31,10 @@ export interface OrderUsage {
   httpRequests: number;
   wsMessages: number;
   wsConnectionMinutes: number;
+  /** Billed Pipes requests, all pipes (`pipes.requests.<pipe>`). */
   pipesRequests: number;
+  /** Requests of the busiest pipe: the Pipes quota is per pipe. */
+  maxPipeRequests: number;
   sqsRequests: number;
   /** Platform + access log lines (assumed sizes) + the handlers' own log lines (`logs.applicationBytes`, measured). */
   logBytes: number;
@@ -86,7 +89,8 @@ export function usageOf(c: Counters, types: Record<string, 'STANDARD' | 'EXPRESS
     httpRequests,
     wsMessages: c['apigw.ws.messages'] ?? 0,
     wsConnectionMinutes: c['apigw.ws.connectionMinutes'] ?? 0,
-    pipesRequests: c['pipes.requests'] ?? 0,
+    pipesRequests: sum(c, 'pipes.requests.'),
+    maxPipeRequests: Math.max(0, ...Object.entries(c).flatMap(([k, v]) => (k.startsWith('pipes.requests.') ? [v] : []))),
     sqsRequests: (c['sqs.requests'] ?? 0) + sum(c, 'sdk.calls.SQS.'),
     logBytes:
       lambdaRequests * assumptions.logBytesPerInvocation +

@@ -126,7 +126,7 @@ export const quotas = {
     name: 'EventBridge Pipes (per pipe, stream source)',
     default: 10_000,
     unit: 'requests/s per pipe (a stream source is also bounded by its shards: ~1,000 records/s written per shard)',
-    usage: 'pipesRequests',
+    usage: 'maxPipeRequests',
     adjustable: true,
     raisedTo: 50_000,
     source: 'https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html#eb-pipes-limits',
