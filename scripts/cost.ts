@@ -33,6 +33,10 @@ const { values: args } = parseArgs({
 });
 const N = Math.max(1, Number(args.orders));
 const CONCURRENCY = Math.max(1, Number(args.concurrency));
+/** Orders per flow run one at a time for the Lambda durations when CONCURRENCY > 1. */
+const DURATION_ORDERS = 5;
+/** The per-container master data cache's default TTL (src/store/master-data-cache.ts) plus a margin, ms. */
+const MASTER_DATA_CACHE_MS = 5_500;
 const SECRET = 'cost-model-secret';
 const PAYMENT_TIMEOUT_SECONDS = 2;
 const PRICE = 1250;
@@ -142,13 +146,13 @@ async function runFlows(system: LocalSystem): Promise<Partial<Record<Flow, FlowR
     return { storeId, sku: skus[0]!, skus };
   };
 
-  const run = async (flow: Flow): Promise<FlowResult | undefined> => {
+  const run = async (flow: Flow, n: number, width: number): Promise<FlowResult | undefined> => {
     const region = flow === 'PROMO' ? `promo-${randomUUID().slice(0, 6)}` : 'east';
     const seeded = await seed(flow, region);
     if (!seeded) return undefined;
     const { storeId, sku, skus } = seeded;
     const balance = flow.startsWith('BALANCE');
-    const customers = Array.from({ length: N }, (_, i) => `cost-${flow.toLowerCase()}-${i}-${randomUUID().slice(0, 4)}`);
+    const customers = Array.from({ length: n }, (_, i) => `cost-${flow.toLowerCase()}-${i}-${randomUUID().slice(0, 4)}`);
     if (balance) for (const c of customers) await api.fundWallet(c, flow === 'BALANCE_SHORT' ? 1 : 10 * PRICE, 'CNY');
     const code = `COST${randomUUID().slice(0, 8).toUpperCase()}`;
     ok(await api.put(`/v1/coupons/${code}`, { type: 'AMOUNT_OFF', amountOff: 100, currency: 'CNY', stackable: true }), 'coupon', 200);
@@ -162,6 +166,8 @@ async function runFlows(system: LocalSystem): Promise<Partial<Record<Flow, FlowR
       promoSlices = (await api.put(`/v1/coupons/${promo}`, sliced)).status === 200 ? MAX_SHARDS : 1;
       if (promoSlices === 1)
         ok(await api.put(`/v1/coupons/${promo}`, { type: 'PERCENT_OFF', percentOff: 5, automatic: true }), 'promotion', 200);
+      // Automatic promotions are cached per container (src/store/master-data-cache.ts): wait until every order sees it.
+      await sleep(MASTER_DATA_CACHE_MS);
     }
     await quiet();
     meter.reset();
@@ -244,8 +250,7 @@ async function runFlows(system: LocalSystem): Promise<Partial<Record<Flow, FlowR
       }
       await quiet();
     };
-    const width = CONCURRENCY;
-    for (let i = 0; i < N; i += width) await Promise.all(customers.slice(i, i + width).map((_, j) => one(i + j)));
+    for (let i = 0; i < n; i += width) await Promise.all(customers.slice(i, i + width).map((_, j) => one(i + j)));
     await quiet();
     await sleep(200);
     const counters = meter.snapshot();
@@ -261,7 +266,7 @@ async function runFlows(system: LocalSystem): Promise<Partial<Record<Flow, FlowR
       ? Object.entries(items).filter(([k]) => /"scope":"(COUPON|SLICE)"/.test(k) && new RegExp(`"code":"${promo}(#\\d+)?"`).test(k))
       : [];
     return {
-      orders: N,
+      orders: n,
       counters,
       inventoryItemWcu: stockItems.reduce((n, [, v]) => n + v, 0),
       stockItems: stockItems.length,
@@ -275,11 +280,31 @@ async function runFlows(system: LocalSystem): Promise<Partial<Record<Flow, FlowR
   const out: Partial<Record<Flow, FlowResult>> = {};
   for (const flow of flows) {
     const started = Date.now();
-    const result = await run(flow);
+    // Two passes: the counts from N orders in flight together (batching as at volume), the Lambda durations from a
+    // few orders one at a time (in-process handlers share one event loop, so concurrent wall time is not duration).
+    const alone = CONCURRENCY > 1 ? await run(flow, DURATION_ORDERS, 1) : undefined;
+    const result = await run(flow, N, CONCURRENCY);
+    if (result && alone) result.counters = withDurationsOf(result.counters, alone.counters);
     if (result) out[flow] = result;
     log(
       `${flow}: ${result ? `${N} orders in ${((Date.now() - started) / 1000).toFixed(1)} s` : 'skipped (inventory PUT refuses `shards`)'}`,
     );
+  }
+  return out;
+}
+
+/**
+ * `counters` with each function's `lambda.ms.<fn>` and `lambda.gbSeconds.<fn>` replaced by its invocations times the
+ * per-invocation figures of `alone` (the same flow run one order at a time). A function `alone` never ran keeps its own.
+ */
+function withDurationsOf(counters: Record<string, number>, alone: Record<string, number>): Record<string, number> {
+  const out = { ...counters };
+  for (const [key, invocations] of Object.entries(counters)) {
+    if (!key.startsWith('lambda.invocations.')) continue;
+    const fn = key.slice('lambda.invocations.'.length);
+    const n = alone[key];
+    if (!n) continue;
+    for (const metric of ['ms', 'gbSeconds']) out[`lambda.${metric}.${fn}`] = (invocations * (alone[`lambda.${metric}.${fn}`] ?? 0)) / n;
   }
   return out;
 }
