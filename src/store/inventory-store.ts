@@ -4,7 +4,7 @@
  * set/restock, the low-stock flag, and the hot-stock shards: totals over the shards, resharding and
  * rebalancing by conditional transactions, and the sold-out marker (layout: src/domain/inventory.ts).
  */
-import { BatchGetCommand, GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, TransactGetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { tableName } from '../config.ts';
 import type { AuditOf } from '../domain/audit.ts';
 import {
@@ -128,7 +128,8 @@ export class InventoryStore {
   ): Promise<InventoryLevel> {
     const table = tableName('inventory');
     return untilUnchanged(`Inventory ${storeId}/${sku}`, async () => {
-      const shards = await this.readShards(storeId, sku);
+      // A snapshot: the new total is planned from the total at one instant (see snapshotShards).
+      const shards = await this.readShards(storeId, sku, true, true);
       const head = shards[0];
       const meta = metaOf(head);
       const n = Math.min(MAX_INVENTORY_SHARDS, Math.max(1, set.shards ?? meta.shards));
@@ -232,12 +233,13 @@ export class InventoryStore {
    * readers that tolerate about a second of staleness), index = shard number, 0..H-1; absent shards are
    * undefined. One GetItem of shard 0, then one BatchGetItem of shards 1..H-1 when sharded.
    */
-  async readShards(storeId: string, sku: string, consistent = true): Promise<(ShardItem | undefined)[]> {
+  async readShards(storeId: string, sku: string, consistent = true, snapshot = false): Promise<(ShardItem | undefined)[]> {
     const head = await this.get(storeId, sku, consistent);
     const h = metaOf(head).highWater;
     const out: (ShardItem | undefined)[] = [head];
     if (h <= 1) return out;
     const table = tableName('inventory');
+    if (snapshot) return this.snapshotShards(storeId, sku, h);
     let keys: Record<string, unknown>[] = Array.from({ length: h - 1 }, (_, i) => ({ storeId: shardPartitionKey(storeId, i + 1), sku }));
     const found = new Map<string, ShardItem>();
     for (let attempt = 0; keys.length > 0; attempt++) {
@@ -251,11 +253,37 @@ export class InventoryStore {
   }
 
   /**
+   * Every shard item 0..h-1 read in ONE TransactGetItems, a serializable snapshot: a rebalance moves units between
+   * shards in one transaction, so separate reads taken while it commits could count its units twice or not at all
+   * (a PUT's total would then be planned, or answered, off by them). Retries a snapshot that lost to a concurrent
+   * transaction (TransactionCanceled) and one whose shard 0 shows more shards than were read (h grew meanwhile).
+   */
+  private async snapshotShards(storeId: string, sku: string, h: number): Promise<(ShardItem | undefined)[]> {
+    const table = tableName('inventory');
+    for (let attempt = 0; ; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
+      const keys = Array.from({ length: h }, (_, k) => ({ storeId: k === 0 ? storeId : shardPartitionKey(storeId, k), sku }));
+      try {
+        const res = await this.doc.send(new TransactGetCommand({ TransactItems: keys.map((Key) => ({ Get: { TableName: table, Key } })) }));
+        const items = (res.Responses ?? []).map((r) => r.Item as ShardItem | undefined);
+        const grown = metaOf(items[0]).highWater;
+        if (grown > h && attempt < 10) {
+          h = Math.min(MAX_INVENTORY_SHARDS, grown);
+          continue;
+        }
+        return items;
+      } catch (e) {
+        if ((e as Error).name !== 'TransactionCanceledException' || attempt >= 10) throw e;
+      }
+    }
+  }
+
+  /**
    * The level with the counters summed over every shard (GET inventory, low-stock detection, PUT's answer):
    * shard 0's metadata with available/reserved/sold/stocked totals and `shards`. Undefined when never stocked.
    */
   async getTotal(storeId: string, sku: string): Promise<InventoryLevel | undefined> {
-    const shards = await this.readShards(storeId, sku);
+    const shards = await this.readShards(storeId, sku, true, true);
     if (!shards[0]) return undefined;
     return this.total(storeId, sku, shards);
   }
