@@ -36,11 +36,15 @@ export const WCU_PER_ORDER_PER_ITEM = 4;
 /** The AWS ceiling of one store x SKU in orders/s: 1,000 WCU per partition ÷ WCU per order per item × shards. */
 export const awsHotSkuOrdersPerSecond = (shards: number): number => (PARTITION_WCU_PER_SECOND / WCU_PER_ORDER_PER_ITEM) * shards;
 
-/** autocannon POST /v1/orders, every request 1 unit of `sku` at `storeId`, fresh Idempotency-Key, customers rotating over `tokens`. */
-export async function measureHotSku(
+/**
+ * autocannon POST /v1/orders for `seconds` at `connections`: every request a fresh Idempotency-Key and one unit of
+ * one of `skus` (in turn) at `storeId`, sent by one of the bench customers with their own access token (`tokens[i]`
+ * is customer `bench-<i>`'s). The create-order cell of `npm run bench` (several SKUs) and of the hot-SKU rows (one).
+ */
+export async function measureCreateOrders(
   url: string,
   storeId: string,
-  sku: string,
+  skus: readonly string[],
   connections: number,
   seconds: number,
   tokens: readonly string[],
@@ -66,7 +70,7 @@ export async function measureHotSku(
             body: JSON.stringify({
               storeId,
               customerId: `bench-${i % tokens.length}`,
-              items: [{ sku, quantity: 1 }],
+              items: [{ sku: skus[i % skus.length], quantity: 1 }],
               paymentMethod: 'WECHAT_PAY',
             }),
           };
@@ -84,6 +88,10 @@ export async function measureHotSku(
     count: result.requests.total,
   };
 }
+
+/** {@link measureCreateOrders} on ONE store x SKU (the hot-SKU rows). */
+export const measureHotSku = (url: string, storeId: string, sku: string, connections: number, seconds: number, tokens: readonly string[]) =>
+  measureCreateOrders(url, storeId, [sku], connections, seconds, tokens);
 
 /** Outcome of the decrement run: attempts by answer, oversold units counted from the table, time. */
 export interface DecrementResult {

@@ -14,10 +14,8 @@
  * runs just (b), the 100,000 concurrent decrements (--attempts N, default 100000; --decrement-concurrency C,
  * default 256; --stock U, default 50000; --shards N, default 16), on a DynamoDB Local of its own.
  */
-import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { ApiClient } from '../local/api-client.ts';
@@ -31,6 +29,7 @@ import {
   hotSkuMarkdown,
   hotStockSection,
   measureDecrements,
+  measureCreateOrders,
   measureHotSku,
   writeHotStockSection,
 } from './hot-stock.ts';
@@ -44,50 +43,9 @@ const PUSH_CONCURRENCY = 8;
 
 const BENCH_CUSTOMERS = 1000;
 
-/**
- * autocannon run of POST /v1/orders for `seconds` at `connections`; each request a fresh key and body, sent
- * by one of the bench customers with their own access token (`tokens[i]` is customer `bench-<i>`'s).
- */
-async function measureApi(url: string, connections: number, seconds: number, tokens: readonly string[]): Promise<ApiCell> {
-  let n = 0;
-  const result = await autocannon({
-    url,
-    connections,
-    duration: seconds,
-    requests: [
-      {
-        method: 'POST',
-        path: '/v1/orders',
-        setupRequest: (req) => {
-          const i = n++;
-          return {
-            ...req,
-            headers: {
-              'content-type': 'application/json',
-              'idempotency-key': randomUUID(),
-              authorization: `Bearer ${tokens[i % tokens.length]}`,
-            },
-            body: JSON.stringify({
-              storeId: STORE,
-              customerId: `bench-${i % tokens.length}`,
-              items: [{ sku: SKUS[i % SKUS.length], quantity: 1 }],
-              paymentMethod: 'WECHAT_PAY',
-            }),
-          };
-        },
-      },
-    ],
-  });
-  return {
-    concurrency: connections,
-    perSecond: result.requests.total / (result.duration || seconds),
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    non2xx: result.non2xx,
-    errors: result.errors + result.timeouts,
-    count: result.requests.total,
-  };
-}
+/** The create-order cell: {@link measureCreateOrders} over the bench store's SKUs. */
+const measureApi = (url: string, connections: number, seconds: number, tokens: readonly string[]): Promise<ApiCell> =>
+  measureCreateOrders(url, STORE, SKUS, connections, seconds, tokens);
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
