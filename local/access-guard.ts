@@ -108,6 +108,15 @@ const DOCUMENT_COMMANDS: Record<string, string> = {
   ExecuteTransaction: 'ExecuteTransaction',
 };
 
+/**
+ * The operation an SDK v3 command calls: the command's name without `Command`, and for DynamoDB the low-level
+ * operation a lib-dynamodb document command stands for (`Get` → GetItem). Shared with local/metering.ts.
+ */
+export function sdkOperation(command: { constructor?: { name?: string } } | undefined, service: string): string {
+  const name = String(command?.constructor?.name ?? '').replace(/Command$/, '');
+  return service === 'DynamoDB' ? (DOCUMENT_COMMANDS[name] ?? name) : name;
+}
+
 /** Each (action, resource) pair a DynamoDB request needs. */
 function dynamoDbNeeds(operation: string, input: any): Array<[action: string, resource: string]> {
   const table = (name: unknown, index?: unknown) => (index ? `${String(name)}/index/${String(index)}` : String(name));
@@ -213,9 +222,8 @@ export function installAccessGuard(currentPolicy: () => AccessPolicy | undefined
   Client.prototype.send = function guardedSend(this: { config?: { serviceId?: string } }, command: any, ...rest: any[]) {
     const policy = state.current();
     if (policy) {
-      const name = String(command?.constructor?.name ?? '').replace(/Command$/, '');
       const service = this.config?.serviceId ?? '';
-      const operation = service === 'DynamoDB' ? (DOCUMENT_COMMANDS[name] ?? name) : name;
+      const operation = sdkOperation(command, service);
       const reason = deniedReason(policy, service, operation, command?.input);
       if (reason) {
         const error = accessDeniedError(reason);

@@ -35,6 +35,7 @@ import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
 import { createRequire } from 'node:module';
 import { DescribeTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { sdkOperation } from './access-guard.ts';
 import { indexWriteUnits, itemSize, itemWriteUnits, readUnits, writeUnits, type Item, type TableShape } from '../src/capacity/ddb-units.ts';
 
 const counters = new Map<string, number>();
@@ -142,18 +143,6 @@ function shapeOf(table: string): Promise<TableShape> {
 const getStored = (table: string, key: Item): Promise<Item | undefined> =>
   uncounted((c) => c.send(new GetItemCommand({ TableName: table, Key: key, ConsistentRead: true }))).then((o) => o.Item);
 
-/** lib-dynamodb command names → DynamoDB operations. */
-const DOCUMENT_COMMANDS: Record<string, string> = {
-  Get: 'GetItem',
-  Put: 'PutItem',
-  Update: 'UpdateItem',
-  Delete: 'DeleteItem',
-  BatchGet: 'BatchGetItem',
-  BatchWrite: 'BatchWriteItem',
-  TransactGet: 'TransactGetItems',
-  TransactWrite: 'TransactWriteItems',
-};
-
 /** Operations that take ReturnConsumedCapacity (the cross-check figure). */
 const CAPACITY_OPERATIONS = new Set([
   'GetItem',
@@ -188,14 +177,13 @@ function installSdkHook(): void {
   Client.prototype.send = function meteredSend(this: { config?: { serviceId?: string } }, command: any, ...rest: any[]) {
     const invocation = meter.enabled ? currentFunction.getStore() : undefined;
     if (!invocation || rest.some((r) => typeof r === 'function')) return send.call(this, command, ...rest);
-    const name = String(command?.constructor?.name ?? '').replace(/Command$/, '');
     const service = this.config?.serviceId ?? '';
+    const operation = sdkOperation(command, service);
     if (service !== 'DynamoDB') {
-      meter.add(`sdk.calls.${service}.${name}`);
+      meter.add(`sdk.calls.${service}.${operation}`);
       return send.call(this, command, ...rest);
     }
     const isDocument = 'inputKeyNodes' in command;
-    const operation = isDocument ? (DOCUMENT_COMMANDS[name] ?? name) : name;
     return meterDynamo(operation, command, isDocument, invocation, () => send.call(this, command, ...rest));
   };
 }
