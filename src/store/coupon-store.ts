@@ -191,6 +191,27 @@ export class CouponStore {
     return Array.from({ length: h - 1 }, (_, i) => found.get(sliceKey(code, i + 1).code) ?? 0);
   }
 
+  /**
+   * The counter slices 0..k-1 of `code` that are used up (redemptions >= sliceLimit), by one strongly consistent
+   * BatchGet. An order that found a slice full reads this instead of trying slices blindly: with a few
+   * redemptions left over many slices, most slices have a share of 0 (planSliceLimits).
+   */
+  async fullSlices(code: string, k: number): Promise<Set<number>> {
+    const table = tableName('coupons');
+    const full = new Set<number>();
+    let keys: Record<string, unknown>[] = Array.from({ length: k }, (_, slice) => sliceKey(code, slice));
+    for (let attempt = 0; keys.length > 0; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
+      const out = await this.doc.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: keys, ConsistentRead: true } } }));
+      for (const item of out.Responses?.[table] ?? []) {
+        const slice = item.scope === SLICE_SCOPE ? Number(String(item.code).slice(code.length + 1)) : 0;
+        if (item.sliceLimit !== undefined && Number(item.redemptions ?? 0) >= Number(item.sliceLimit)) full.add(slice);
+      }
+      keys = (out.UnprocessedKeys?.[table]?.Keys ?? []) as Record<string, unknown>[];
+    }
+    return full;
+  }
+
   /** Total redemptions of a coupon: its own counter plus every counter slice's (strongly consistent). */
   async totalRedemptions(code: string): Promise<number> {
     const coupon = await this.get(code);

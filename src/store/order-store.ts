@@ -19,7 +19,7 @@ import {
   type CompensatedStatus,
 } from '../domain/order-status.ts';
 import type { CloseClaim, OrderClaim } from '../domain/order-claim.ts';
-import { customerScope, sliceKey } from './coupon-store.ts';
+import { CouponStore, customerScope, sliceKey } from './coupon-store.ts';
 import { cancellationReasons, cancelledByConditionsOnly, isConditionalCheckFailed } from './dynamo-errors.ts';
 import type { AuditOf } from '../domain/audit.ts';
 import { auditPut } from './audit-store.ts';
@@ -58,6 +58,7 @@ export class OrderStore {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly inventory: InventoryStore = new InventoryStore(doc),
+    private readonly coupons: CouponStore = new CouponStore(doc),
   ) {}
 
   /** The order, or undefined. */
@@ -87,6 +88,8 @@ export class OrderStore {
    * several if no single one holds enough). INVENTORY_SHORTAGE only when such a read finds the SUM short;
    * CONCURRENT_UPDATE (409, retryable) after RESERVE_ROUNDS transactions lost to other orders. A line whose
    * item carries the sold-out marker (confirmed by a consistent read) is refused without any transaction.
+   * A sliced promotion counter (couponRedemptions[].slices) tries one slice; when it is full, one consistent read
+   * of every slice tells which still have room (COUPON_EXHAUSTED when none has).
    */
   async place(order: Order, customerLimits: ReadonlyMap<string, number>, attempt = 0): Promise<Order> {
     const nowMs = Date.now();
@@ -164,7 +167,14 @@ export class OrderStore {
         );
       }
       if (outcome.exhausted.length > 0) throw exhaustedError(outcome.exhausted);
-      for (const { code, slice } of outcome.fullSlices) fullSlices.set(code, new Set([...(fullSlices.get(code) ?? []), slice]));
+      // A full slice: learn which slices are full from one consistent read rather than trying them one by one
+      // (with 5 redemptions left over 16 slices, 11 slices have a share of 0).
+      for (const code of new Set(outcome.fullSlices.map((f) => f.code))) {
+        const slices = order.couponRedemptions.find((r) => r.code === code)?.slices ?? 1;
+        const full = await this.coupons.fullSlices(code, slices);
+        for (const f of outcome.fullSlices) if (f.code === code) full.add(f.slice);
+        fullSlices.set(code, full);
+      }
     }
     throw new DomainError('CONCURRENT_UPDATE', `Stock of order ${order.orderId} kept being taken by other orders; retry`);
   }

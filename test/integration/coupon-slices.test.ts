@@ -9,6 +9,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isDomainError } from '../../src/domain/errors.ts';
 import type { Order } from '../../src/domain/types.ts';
+import { startShard } from '../../src/domain/inventory.ts';
 import { CouponStore, sliceKey } from '../../src/store/coupon-store.ts';
 import { InventoryStore } from '../../src/store/inventory-store.ts';
 import { OrderStore } from '../../src/store/order-store.ts';
@@ -116,6 +117,29 @@ describe('promotion counter slices', () => {
     await coupons.put({ ...def, counterShards: 16, maxRedemptions: 35 });
     expect((await placeAll(Array.from({ length: 10 }, () => order(code, 16)))).placed).toHaveLength(5);
     expect(await coupons.totalRedemptions(code)).toBe(35);
+  });
+
+  it('finds the one slice with room among 16, however far from it the order starts', async () => {
+    const code = `LAST${Date.now()}`;
+    await coupons.put({
+      code,
+      type: 'AMOUNT_OFF',
+      amountOff: 10,
+      stackable: true,
+      automatic: true,
+      maxRedemptions: 1,
+      counterShards: 16,
+      updatedAt: NOW,
+    });
+    // Only slice 0 has a share (planSliceLimits); this order starts at slice 1, 15 steps from it round-robin,
+    // more than the rounds one placement may take.
+    let candidate = order(code, 16);
+    while (startShard(candidate.orderId, code, 16) !== 1) candidate = order(code, 16);
+    const { placed } = await placeAll([candidate]);
+    expect(placed.map((o) => o.couponRedemptions[0]!.slice)).toEqual([0]);
+    const late = await placeAll([order(code, 16)]);
+    expect(late.refused).toEqual(['COUPON_EXHAUSTED']);
+    expect(await coupons.totalRedemptions(code)).toBe(1);
   });
 
   it('keeps per-customer limits on a sliced coupon', async () => {
