@@ -16,7 +16,7 @@
  * `events.putEventsCalls`, `events.entries`, `events.chunks` (64 KB), `events.targetInvocations.<rule>`;
  * `apigw.http.requests`, `apigw.ws.messages`, `apigw.ws.connectionMinutes`;
  * `dynamodb.calls.<table>.<Operation>`, `dynamodb.wcu.<table>`, `dynamodb.wcu.<table>/index/<name>`,
- * `dynamodb.rcu.<table>[/index/<name>]`, `dynamodb.reported.<table>` (what DynamoDB Local's
+ * `dynamodb.wcuByFunction.<fn>.<table>.<Operation>` (where the write units go), `dynamodb.rcu.<table>[/index/<name>]`, `dynamodb.reported.<table>` (what DynamoDB Local's
  * ReturnConsumedCapacity said, a cross-check), `dynamodb.writtenBytes.<table>`, `dynamodb.writtenItems.<table>`;
  * `sdk.calls.<Service>.<Operation>` for every other SDK call a handler makes; `pipes.requests.<pipe>` (records past
  * the filter, local/stream-runner.ts) and `sqs.requests` (SendMessage, receive + delete per batch, local/queue.ts).
@@ -259,6 +259,7 @@ async function meterDynamo(
     const after = afters[n];
     const units = w.conditionCheck ? writeUnits(itemSize(w.before), true) : itemWriteUnits(w.before, after, w.transactional, w.sent);
     meter.add(`dynamodb.wcu.${w.table}`, units);
+    meter.add(`dynamodb.wcuByFunction.${invocation.id}.${w.table}.${operation}`, units);
     const itemKey = `${w.table}|${JSON.stringify(unmarshall(w.key))}`;
     itemWcu.set(itemKey, (itemWcu.get(itemKey) ?? 0) + units);
     if (!w.conditionCheck && !failure) {

@@ -29,6 +29,8 @@ const { values: args } = parseArgs({
     // as they do at volume; `--concurrency 1` measures each order alone (the worst case for batching).
     concurrency: { type: 'string', default: '20' },
     out: { type: 'string', default: 'docs' },
+    // Also write every flow's raw counters (local/metering.ts names) to this JSON file, for digging into a figure.
+    counters: { type: 'string' },
   },
 });
 const N = Math.max(1, Number(args.orders));
@@ -92,6 +94,11 @@ async function main(): Promise<void> {
     const { json, markdown } = renderCapacity(input);
     writeFileSync(resolve(REPO_ROOT, args.out!, 'capacity.json'), `${JSON.stringify(json, null, 2)}\n`);
     writeFileSync(resolve(REPO_ROOT, args.out!, 'capacity.md'), markdown);
+    if (args.counters)
+      writeFileSync(
+        resolve(args.counters),
+        `${JSON.stringify(Object.fromEntries(Object.entries(results).map(([f, r]) => [f, { orders: r!.orders, counters: r!.counters }])), null, 2)}\n`,
+      );
     log(`wrote ${args.out}/capacity.json and ${args.out}/capacity.md`);
     log(
       `cost per 1M orders $${json.costPerMillionOrdersUsd.toFixed(2)}; default-quota ceiling ${json.maxOrdersPerSecondDefaultQuotas.toFixed(0)} orders/s (${json.bindingQuota})`,
