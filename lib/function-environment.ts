@@ -54,6 +54,16 @@ export const DEFAULT_MEMORY_MB = 512;
 export const DEFAULT_TIMEOUT_SECONDS = 10;
 
 /**
+ * Log levels of every function, the same deployed and locally. Deployed through Lambda's advanced logging
+ * controls (JSON format): the application level reaches Powertools Logger as AWS_LAMBDA_LOG_LEVEL (locally as
+ * POWERTOOLS_LOG_LEVEL); at system level WARN Lambda sends no START / END / REPORT lines, only platform
+ * warnings and errors (timeouts, crashes, out of memory). Why: those three lines are ~420 B per invocation,
+ * most of the log volume at 7 invocations per order (docs/capacity.md); duration, errors, throttles and
+ * concurrency still come as CloudWatch metrics, and the dashboards and alarms use those.
+ */
+export const FUNCTION_LOG_LEVELS = { application: 'WARN', system: 'WARN' } as const;
+
+/**
  * API Gateway HTTP API's integration timeout, in seconds (its maximum and default: 30 s, "Amazon API Gateway
  * quotas", HTTP APIs). A Lambda behind a route must time out well before it, or the gateway answers the client
  * 503/504 while the function may still commit: every API function's timeout stays below this (stack test).

@@ -11,7 +11,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { addRegionalStacks, PAYMENT_TIMEOUT_CONTEXT, PRINCIPAL_LIMITS_CONTEXT, SALES_REGIONS_CONTEXT } from '../../lib/app.ts';
 import { ENTRY_METADATA, WIRING_METADATA } from '../../lib/constructs/conventions.ts';
 import { fromRepoRoot } from '../../lib/paths.ts';
-import { functionEnvironment, functionTimeoutSeconds, HTTP_API_INTEGRATION_TIMEOUT_SECONDS } from '../../lib/function-environment.ts';
+import {
+  FUNCTION_LOG_LEVELS,
+  functionEnvironment,
+  functionTimeoutSeconds,
+  HTTP_API_INTEGRATION_TIMEOUT_SECONDS,
+} from '../../lib/function-environment.ts';
 import {
   ALERT_TOPIC_ENV,
   EVENT_BUS_ENV,
@@ -231,6 +236,12 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
         MemorySize: spec.memoryMb ?? 512,
         // The one figure the local runtime enforces too (test/integration/local-concurrency.test.ts).
         Timeout: functionTimeoutSeconds(spec),
+        // The levels the local runtime logs at and the cost model assumes (no platform START/END/REPORT lines).
+        LoggingConfig: {
+          LogFormat: 'JSON',
+          ApplicationLogLevel: FUNCTION_LOG_LEVELS.application,
+          SystemLogLevel: FUNCTION_LOG_LEVELS.system,
+        },
       });
     });
 
