@@ -1,6 +1,6 @@
 /**
- * Reporting projection (rule ordersToReports, fed through its SQS queue in batches): OrderPlaced, OrderPaid,
- * OrderCancelled, OrderRefunded and CouponRedeemed → every report row at once (src/domain/reports.ts
+ * Reporting projection (rule ordersToReports, fed through its SQS queue in batches): OrderPlaced (with its
+ * coupons), OrderPaid, OrderCancelled and OrderRefunded → every report row at once (src/domain/reports.ts
  * projectionUpdates): hourly sales per store and per sales region by UTC hour and store-local hour (the
  * store's zone from the stores table, cached), paid units per SKU, the payment funnel by placed hour, and
  * coupon redemptions. One projection step and one marker per event; the rows of the whole batch are

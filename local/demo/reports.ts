@@ -106,7 +106,7 @@ export interface ReadSide {
   funnels: { scope: Scope; placed: number; paid: number; conversion: number | null; p50: number | null; p95: number | null }[];
   /** Units paid per SKU, chain-wide (the regions' top-skus added up). */
   skuUnits: Map<string, number>;
-  /** Per coupon code: CouponRedeemed counted by GET /v1/reports/coupons (redemptions, discount in fen). */
+  /** Per coupon code: applied coupons of OrderPlaced counted by GET /v1/reports/coupons (redemptions, discount in fen). */
   coupons: Map<string, { redemptions: number; discount: number }>;
   /** Alerts per store (GET /v1/alerts?storeId=), and the newest few chain-wide (GET /v1/alerts). */
   alerts: {

@@ -185,7 +185,7 @@ export function funnelUpdates(type: string, d: FunnelEventDetail): CounterUpdate
   return writeKeys('FUNNEL', d.storeId, d.region).map((pk) => ({ pk, sk: `UTC#${hour}`, add, set: { hour } }));
 }
 
-/** Rows a CouponRedeemed updates: the code's shard for the store, UTC hour of occurredAt. */
+/** Rows one redemption of a coupon updates (OrderPlaced's `coupons`): the code's shard for the store, UTC hour of occurredAt. */
 export function couponUpdates(d: { occurredAt: string; storeId: string; code: string; discount: number }): CounterUpdate[] {
   const hour = utcHour(d.occurredAt);
   return [
@@ -193,20 +193,24 @@ export function couponUpdates(d: { occurredAt: string; storeId: string; code: st
   ];
 }
 
-/** The detail fields the reporting projection reads, across OrderPlaced/Paid/Cancelled/Refunded and CouponRedeemed. */
-export type ProjectedEventDetail =
-  | (SalesEventDetail & FunnelEventDetail)
-  | { occurredAt: string; storeId: string; region: string; code: string; discount: number };
+/** The detail fields the reporting projection reads, across OrderPlaced/Paid/Cancelled/Refunded. */
+export type ProjectedEventDetail = SalesEventDetail &
+  FunnelEventDetail & {
+    /** OrderPlaced: the applied coupons with the minor units each took off. */
+    coupons?: { code: string; discount: number }[];
+  };
 
 /**
  * Every report row one event updates (sales, funnel and coupons computed together: one projection step
- * per event): OrderPlaced → funnel; OrderPaid → sales, SKUs, funnel; OrderCancelled / OrderRefunded →
- * sales; CouponRedeemed → coupons. `timeZone` is the store's (only sales rows use it). [] for other types.
+ * per event): OrderPlaced → funnel and one coupon row per applied coupon; OrderPaid → sales, SKUs,
+ * funnel; OrderCancelled / OrderRefunded → sales. `timeZone` is the store's (only sales rows use it).
+ * [] for other types. Coupons are counted from OrderPlaced, not from each CouponRedeemed: one delivery
+ * (EventBridge target invocation, marker) per order instead of one more per coupon (issue 8).
  */
 export function projectionUpdates(type: string, d: ProjectedEventDetail, timeZone: string): CounterUpdate[] {
-  if (type === 'CouponRedeemed') return 'code' in d ? couponUpdates(d) : [];
-  if ('code' in d) return [];
-  return [...salesUpdates(type, d, timeZone), ...funnelUpdates(type, d)];
+  const coupons =
+    type === 'OrderPlaced' ? (d.coupons ?? []).flatMap((c) => couponUpdates({ occurredAt: d.occurredAt, storeId: d.storeId, ...c })) : [];
+  return [...salesUpdates(type, d, timeZone), ...funnelUpdates(type, d), ...coupons];
 }
 
 /** Whether {@link projectionUpdates} of this event type reads the store's time zone (sales rows do). */

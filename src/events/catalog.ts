@@ -49,6 +49,10 @@ export const eventDetailSchemas = {
       .describe('Units reserved per SKU: the lines plus FREE_ITEM gifts, merged by SKU')
       .optional(),
     couponCodes: z.array(z.string()).describe('Applied coupon codes'),
+    coupons: z
+      .array(z.object({ code: z.string(), discount: minor('Minor units this coupon took off') }))
+      .describe('Applied coupons with their discounts, as CouponRedeemed gives them one by one (the coupon report reads these)')
+      .optional(),
     paymentMethod: z.string().describe('WECHAT_PAY | ALIPAY | CARD | BALANCE'),
     expiresAt: utc('When the unpaid order expires'),
   }),

@@ -25,6 +25,7 @@ export const orderPlaced = (o: Order): DomainEvent =>
     subtotal: o.pricing.subtotal,
     reserved: o.reservation.map(({ sku, quantity }) => ({ sku, quantity })),
     couponCodes: o.appliedCoupons.map((c) => c.code),
+    coupons: o.appliedCoupons.map((c) => ({ code: c.code, discount: c.amountOff })),
     paymentMethod: o.paymentMethod,
     expiresAt: o.expiresAt,
   });

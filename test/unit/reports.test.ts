@@ -116,9 +116,21 @@ describe('one projection per event, merged per batch', () => {
     expect(kinds('OrderPaid', paid)).toEqual(['FUNNEL', 'FUNNEL', 'SALES', 'SALES', 'SKUS', 'SKUS', 'SKUS', 'SKUS']);
     expect(kinds('OrderCancelled', paid)).toEqual(['SALES', 'SALES']);
     expect(kinds('OrderRefunded', paid)).toEqual(['SALES', 'SALES']);
-    expect(kinds('CouponRedeemed', { occurredAt: paid.occurredAt, storeId: 's1', region: 'east', code: 'OFF3', discount: 300 })).toEqual([
-      'COUPON',
-    ]);
+    // Coupons come from OrderPlaced, one row per applied coupon; CouponRedeemed is not projected (one delivery per order).
+    const withCoupons = {
+      ...placed,
+      coupons: [
+        { code: 'OFF3', discount: 300 },
+        { code: 'GIFT', discount: 0 },
+      ],
+    };
+    expect(kinds('OrderPlaced', withCoupons)).toEqual(['COUPON', 'COUPON', 'FUNNEL', 'FUNNEL']);
+    expect(projectionUpdates('OrderPlaced', withCoupons as never, 'UTC').filter((u) => u.pk.startsWith('COUPON#OFF3#'))).toEqual(
+      couponUpdates({ occurredAt: placed.occurredAt, storeId: placed.storeId, code: 'OFF3', discount: 300 }),
+    );
+    expect(kinds('CouponRedeemed', { occurredAt: paid.occurredAt, storeId: 's1', region: 'east', code: 'OFF3', discount: 300 })).toEqual(
+      [],
+    );
   });
 
   it('merges the updates of a batch into one per row, deltas summed', () => {
