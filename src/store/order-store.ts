@@ -221,10 +221,12 @@ export class OrderStore {
         Update: {
           TableName: tableName('coupons'),
           Key: sliceKey(redemption.code, redemption.slice ?? 0),
-          // Invariant 3: never beyond maxRedemptions (a sliced counter: never beyond its slice's share of it).
+          // Invariant 3: never beyond maxRedemptions (a sliced counter: never beyond its slice's share of it). A coupon
+          // sliced before and now back to one slice keeps a sliceLimit on slice 0 (the other slices hold the rest of
+          // its redemptions): that limit decides, not maxRedemptions alone.
           ConditionExpression:
             redemption.slice === undefined
-              ? 'attribute_exists(code) AND (attribute_not_exists(maxRedemptions) OR redemptions < maxRedemptions)'
+              ? 'attribute_exists(code) AND ((attribute_exists(sliceLimit) AND redemptions < sliceLimit) OR (attribute_not_exists(sliceLimit) AND (attribute_not_exists(maxRedemptions) OR redemptions < maxRedemptions)))'
               : 'attribute_exists(code) AND (attribute_not_exists(sliceLimit) OR redemptions < sliceLimit)',
           UpdateExpression: 'ADD redemptions :one',
           ExpressionAttributeValues: { ':one': 1 },

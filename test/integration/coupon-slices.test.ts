@@ -119,6 +119,19 @@ describe('promotion counter slices', () => {
     expect(await coupons.totalRedemptions(code)).toBe(35);
   });
 
+  it('keeps the limit when a sliced coupon goes back to one slice', async () => {
+    const code = `UNSLICE${Date.now()}`;
+    const def = { code, type: 'AMOUNT_OFF' as const, amountOff: 10, stackable: true, automatic: true, maxRedemptions: 20, updatedAt: NOW };
+    await coupons.put({ ...def, counterShards: 8 });
+    expect((await placeAll(Array.from({ length: 12 }, () => order(code, 8)))).placed).toHaveLength(12);
+    // One slice again: orders carry no slice; slices 1..7 still hold most of the 12 redemptions.
+    await coupons.put({ ...def, counterShards: 1 });
+    const rest = await placeAll(Array.from({ length: 15 }, () => order(code, 1)));
+    expect(rest.placed).toHaveLength(8);
+    expect(rest.refused.every((c) => c === 'COUPON_EXHAUSTED')).toBe(true);
+    expect(await coupons.totalRedemptions(code)).toBe(20);
+  });
+
   it('finds the one slice with room among 16, however far from it the order starts', async () => {
     const code = `LAST${Date.now()}`;
     await coupons.put({
