@@ -198,6 +198,10 @@ export type ProjectedEventDetail = SalesEventDetail &
   FunnelEventDetail & {
     /** OrderPlaced: the applied coupons with the minor units each took off. */
     coupons?: { code: string; discount: number }[];
+    /** CouponRedeemed (only those from before OrderPlaced carried `coupons`, see lib/wiring.ts ordersToReports). */
+    code?: string;
+    discount?: number;
+    countedWithOrder?: true;
   };
 
 /**
@@ -205,9 +209,14 @@ export type ProjectedEventDetail = SalesEventDetail &
  * per event): OrderPlaced → funnel and one coupon row per applied coupon; OrderPaid → sales, SKUs,
  * funnel; OrderCancelled / OrderRefunded → sales. `timeZone` is the store's (only sales rows use it).
  * [] for other types. Coupons are counted from OrderPlaced, not from each CouponRedeemed: one delivery
- * (EventBridge target invocation, marker) per order instead of one more per coupon (issue 8).
+ * (EventBridge target invocation, marker) per order instead of one more per coupon (issue 8). A CouponRedeemed
+ * without `countedWithOrder` (published before that) counts its coupon, as its OrderPlaced had no `coupons`.
  */
 export function projectionUpdates(type: string, d: ProjectedEventDetail, timeZone: string): CounterUpdate[] {
+  if (type === 'CouponRedeemed')
+    return d.code !== undefined && !d.countedWithOrder
+      ? couponUpdates({ occurredAt: d.occurredAt, storeId: d.storeId, code: d.code, discount: d.discount ?? 0 })
+      : [];
   const coupons =
     type === 'OrderPlaced' ? (d.coupons ?? []).flatMap((c) => couponUpdates({ occurredAt: d.occurredAt, storeId: d.storeId, ...c })) : [];
   return [...salesUpdates(type, d, timeZone), ...funnelUpdates(type, d), ...coupons];

@@ -94,6 +94,10 @@ export const eventDetailSchemas = {
     couponType: z.enum(['AMOUNT_OFF', 'PERCENT_OFF', 'FREE_ITEM']).describe('Coupon type'),
     discount: minor('What this coupon took off the order (0 for FREE_ITEM)'),
     currency: z.string().length(3).describe('ISO-4217 currency code'),
+    countedWithOrder: z
+      .literal(true)
+      .describe("The coupon report counts it from the order's OrderPlaced (`coupons`); absent on events from before that")
+      .optional(),
   }),
 } as const;
 

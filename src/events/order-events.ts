@@ -102,5 +102,6 @@ export const couponsRedeemed = (o: Order): DomainEvent[] =>
       couponType: c.type,
       discount: c.amountOff,
       currency: o.pricing.currency,
+      countedWithOrder: true,
     }),
   );

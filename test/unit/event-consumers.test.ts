@@ -12,7 +12,7 @@ import { ZodError } from 'zod';
 import { eventTypeSources, functions, rules, type RuleId, type RuleSpec } from '../../lib/wiring.ts';
 import { eventConsumer } from '../../functions/commons/event-consumer.ts';
 import { queueConsumer } from '../../functions/commons/queue-consumer.ts';
-import { eventSource, eventTypes } from '../../src/events/catalog.ts';
+import { eventDetailSchemas, eventSource, eventTypes } from '../../src/events/catalog.ts';
 
 process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
 const root = resolve(import.meta.dirname, '..', '..');
@@ -25,15 +25,25 @@ describe('event rules: one typed source per consumer', () => {
     expect(mod.handler.detailTypes).toEqual(rule.detailTypes);
   });
 
-  it.each(ruleEntries)('%s: the pattern is built from the detail-types (their sources, then the types)', (_id, rule) => {
-    expect(rule.eventPattern).toStrictEqual({
-      source: [...new Set(rule.detailTypes.map((t) => eventSource[t]))],
-      'detail-type': [...rule.detailTypes],
-    });
-    expect(rule.detailTypes.length).toBeGreaterThan(0);
-    expect(new Set(rule.detailTypes).size).toBe(rule.detailTypes.length);
-    for (const t of rule.detailTypes) expect(eventTypes).toContain(t);
-  });
+  it.each(ruleEntries)(
+    '%s: the pattern is built from the detail-types (their sources, then the types, then any detail conditions)',
+    (_id, rule) => {
+      const { detail, ...byType } = rule.eventPattern;
+      expect(byType).toStrictEqual({
+        source: [...new Set(rule.detailTypes.map((t) => eventSource[t]))],
+        'detail-type': [...rule.detailTypes],
+      });
+      // A detail condition only on fields some consumed type's schema declares (no pattern on an undocumented field).
+      for (const field of Object.keys(detail ?? {}))
+        expect(
+          rule.detailTypes.some((t) => field in eventDetailSchemas[t].shape),
+          field,
+        ).toBe(true);
+      expect(rule.detailTypes.length).toBeGreaterThan(0);
+      expect(new Set(rule.detailTypes).size).toBe(rule.detailTypes.length);
+      for (const t of rule.detailTypes) expect(eventTypes).toContain(t);
+    },
+  );
 
   it.each(ruleEntries)("%s: the handler is built with eventConsumer from the rule's own list, not middy by hand", (id, rule) => {
     const text = readFileSync(resolve(root, functions[rule.target].entry), 'utf8');

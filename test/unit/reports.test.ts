@@ -5,6 +5,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../../src/domain/errors.ts';
+import type { Order } from '../../src/domain/types.ts';
+import { eventSource } from '../../src/events/catalog.ts';
+import { couponsRedeemed } from '../../src/events/order-events.ts';
+import { rules } from '../../lib/wiring.ts';
+import { matchesEventPattern, parseEventPattern } from '../../local/event-pattern.ts';
 import {
   couponUpdates,
   funnelSummary,
@@ -128,9 +133,29 @@ describe('one projection per event, merged per batch', () => {
     expect(projectionUpdates('OrderPlaced', withCoupons as never, 'UTC').filter((u) => u.pk.startsWith('COUPON#OFF3#'))).toEqual(
       couponUpdates({ occurredAt: placed.occurredAt, storeId: placed.storeId, code: 'OFF3', discount: 300 }),
     );
-    expect(kinds('CouponRedeemed', { occurredAt: paid.occurredAt, storeId: 's1', region: 'east', code: 'OFF3', discount: 300 })).toEqual(
-      [],
-    );
+    // A CouponRedeemed from before OrderPlaced carried `coupons` counts its coupon; a new one (countedWithOrder) nothing.
+    const redeemed = { occurredAt: paid.occurredAt, storeId: 's1', region: 'east', code: 'OFF3', discount: 300 };
+    expect(kinds('CouponRedeemed', redeemed)).toEqual(['COUPON']);
+    expect(kinds('CouponRedeemed', { ...redeemed, countedWithOrder: true })).toEqual([]);
+  });
+
+  it('routes to the reports only the CouponRedeemed events that OrderPlaced did not count (the deployed pattern)', () => {
+    const pattern = parseEventPattern(rules.ordersToReports.eventPattern);
+    const order = {
+      orderId: 'o9',
+      storeId: 's1',
+      region: 'east',
+      customerId: 'c1',
+      createdAt: paid.occurredAt,
+      pricing: { subtotal: 1000, discount: 300, total: 700, currency: 'CNY' },
+      appliedCoupons: [{ code: 'OFF3', type: 'AMOUNT_OFF', amountOff: 300 }],
+    } as unknown as Order;
+    const detail = couponsRedeemed(order)[0]!.detail as { countedWithOrder?: true };
+    const envelope = (detail: object) => ({ source: eventSource.CouponRedeemed, 'detail-type': 'CouponRedeemed', detail });
+    expect(detail.countedWithOrder).toBe(true);
+    expect(matchesEventPattern(pattern, envelope(detail))).toBe(false);
+    const { countedWithOrder: _, ...before } = detail;
+    expect(matchesEventPattern(pattern, envelope(before))).toBe(true);
   });
 
   it('merges the updates of a batch into one per row, deltas summed', () => {
