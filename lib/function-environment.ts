@@ -54,14 +54,13 @@ export const DEFAULT_MEMORY_MB = 512;
 export const DEFAULT_TIMEOUT_SECONDS = 10;
 
 /**
- * Log levels of every function, the same deployed and locally. Deployed through Lambda's advanced logging
- * controls (JSON format): the application level reaches Powertools Logger as AWS_LAMBDA_LOG_LEVEL (locally as
- * POWERTOOLS_LOG_LEVEL); at system level WARN Lambda sends no START / END / REPORT lines, only platform
- * warnings and errors (timeouts, crashes, out of memory). Why: those three lines are ~420 B per invocation,
- * most of the log volume at 7 invocations per order (docs/capacity.md); duration, errors, throttles and
- * concurrency still come as CloudWatch metrics, and the dashboards and alarms use those.
+ * The level deployed handlers log at: Powertools Logger's default, INFO (no POWERTOOLS_LOG_LEVEL and no Lambda log
+ * level filter are set; stack test). Operators need it: the per-order trail by correlation_id (README "Tracing an
+ * order") is INFO lines, and Powertools Metrics' EMF lines carry no level (a level filter would drop them). The local
+ * runtime logs at WARN unless POWERTOOLS_LOG_LEVEL says otherwise (a readable console); scripts/cost.ts runs the
+ * handlers at this level, metrics on, so the log bytes it counts are the deployed ones.
  */
-export const FUNCTION_LOG_LEVELS = { application: 'WARN', system: 'WARN' } as const;
+export const DEPLOYED_LOG_LEVEL = 'INFO';
 
 /**
  * API Gateway HTTP API's integration timeout, in seconds (its maximum and default: 30 s, "Amazon API Gateway

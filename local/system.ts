@@ -47,7 +47,6 @@ import { DEFAULT_LOCAL_SCHEDULE_SECONDS, startScheduler } from './scheduler.ts';
 import { COMPENSATION_FUNCTIONS, OpsDashboard } from './ops-dashboard.ts';
 import { startLocalWebSocket, type LocalWebSocket } from './websocket.ts';
 import { enableMetering } from './metering.ts';
-import { FUNCTION_LOG_LEVELS } from '../lib/function-environment.ts';
 
 export const TABLE_PREFIX = 'wandian-local-';
 export const LOCAL_BUS_NAME = 'wandian-local';
@@ -164,7 +163,7 @@ export async function startLocalSystem(opts: LocalSystemOptions = {}): Promise<L
       AWS_SESSION_TOKEN: undefined,
       AWS_EC2_METADATA_DISABLED: 'true',
       POWERTOOLS_SERVICE_NAME: process.env.POWERTOOLS_SERVICE_NAME ?? 'wandian',
-      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? FUNCTION_LOG_LEVELS.application,
+      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
       // EMF metric lines are for CloudWatch; locally the ops dashboard shows the figures.
       POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
       POWERTOOLS_METRICS_NAMESPACE: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'Wandian',

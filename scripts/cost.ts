@@ -14,6 +14,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DEPLOYED_LOG_LEVEL } from '../lib/function-environment.ts';
 import { schedules, stateMachines, tables } from '../lib/wiring.ts';
 import { ApiClient } from '../local/api-client.ts';
 import { SCENARIOS } from '../local/demo/traffic.ts';
@@ -50,6 +51,10 @@ const MAX_LINES = 4;
 const MAX_SHARDS = 64;
 
 process.env.WANDIAN_PAYMENT_TIMEOUT_SECONDS = String(PAYMENT_TIMEOUT_SECONDS);
+// Handlers log as deployed (lib/function-environment.ts DEPLOYED_LOG_LEVEL), EMF metric lines included: both are
+// CloudWatch Logs ingestion.
+process.env.POWERTOOLS_LOG_LEVEL = DEPLOYED_LOG_LEVEL;
+process.env.POWERTOOLS_METRICS_DISABLED = 'false';
 process.env.WANDIAN_PAYMENT_WEBHOOK_SECRET = SECRET;
 process.env.WANDIAN_CUSTOMER_ORDERS_PER_MINUTE = '100000';
 process.env.WANDIAN_CUSTOMER_TOPUPS_PER_MINUTE = '100000';

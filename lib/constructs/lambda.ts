@@ -1,11 +1,11 @@
 import { type CfnResource, Duration } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { ApplicationLogLevel, Architecture, LoggingFormat, Runtime, SystemLogLevel, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECONDS, FUNCTION_LOG_LEVELS, functionTimeoutSeconds } from '../function-environment.ts';
+import { DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECONDS, functionTimeoutSeconds } from '../function-environment.ts';
 import { acknowledge } from './nag.ts';
 import { fromRepoRoot, repoRoot } from '../paths.ts';
 import { ENTRY_METADATA, LOG_RETENTION } from './conventions.ts';
@@ -14,7 +14,7 @@ import { ENTRY_METADATA, LOG_RETENTION } from './conventions.ts';
 export const FAULTS_DEFINE = 'process.env.WANDIAN_FAULTS';
 
 /**
- * Settings every wandian function shares: Node 22 on Graviton, traced, JSON logs at FUNCTION_LOG_LEVELS, bundled by the local esbuild
+ * Settings every wandian function shares: Node 22 on Graviton, traced, bundled by the local esbuild
  * into one minified ESM file with a source map (no Docker, no runtime-provided SDK), fault injection
  * compiled out.
  */
@@ -25,10 +25,6 @@ export const functionSettings = {
   memorySize: DEFAULT_MEMORY_MB,
   timeout: Duration.seconds(DEFAULT_TIMEOUT_SECONDS),
   tracing: Tracing.ACTIVE,
-  // JSON logs, filtered by level before ingestion (FUNCTION_LOG_LEVELS says why).
-  loggingFormat: LoggingFormat.JSON,
-  applicationLogLevelV2: ApplicationLogLevel[FUNCTION_LOG_LEVELS.application],
-  systemLogLevelV2: SystemLogLevel[FUNCTION_LOG_LEVELS.system],
   projectRoot: repoRoot,
   depsLockFilePath: fromRepoRoot('package-lock.json'),
   bundling: {

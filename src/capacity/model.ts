@@ -4,7 +4,6 @@
  * src/capacity/quotas.ts. Pure (no I/O): scripts/cost.ts measures, this computes, test/unit/capacity-model.test.ts
  * checks the arithmetic.
  */
-import { FUNCTION_LOG_LEVELS } from '../../lib/function-environment.ts';
 import { costOf, prices as listPrices, type Price, type PriceId } from './prices.ts';
 import { partitionLimits, quotas as defaultQuotas, type Quota } from './quotas.ts';
 
@@ -44,12 +43,8 @@ export interface OrderUsage {
 
 /** Assumptions for what the local run cannot count; each is printed in docs/capacity.md. */
 export const assumptions = {
-  /**
-   * Lambda platform log lines of one invocation, bytes: START + END + REPORT (with the X-Ray segment id) are ~420 B
-   * at system log level INFO; at WARN, as deployed (lib/function-environment.ts FUNCTION_LOG_LEVELS), Lambda sends
-   * none of them (only platform warnings and errors, not per order).
-   */
-  logBytesPerInvocation: FUNCTION_LOG_LEVELS.system === 'WARN' ? 0 : 420,
+  /** START + END + REPORT platform lines of one invocation (with the X-Ray segment id), bytes (Lambda's text format, system level INFO). */
+  logBytesPerInvocation: 420,
   /** One JSON access-log line of the HTTP API (lib/constructs/api-construct.ts format), bytes. */
   accessLogBytesPerRequest: 450,
   /** X-Ray default sampling rule: 1 request/s reservoir + 5 % of the rest; a trace is rooted at each API request. */

@@ -15,7 +15,6 @@ import {
   type Counters,
   type OrderUsage,
 } from './model.ts';
-import { FUNCTION_LOG_LEVELS } from '../../lib/function-environment.ts';
 import { prices } from './prices.ts';
 import { partitionLimits, quotas } from './quotas.ts';
 
@@ -370,8 +369,8 @@ export function renderCapacity(input: CapacityInput): { json: any; markdown: str
     'Not per order (fixed monthly, left out of the total): KMS requests (DynamoDB caches each table key per caller for',
     'minutes, so requests scale with tables × callers, not orders), Secrets Manager (the webhook secret is cached 300 s per',
     'container), WAF web ACL and rule fees, CloudWatch alarms/dashboards, storage and backups (PITR). Assumptions for what the',
-    `local run cannot count: ${assumptions.logBytesPerInvocation} B of Lambda platform log lines per invocation (system log level ${FUNCTION_LOG_LEVELS.system}: no START / END / REPORT lines) and ${assumptions.accessLogBytesPerRequest} B of access log`,
-    `per HTTP request, plus the handlers' own log lines as measured (application log level ${FUNCTION_LOG_LEVELS.application}), X-Ray traces = ${assumptions.xraySampledShare * 100} % of API requests (default sampling rule), CloudFront and WAF`,
+    `local run cannot count: ${assumptions.logBytesPerInvocation} B of Lambda platform log lines per invocation and ${assumptions.accessLogBytesPerRequest} B of access log`,
+    `per HTTP request, plus the handlers' own log lines and EMF metric lines as measured at the deployed level (INFO), X-Ray traces = ${assumptions.xraySampledShare * 100} % of API requests (default sampling rule), CloudFront and WAF`,
     'see every HTTP request. Lambda GB-s use the local wall time of each invocation (billed per 1 ms) at the configured memory.',
     '',
     '## Orders/s per region: quotas (ap-southeast-1)',

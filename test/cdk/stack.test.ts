@@ -11,12 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { addRegionalStacks, PAYMENT_TIMEOUT_CONTEXT, PRINCIPAL_LIMITS_CONTEXT, SALES_REGIONS_CONTEXT } from '../../lib/app.ts';
 import { ENTRY_METADATA, WIRING_METADATA } from '../../lib/constructs/conventions.ts';
 import { fromRepoRoot } from '../../lib/paths.ts';
-import {
-  FUNCTION_LOG_LEVELS,
-  functionEnvironment,
-  functionTimeoutSeconds,
-  HTTP_API_INTEGRATION_TIMEOUT_SECONDS,
-} from '../../lib/function-environment.ts';
+import { functionEnvironment, functionTimeoutSeconds, HTTP_API_INTEGRATION_TIMEOUT_SECONDS } from '../../lib/function-environment.ts';
 import {
   ALERT_TOPIC_ENV,
   EVENT_BUS_ENV,
@@ -236,13 +231,10 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
         MemorySize: spec.memoryMb ?? 512,
         // The one figure the local runtime enforces too (test/integration/local-concurrency.test.ts).
         Timeout: functionTimeoutSeconds(spec),
-        // The levels the local runtime logs at and the cost model assumes (no platform START/END/REPORT lines).
-        LoggingConfig: {
-          LogFormat: 'JSON',
-          ApplicationLogLevel: FUNCTION_LOG_LEVELS.application,
-          SystemLogLevel: FUNCTION_LOG_LEVELS.system,
-        },
       });
+      // No Lambda log level filter: handlers log at Powertools' default, DEPLOYED_LOG_LEVEL (EMF metric lines carry no
+      // level, a filter would drop them); the environment test below shows no POWERTOOLS_LOG_LEVEL either.
+      expect(fn.Properties.LoggingConfig?.ApplicationLogLevel, 'no application log level filter').toBeUndefined();
     });
 
     it.each(routes.map((r) => [`${r.method} ${r.path}`, r] as const))(
