@@ -110,6 +110,7 @@ export class OrderStore {
     const fresh = order.reservation.map(() => false);
     const failures = order.reservation.map(() => 0);
     const fullSlices = new Map<string, Set<number>>();
+    const sliceCounts = new Map<string, number>();
     for (let round = 0; round < RESERVE_ROUNDS; round++) {
       const reservation: StockLine[] = [];
       const shortages: Shortage[] = [];
@@ -139,10 +140,11 @@ export class OrderStore {
       }
       if (shortages.length > 0) throw shortageError(shortages);
       const couponRedemptions = order.couponRedemptions.map((r) => {
-        if ((r.slices ?? 1) <= 1) return r;
-        const slice = pickSlice(order.orderId, r.code, r.slices!, fullSlices.get(r.code) ?? new Set());
+        const slices = sliceCounts.get(r.code) ?? r.slices ?? 1;
+        if (slices <= 1) return r;
+        const slice = pickSlice(order.orderId, r.code, slices, fullSlices.get(r.code) ?? new Set());
         if (slice === undefined) throw exhaustedError([r.code]);
-        return { ...r, slice };
+        return { ...r, slices, slice };
       });
       const placed: Order = { ...order, reservation, couponRedemptions };
       const outcome = await this.tryPlace(placed, customerLimits, attempt, round);
@@ -169,8 +171,9 @@ export class OrderStore {
       if (outcome.exhausted.length > 0) throw exhaustedError(outcome.exhausted);
       // A full slice: learn which slices are full from one consistent read rather than trying them one by one
       // (with 5 redemptions left over 16 slices, 11 slices have a share of 0).
+      for (const f of outcome.fullSlices) if (f.slices) sliceCounts.set(f.code, f.slices);
       for (const code of new Set(outcome.fullSlices.map((f) => f.code))) {
-        const slices = order.couponRedemptions.find((r) => r.code === code)?.slices ?? 1;
+        const slices = sliceCounts.get(code) ?? order.couponRedemptions.find((r) => r.code === code)?.slices ?? 1;
         const full = await this.coupons.fullSlices(code, slices);
         for (const f of outcome.fullSlices) if (f.code === code) full.add(f.slice);
         fullSlices.set(code, full);
@@ -191,7 +194,8 @@ export class OrderStore {
         kind: 'REFUSED';
         failed: { line: number; shard: number; available: number; meta?: ShardMeta }[];
         exhausted: string[];
-        fullSlices: { code: string; slice: number }[];
+        /** `slices`: the coupon's slice count now, when the order was priced with fewer. */
+        fullSlices: { code: string; slice: number; slices?: number }[];
       }
   > {
     const items: TransactItem[] = [];
@@ -230,6 +234,8 @@ export class OrderStore {
               : 'attribute_exists(code) AND (attribute_not_exists(sliceLimit) OR redemptions < sliceLimit)',
           UpdateExpression: 'ADD redemptions :one',
           ExpressionAttributeValues: { ':one': 1 },
+          // A refusal tells the coupon's slice count now (counterShards on the coupon item, slice 0).
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         },
       });
       if (redemption.perCustomer) {
@@ -276,15 +282,27 @@ export class OrderStore {
       const refusedCoupons = couponItemIndexes(order, 1 + stockItems.length).filter(
         ({ index }) => reasons[index]?.Code === 'ConditionalCheckFailed',
       );
-      // A full counter slice is not the coupon exhausted: the order falls over to another slice.
-      const fullSlices = refusedCoupons.flatMap(({ redemption, perCustomer }) => {
-        const slice = order.couponRedemptions[redemption]?.slice;
-        return !perCustomer && slice !== undefined ? [{ code: order.couponRedemptions[redemption]!.code, slice }] : [];
+      // A full counter slice is not the coupon exhausted: the order falls over to another slice. An order priced
+      // before the coupon was sliced (cached master data) carries no slice: when the coupon item says it now has
+      // several, its slice 0 share is full, not the coupon, and the order tries the other slices.
+      const slicedNow = (index: number): number | undefined => {
+        const n = Number((reasons[index]?.Item as Record<string, { N?: string }> | undefined)?.counterShards?.N ?? 1);
+        return n > 1 ? n : undefined;
+      };
+      const fullSlices = refusedCoupons.flatMap(({ index, redemption, perCustomer }) => {
+        if (perCustomer) return [];
+        const { code, slice } = order.couponRedemptions[redemption]!;
+        if (slice !== undefined) return [{ code, slice }];
+        const slices = slicedNow(index);
+        return slices ? [{ code, slice: 0, slices }] : [];
       });
       const exhausted = [
         ...new Set(
           refusedCoupons
-            .filter(({ redemption, perCustomer }) => perCustomer || order.couponRedemptions[redemption]?.slice === undefined)
+            .filter(
+              ({ index, redemption, perCustomer }) =>
+                perCustomer || (order.couponRedemptions[redemption]?.slice === undefined && slicedNow(index) === undefined),
+            )
             .map((x) => x.code),
         ),
       ];

@@ -132,6 +132,20 @@ describe('promotion counter slices', () => {
     expect(await coupons.totalRedemptions(code)).toBe(20);
   });
 
+  it('lets orders priced before a coupon was sliced use every slice, and no more than the limit', async () => {
+    const code = `RESLICEUP${Date.now()}`;
+    const def = { code, type: 'AMOUNT_OFF' as const, amountOff: 10, stackable: true, automatic: true, maxRedemptions: 10, updatedAt: NOW };
+    await coupons.put(def);
+    expect((await placeAll(Array.from({ length: 2 }, () => order(code, 1)))).placed).toHaveLength(2);
+    // Sliced in 4 (slice 0's share: 2 more); orders built from master data cached before carry no slice.
+    await coupons.put({ ...def, counterShards: 4 });
+    const stale = await placeAll(Array.from({ length: 12 }, () => order(code, 1)));
+    expect(stale.placed).toHaveLength(8);
+    expect(stale.refused.every((c) => c === 'COUPON_EXHAUSTED')).toBe(true);
+    expect(new Set(stale.placed.map((o) => o.couponRedemptions[0]!.slice ?? 0)).size).toBeGreaterThan(1);
+    expect(await coupons.totalRedemptions(code)).toBe(10);
+  });
+
   it('finds the one slice with room among 16, however far from it the order starts', async () => {
     const code = `LAST${Date.now()}`;
     await coupons.put({
