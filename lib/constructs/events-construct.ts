@@ -98,6 +98,9 @@ export class EventsConstruct extends Construct {
         eventPattern: spec.eventPattern as EventPattern,
         targets: [target],
       });
+      // A queued consumer's code changes before its rule's pattern does (CloudFormation would update both at once):
+      // a new pattern may stop delivering events an older consumer still needed (e.g. ordersToReports' CouponRedeemed).
+      if (spec.queue) rule.node.addDependency(fn);
       markWiring(rule, `rules.${ruleId}`);
       this.rules[ruleId] = rule;
     }

@@ -57,6 +57,7 @@ interface CfnResource {
   Properties?: Json;
   Metadata?: Record<string, unknown>;
   DeletionPolicy?: string;
+  DependsOn?: string[];
 }
 
 const cdkContext = JSON.parse(readFileSync(fromRepoRoot('cdk.json'), 'utf8')).context as Record<string, unknown>;
@@ -392,6 +393,11 @@ describe.each(stacks.map((stack) => [stack.stackName, stack] as const))('%s', (_
       expect(rule.Properties.EventPattern).toEqual(spec.eventPattern);
       expect(rule.Properties.EventBusName).toEqual(refTo(busId()));
       expect(rule.Properties.Targets).toHaveLength(1);
+    });
+
+    it.each(queuedRules)('updates rule %s only after its consumer function (pattern changes never outrun the code)', (ruleId, spec) => {
+      const [, rule] = wired(`rules.${ruleId}`);
+      expect(rule.DependsOn).toEqual(expect.arrayContaining([functionByEntry(functions[spec.target].entry)]));
     });
 
     it.each(plainRules)('targets the function of rule %s directly, with retries and a dead-letter queue', (ruleId, spec) => {
