@@ -164,6 +164,10 @@ export async function startLocalSystem(opts: LocalSystemOptions = {}): Promise<L
       AWS_EC2_METADATA_DISABLED: 'true',
       POWERTOOLS_SERVICE_NAME: process.env.POWERTOOLS_SERVICE_NAME ?? 'wandian',
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+      // Tracing is off locally (no AWS_EXECUTION_ENV, functions/commons/powertools.ts). In its default automatic mode
+      // the X-Ray SDK still enables, on import, a cls-hooked async hook that tracks every promise's destroy: ~15 % of
+      // the local process's CPU in a profiled demo run. Manual mode creates no such hook; nothing local reads it.
+      AWS_XRAY_MANUAL_MODE: process.env.AWS_XRAY_MANUAL_MODE ?? 'true',
       // EMF metric lines are for CloudWatch; locally the ops dashboard shows the figures.
       POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
       POWERTOOLS_METRICS_NAMESPACE: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'Wandian',
