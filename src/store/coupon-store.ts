@@ -3,7 +3,8 @@
  * 'CUSTOMER#<id>'; and the index of automatic promotions (one item, key AUTOMATIC_INDEX_KEY, whose
  * string set `codes` lists every coupon stored with `automatic: true`).
  */
-import { BatchGetCommand, GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { batchGetAll } from './batch-get.ts';
 import { tableName } from '../config.ts';
 import type { AuditOf } from '../domain/audit.ts';
 import type { Coupon } from '../domain/types.ts';
@@ -179,15 +180,9 @@ export class CouponStore {
 
   /** Redemptions of counter slices 1..h-1 of `code` (strongly consistent; absent slices count 0), index 0 = slice 1. */
   async sliceCounters(code: string, h: number): Promise<number[]> {
-    const table = tableName('coupons');
-    const found = new Map<string, number>();
-    let keys: Record<string, unknown>[] = Array.from({ length: h - 1 }, (_, i) => sliceKey(code, i + 1));
-    for (let attempt = 0; keys.length > 0; attempt++) {
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
-      const out = await this.doc.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: keys, ConsistentRead: true } } }));
-      for (const item of out.Responses?.[table] ?? []) found.set(String(item.code), Number(item.redemptions ?? 0));
-      keys = (out.UnprocessedKeys?.[table]?.Keys ?? []) as Record<string, unknown>[];
-    }
+    const keys = Array.from({ length: h - 1 }, (_, i) => sliceKey(code, i + 1));
+    const items = await batchGetAll(this.doc, tableName('coupons'), keys, true);
+    const found = new Map(items.map((item) => [String(item.code), Number(item.redemptions ?? 0)]));
     return Array.from({ length: h - 1 }, (_, i) => found.get(sliceKey(code, i + 1).code) ?? 0);
   }
 
@@ -197,17 +192,11 @@ export class CouponStore {
    * redemptions left over many slices, most slices have a share of 0 (planSliceLimits).
    */
   async fullSlices(code: string, k: number): Promise<Set<number>> {
-    const table = tableName('coupons');
+    const keys = Array.from({ length: k }, (_, slice) => sliceKey(code, slice));
     const full = new Set<number>();
-    let keys: Record<string, unknown>[] = Array.from({ length: k }, (_, slice) => sliceKey(code, slice));
-    for (let attempt = 0; keys.length > 0; attempt++) {
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
-      const out = await this.doc.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: keys, ConsistentRead: true } } }));
-      for (const item of out.Responses?.[table] ?? []) {
-        const slice = item.scope === SLICE_SCOPE ? Number(String(item.code).slice(code.length + 1)) : 0;
-        if (item.sliceLimit !== undefined && Number(item.redemptions ?? 0) >= Number(item.sliceLimit)) full.add(slice);
-      }
-      keys = (out.UnprocessedKeys?.[table]?.Keys ?? []) as Record<string, unknown>[];
+    for (const item of await batchGetAll(this.doc, tableName('coupons'), keys, true)) {
+      const slice = item.scope === SLICE_SCOPE ? Number(String(item.code).slice(code.length + 1)) : 0;
+      if (item.sliceLimit !== undefined && Number(item.redemptions ?? 0) >= Number(item.sliceLimit)) full.add(slice);
     }
     return full;
   }
@@ -253,18 +242,8 @@ export class CouponStore {
 
   /** One BatchGetItem of ≤ 100 codes, repeated with backoff for UnprocessedKeys (DynamoDB may return some under load). */
   private async batchGet(codes: string[]): Promise<Coupon[]> {
-    const table = tableName('coupons');
-    const found: Coupon[] = [];
-    let keys: Record<string, unknown>[] = codes.map((code) => ({ code, scope: COUPON_SCOPE }));
-    for (let attempt = 0; keys.length > 0; attempt++) {
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
-      const out = await this.doc.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: keys } } }));
-      for (const item of (out.Responses?.[table] ?? []) as (Coupon & { scope?: string })[]) {
-        const { scope: _scope, ...coupon } = item;
-        found.push(coupon);
-      }
-      keys = (out.UnprocessedKeys?.[table]?.Keys ?? []) as Record<string, unknown>[];
-    }
-    return found;
+    const keys = codes.map((code) => ({ code, scope: COUPON_SCOPE }));
+    const items = await batchGetAll<Coupon & { scope?: string }>(this.doc, tableName('coupons'), keys);
+    return items.map(({ scope: _scope, ...coupon }) => coupon);
   }
 }

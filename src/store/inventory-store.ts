@@ -4,7 +4,7 @@
  * set/restock, the low-stock flag, and the hot-stock shards: totals over the shards, resharding and
  * rebalancing by conditional transactions, and the sold-out marker (layout: src/domain/inventory.ts).
  */
-import { BatchGetCommand, GetCommand, TransactGetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactGetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { tableName } from '../config.ts';
 import type { AuditOf } from '../domain/audit.ts';
 import {
@@ -19,6 +19,7 @@ import type { InventoryLevel } from '../domain/types.ts';
 import { cancellationReasons, cancelledByConditionsOnly, isConditionalCheckFailed } from './dynamo-errors.ts';
 import { auditPut } from './audit-store.ts';
 import { CHANGED, putUnlessChanged, type TransactItem, untilUnchanged } from './optimistic.ts';
+import { batchGetAll } from './batch-get.ts';
 import { transactWrite } from './transact.ts';
 
 /** What the order path needs of an item's shard-0 metadata: N, H, and the sold-out marker. */
@@ -238,16 +239,10 @@ export class InventoryStore {
     const h = metaOf(head).highWater;
     const out: (ShardItem | undefined)[] = [head];
     if (h <= 1) return out;
-    const table = tableName('inventory');
     if (snapshot) return this.snapshotShards(storeId, sku, h);
-    let keys: Record<string, unknown>[] = Array.from({ length: h - 1 }, (_, i) => ({ storeId: shardPartitionKey(storeId, i + 1), sku }));
-    const found = new Map<string, ShardItem>();
-    for (let attempt = 0; keys.length > 0; attempt++) {
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
-      const res = await this.doc.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: keys, ConsistentRead: consistent } } }));
-      for (const item of (res.Responses?.[table] ?? []) as ShardItem[]) found.set(item.storeId, item);
-      keys = (res.UnprocessedKeys?.[table]?.Keys ?? []) as Record<string, unknown>[];
-    }
+    const keys = Array.from({ length: h - 1 }, (_, i) => ({ storeId: shardPartitionKey(storeId, i + 1), sku }));
+    const items = await batchGetAll<ShardItem>(this.doc, tableName('inventory'), keys, consistent);
+    const found = new Map(items.map((item) => [item.storeId, item]));
     for (let k = 1; k < h; k++) out[k] = found.get(shardPartitionKey(storeId, k));
     return out;
   }
