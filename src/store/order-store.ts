@@ -289,23 +289,15 @@ export class OrderStore {
         const n = Number((reasons[index]?.Item as Record<string, { N?: string }> | undefined)?.counterShards?.N ?? 1);
         return n > 1 ? n : undefined;
       };
-      const fullSlices = refusedCoupons.flatMap(({ index, redemption, perCustomer }) => {
-        if (perCustomer) return [];
-        const { code, slice } = order.couponRedemptions[redemption]!;
-        if (slice !== undefined) return [{ code, slice }];
-        const slices = slicedNow(index);
-        return slices ? [{ code, slice: 0, slices }] : [];
-      });
-      const exhausted = [
-        ...new Set(
-          refusedCoupons
-            .filter(
-              ({ index, redemption, perCustomer }) =>
-                perCustomer || (order.couponRedemptions[redemption]?.slice === undefined && slicedNow(index) === undefined),
-            )
-            .map((x) => x.code),
-        ),
-      ];
+      const fullSlices: { code: string; slice: number; slices?: number }[] = [];
+      const exhaustedCodes = new Set<string>();
+      for (const { index, code, redemption, perCustomer } of refusedCoupons) {
+        const { slice } = order.couponRedemptions[redemption]!;
+        const slices = slice === undefined ? slicedNow(index) : undefined;
+        if (perCustomer || (slice === undefined && slices === undefined)) exhaustedCodes.add(code);
+        else fullSlices.push({ code, slice: slice ?? 0, ...(slices ? { slices } : {}) });
+      }
+      const exhausted = [...exhaustedCodes];
       if (failed.length === 0 && exhausted.length === 0 && fullSlices.length === 0) throw e;
       return { kind: 'REFUSED', failed, exhausted, fullSlices };
     }
