@@ -329,38 +329,36 @@ export class OrderStore {
 
   /** Saga ReleaseStock (compensation): reserved -> available, once. No-op unless stock is RESERVED. */
   async releaseStock(orderId: string, now: string): Promise<Movement> {
-    const order = await this.mustGet(orderId);
-    if (order.stockState !== 'RESERVED') return this.stockReturned({ applied: false, order }, 'RELEASED', now);
-    return this.stockReturned(
-      await this.move(order, {
-        orderCondition: 'stockState = :from',
-        orderUpdate: 'SET stockState = :to, updatedAt = :now',
-        values: { ':from': 'RESERVED', ':to': 'RELEASED', ':now': now },
-        done: (o) => o.stockState !== 'RESERVED',
-        lines: order.reservation,
-        lineCondition: 'reserved >= :q',
-        lineUpdate: 'SET reserved = reserved - :q, available = available + :q, updatedAt = :now',
-      }),
-      'RELEASED',
-      now,
-    );
+    return this.returnStock(orderId, 'RESERVED', 'RELEASED', 'reserved', now);
   }
 
   /** Refund saga RestockItems: sold -> available, once. No-op unless stock is COMMITTED. */
   async restock(orderId: string, now: string): Promise<Movement> {
+    return this.returnStock(orderId, 'COMMITTED', 'RESTOCKED', 'sold', now);
+  }
+
+  /** Moves the order's units from `counter` back to available and its stockState `from` -> `to`, once. */
+  private async returnStock(
+    orderId: string,
+    from: Order['stockState'],
+    to: Order['stockState'],
+    counter: 'reserved' | 'sold',
+    now: string,
+  ): Promise<Movement> {
     const order = await this.mustGet(orderId);
-    if (order.stockState !== 'COMMITTED') return this.stockReturned({ applied: false, order }, 'RESTOCKED', now);
+    if (order.stockState !== from) return this.stockReturned({ applied: false, order }, to, now);
     return this.stockReturned(
       await this.move(order, {
         orderCondition: 'stockState = :from',
         orderUpdate: 'SET stockState = :to, updatedAt = :now',
-        values: { ':from': 'COMMITTED', ':to': 'RESTOCKED', ':now': now },
-        done: (o) => o.stockState !== 'COMMITTED',
+        values: { ':from': from, ':to': to, ':now': now },
+        done: (o) => o.stockState !== from,
         lines: order.reservation,
-        lineCondition: 'sold >= :q',
-        lineUpdate: 'SET sold = sold - :q, available = available + :q, updatedAt = :now',
+        // Invariant 1: the counter never goes below zero.
+        lineCondition: `${counter} >= :q`,
+        lineUpdate: `SET ${counter} = ${counter} - :q, available = available + :q, updatedAt = :now`,
       }),
-      'RESTOCKED',
+      to,
       now,
     );
   }
