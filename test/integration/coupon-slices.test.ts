@@ -67,6 +67,24 @@ async function placeAll(list: Order[], limits = new Map<string, number>()) {
   return { placed, refused };
 }
 
+/** `n` one-unit orders redeeming `code` (priced with `slices` counter slices), placed concurrently. */
+const placeMany = (n: number, code: string, slices: number) => placeAll(Array.from({ length: n }, () => order(code, slices)));
+
+type PromotionDefinition = Parameters<CouponStore['put']>[0];
+
+/** A chain-wide automatic promotion of 10 off under a fresh code `<prefix><now>`; `fields` add limits and slices. */
+function promotion(prefix: string, fields: Partial<PromotionDefinition> = {}): PromotionDefinition {
+  return {
+    code: `${prefix}${Date.now()}`,
+    type: 'AMOUNT_OFF',
+    amountOff: 10,
+    stackable: true,
+    automatic: true,
+    updatedAt: NOW,
+    ...fields,
+  };
+}
+
 beforeAll(async () => {
   db = await freshTables();
   const inventory = new InventoryStore(db.doc);
@@ -77,18 +95,8 @@ beforeAll(async () => {
 
 describe('promotion counter slices', () => {
   it('never redeems beyond maxRedemptions in total, and a release returns to its slice', async () => {
-    const code = `FLASH${Date.now()}`;
-    await coupons.put({
-      code,
-      type: 'AMOUNT_OFF',
-      amountOff: 10,
-      stackable: true,
-      automatic: true,
-      maxRedemptions: 21,
-      counterShards: 4,
-      updatedAt: NOW,
-    });
-    const { placed, refused } = await placeAll(Array.from({ length: 45 }, () => order(code, 4)));
+    const { code } = await coupons.put(promotion('FLASH', { maxRedemptions: 21, counterShards: 4 }));
+    const { placed, refused } = await placeMany(45, code, 4);
     expect(placed).toHaveLength(21);
     expect(refused.every((c) => c === 'COUPON_EXHAUSTED')).toBe(true);
     expect(await coupons.totalRedemptions(code)).toBe(21);
@@ -100,46 +108,46 @@ describe('promotion counter slices', () => {
     for (const o of released) await orders.releaseCoupons(o.orderId, NOW);
     const after = await Promise.all([0, 1, 2, 3].map((k) => sliceCounter(code, k)));
     for (let k = 0; k < 4; k++) expect(counters[k]! - after[k]!).toBe(released.filter((o) => o.couponRedemptions[0]!.slice === k).length);
-    const again = await placeAll(Array.from({ length: 10 }, () => order(code, 4)));
+    const again = await placeMany(10, code, 4);
     expect(again.placed).toHaveLength(3);
     expect(await coupons.totalRedemptions(code)).toBe(21);
   });
 
   it('keeps the limit when the slice count changes after redemptions', async () => {
-    const code = `RESLICE${Date.now()}`;
-    const def = { code, type: 'AMOUNT_OFF' as const, amountOff: 10, stackable: true, automatic: true, maxRedemptions: 30, updatedAt: NOW };
+    const def = promotion('RESLICE', { maxRedemptions: 30 });
+    const { code } = def;
     await coupons.put({ ...def, counterShards: 8 });
-    expect((await placeAll(Array.from({ length: 12 }, () => order(code, 8)))).placed).toHaveLength(12);
+    expect((await placeMany(12, code, 8)).placed).toHaveLength(12);
     await coupons.put({ ...def, counterShards: 2 });
-    const rest = await placeAll(Array.from({ length: 30 }, () => order(code, 2)));
+    const rest = await placeMany(30, code, 2);
     expect(rest.placed).toHaveLength(18);
     expect(await coupons.totalRedemptions(code)).toBe(30);
     await coupons.put({ ...def, counterShards: 16, maxRedemptions: 35 });
-    expect((await placeAll(Array.from({ length: 10 }, () => order(code, 16)))).placed).toHaveLength(5);
+    expect((await placeMany(10, code, 16)).placed).toHaveLength(5);
     expect(await coupons.totalRedemptions(code)).toBe(35);
   });
 
   it('keeps the limit when a sliced coupon goes back to one slice', async () => {
-    const code = `UNSLICE${Date.now()}`;
-    const def = { code, type: 'AMOUNT_OFF' as const, amountOff: 10, stackable: true, automatic: true, maxRedemptions: 20, updatedAt: NOW };
+    const def = promotion('UNSLICE', { maxRedemptions: 20 });
+    const { code } = def;
     await coupons.put({ ...def, counterShards: 8 });
-    expect((await placeAll(Array.from({ length: 12 }, () => order(code, 8)))).placed).toHaveLength(12);
+    expect((await placeMany(12, code, 8)).placed).toHaveLength(12);
     // One slice again: orders carry no slice; slices 1..7 still hold most of the 12 redemptions.
     await coupons.put({ ...def, counterShards: 1 });
-    const rest = await placeAll(Array.from({ length: 15 }, () => order(code, 1)));
+    const rest = await placeMany(15, code, 1);
     expect(rest.placed).toHaveLength(8);
     expect(rest.refused.every((c) => c === 'COUPON_EXHAUSTED')).toBe(true);
     expect(await coupons.totalRedemptions(code)).toBe(20);
   });
 
   it('lets orders priced before a coupon was sliced use every slice, and no more than the limit', async () => {
-    const code = `RESLICEUP${Date.now()}`;
-    const def = { code, type: 'AMOUNT_OFF' as const, amountOff: 10, stackable: true, automatic: true, maxRedemptions: 10, updatedAt: NOW };
+    const def = promotion('RESLICEUP', { maxRedemptions: 10 });
+    const { code } = def;
     await coupons.put(def);
-    expect((await placeAll(Array.from({ length: 2 }, () => order(code, 1)))).placed).toHaveLength(2);
+    expect((await placeMany(2, code, 1)).placed).toHaveLength(2);
     // Sliced in 4 (slice 0's share: 2 more); orders built from master data cached before carry no slice.
     await coupons.put({ ...def, counterShards: 4 });
-    const stale = await placeAll(Array.from({ length: 12 }, () => order(code, 1)));
+    const stale = await placeMany(12, code, 1);
     expect(stale.placed).toHaveLength(8);
     expect(stale.refused.every((c) => c === 'COUPON_EXHAUSTED')).toBe(true);
     expect(new Set(stale.placed.map((o) => o.couponRedemptions[0]!.slice ?? 0)).size).toBeGreaterThan(1);
@@ -147,17 +155,7 @@ describe('promotion counter slices', () => {
   });
 
   it('finds the one slice with room among 16, however far from it the order starts', async () => {
-    const code = `LAST${Date.now()}`;
-    await coupons.put({
-      code,
-      type: 'AMOUNT_OFF',
-      amountOff: 10,
-      stackable: true,
-      automatic: true,
-      maxRedemptions: 1,
-      counterShards: 16,
-      updatedAt: NOW,
-    });
+    const { code } = await coupons.put(promotion('LAST', { maxRedemptions: 1, counterShards: 16 }));
     // Only slice 0 has a share (planSliceLimits); this order starts at slice 1, 15 steps from it round-robin,
     // more than the rounds one placement may take.
     let candidate = order(code, 16);
@@ -170,18 +168,7 @@ describe('promotion counter slices', () => {
   });
 
   it('keeps per-customer limits on a sliced coupon', async () => {
-    const code = `PERCUST${Date.now()}`;
-    await coupons.put({
-      code,
-      type: 'AMOUNT_OFF',
-      amountOff: 10,
-      stackable: true,
-      automatic: true,
-      maxRedemptions: 100,
-      perCustomerLimit: 2,
-      counterShards: 4,
-      updatedAt: NOW,
-    });
+    const { code } = await coupons.put(promotion('PERCUST', { maxRedemptions: 100, perCustomerLimit: 2, counterShards: 4 }));
     const { placed, refused } = await placeAll(
       Array.from({ length: 5 }, () => order(code, 4, 'same-customer', true)),
       new Map([[code, 2]]),
